@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "ChorusUpstream", dependencies: [
             "CCurl", "CChorusShims",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "ChorusGateway", dependencies: [
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "ChorusUpstreamTests", dependencies: [
             "ChorusUpstream",
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "ChorusMediaTests", dependencies: ["ChorusMedia"], swiftSettings: swiftSettings),
