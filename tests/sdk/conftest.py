@@ -75,7 +75,9 @@ models:
     e.chorus = subprocess.Popen([CHORUS, "serve", "--config", e.config], env=environ, stdout=e.log, stderr=e.log)
     e.base_url = f"http://127.0.0.1:{e.port}/v1"
     e.upstream_url = f"http://127.0.0.1:{e.upstream_port}/v1"
-    e.log_path = e.log.name    try:
+    e.log_path = e.log.name
+    e.master = MASTER
+    try:
         wait_for(f"http://127.0.0.1:{e.port}/health")
         wait_for(f"http://127.0.0.1:{e.upstream_port}/v1/models")
         yield e
