@@ -8,7 +8,8 @@ import Yams
 /// ```
 /// server:
 ///   host (127.0.0.1), port (8080), max_upload_mb (25), max_body_mb (32),
-///   public_url (http://HOST:PORT), default_rpm (0 = unlimited), key_cache_seconds (2), log_level (info)
+///   public_url (http://HOST:PORT), default_rpm (0 = unlimited), key_cache_seconds (2), log_level (info),
+///   voice_sample_min_seconds (1), voice_sample_max_seconds (60)
 /// database (chorus.sqlite), voices_dir (voices), media_dir (media)
 /// providers:                      # map of name -> provider
 ///   NAME:
@@ -60,6 +61,7 @@ public struct ConfigLoader: Sendable {
         if let server = top["server"] {
             let s = try reader.mapping(server, path: "server", allowed: [
                 "host", "port", "max_upload_mb", "max_body_mb", "public_url", "default_rpm", "key_cache_seconds", "log_level",
+                "voice_sample_min_seconds", "voice_sample_max_seconds",
             ])
             if let v = s["host"] { config.server.host = try reader.string(v, path: "server.host") }
             if let v = s["port"] { config.server.port = try reader.int(v, path: "server.port", range: 0...65535) }
@@ -69,6 +71,15 @@ public struct ConfigLoader: Sendable {
             if let v = s["key_cache_seconds"] { config.server.keyCacheSeconds = try reader.double(v, path: "server.key_cache_seconds", range: 0...3600) }
             if let v = s["log_level"] {
                 config.server.logLevel = try reader.choice(v, path: "server.log_level", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+            }
+            if let v = s["voice_sample_min_seconds"] {
+                config.server.voiceSampleMinSeconds = try reader.double(v, path: "server.voice_sample_min_seconds", range: 0.1...600)
+            }
+            if let v = s["voice_sample_max_seconds"] {
+                config.server.voiceSampleMaxSeconds = try reader.double(v, path: "server.voice_sample_max_seconds", range: 1...600)
+            }
+            if config.server.voiceSampleMinSeconds > config.server.voiceSampleMaxSeconds {
+                throw reader.error("server.voice_sample_min_seconds", "must not exceed voice_sample_max_seconds", server)
             }
             if let v = s["public_url"] {
                 config.server.publicURL = try reader.url(v, path: "server.public_url")

@@ -44,6 +44,9 @@ public struct ServerConfig: Sendable {
     /// Seconds a looked-up API key is cached; a revoked key stops working within this time.
     public var keyCacheSeconds = 2.0
     public var logLevel = "info"
+    /// Accepted length of a voice sample (inline `audio_sample` or a stored custom voice), in seconds.
+    public var voiceSampleMinSeconds = 1.0
+    public var voiceSampleMaxSeconds = 60.0
 
     public init() {}
 }

@@ -106,7 +106,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     public static func wrongCapability(_ model: String, wanted: String) -> Self {
         .init(.invalidParameter, "The model '\(model)' does not support \(wanted).", param: "model")
     }
-    public static func notFound(_ what: String) -> Self { .init(.notFound, what) }
+    public static func notFound(_ what: String, param: String? = nil) -> Self { .init(.notFound, what, param: param) }
     public static func payloadTooLarge(limitBytes: Int, param: String? = nil) -> Self {
         .init(.payloadTooLarge, "Request body too large: the limit is \(limitBytes) bytes.", param: param)
     }

@@ -63,6 +63,18 @@ public final class Store: Sendable {
                 CREATE INDEX generation_logs_key ON generation_logs(key_id, created_at);
                 """)
         }
+        migrator.registerMigration("v2-voices") { db in
+            try db.execute(sql: """
+                CREATE TABLE voices (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    duration DOUBLE NOT NULL,
+                    sample_rate INTEGER NOT NULL,
+                    consent TEXT
+                );
+                """)
+        }
         return migrator
     }
 }
