@@ -1,6 +1,51 @@
 #pragma once
+#include <stdint.h>
+#include <stddef.h>
+#include <libavformat/avformat.h>
+#include <libavformat/avio.h>
+#include <libavcodec/avcodec.h>
 #include <libavutil/error.h>
+#include <libavutil/channel_layout.h>
 
-// AVERROR() and AVERROR_EOF are macros Swift cannot import.
+// AVERROR(), AVERROR_EOF, AVERROR_EXIT, AVERROR_INVALIDDATA, AVERROR_DECODER_NOT_FOUND are macros Swift cannot import.
 int chorus_averror(int posix_error);
 int chorus_averror_eof(void);
+int chorus_averror_exit(void);
+int chorus_averror_invaliddata(void);
+int chorus_averror_decoder_not_found(void);
+
+/// av_err2str() is a macro around a compound literal; this writes the same text into `buffer`.
+void chorus_av_err2str(int errnum, char *buffer, size_t size);
+
+/// AV_NOPTS_VALUE is a cast expression Swift does not import.
+int64_t chorus_av_nopts_value(void);
+
+/// AV_CHANNEL_LAYOUT_MONO is a compound literal.
+AVChannelLayout chorus_channel_layout_mono(void);
+
+/// AVIO callbacks with one signature for every FFmpeg version: the write callback's buffer became
+/// `const` in libavformat 61 (FFmpeg 7); the cast to the version's own type happens in the .c file.
+typedef int (*chorus_avio_read_fn)(void *opaque, uint8_t *buffer, int size);
+typedef int (*chorus_avio_write_fn)(void *opaque, const uint8_t *buffer, int size);
+typedef int64_t (*chorus_avio_seek_fn)(void *opaque, int64_t offset, int whence);
+
+AVIOContext *chorus_avio_alloc_context(unsigned char *buffer, int buffer_size, int write_flag, void *opaque,
+                                       chorus_avio_read_fn read, chorus_avio_write_fn write,
+                                       chorus_avio_seek_fn seek);
+
+/// Frees an AVIOContext made by chorus_avio_alloc_context together with its (possibly reallocated) buffer.
+void chorus_avio_context_free(AVIOContext **context);
+
+/// Makes a demuxer unable to open any other resource (playlists such as hls or concat would
+/// otherwise try to open files or URLs named inside the input) and installs an interrupt
+/// callback that aborts blocking I/O once `*abort_flag` is non-zero.
+void chorus_avformat_harden(AVFormatContext *context, const volatile int *abort_flag);
+
+/// Routes av_log to `sink`, one complete line at a time (FFmpeg sends lines in pieces; pieces are
+/// collected per thread). Messages above `max_level` (an AV_LOG_* value) are dropped before formatting.
+typedef void (*chorus_av_log_sink)(int level, const char *line);
+void chorus_av_log_install(chorus_av_log_sink sink, int max_level);
+
+/// Names the calling thread (at most 15 characters are kept) for the codec threads this library
+/// starts; pthread_setname_np needs _GNU_SOURCE, which Swift's Glibc module does not define.
+void chorus_set_current_thread_name(const char *name);

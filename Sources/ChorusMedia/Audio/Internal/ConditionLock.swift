@@ -1,0 +1,84 @@
+import CChorusShims
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A pthread mutex with one condition variable, both at stable heap addresses.
+final class ConditionLock: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
+    /// Waits for a broadcast; call with the lock held (inside ``withLock(_:)``).
+    func wait() { pthread_cond_wait(condition, mutex) }
+
+    /// Wakes every waiter; call with the lock held.
+    func broadcast() { pthread_cond_broadcast(condition) }
+}
+
+/// A joinable pthread running one closure. The closure names the thread itself, since a Linux
+/// thread inherits its creator's name.
+final class WorkerThread {
+    private final class Box {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    #if canImport(Glibc)
+    private var handle = pthread_t()
+    #else
+    private var handle: pthread_t?
+    #endif
+    private var joined = false
+
+    init(name: String, _ body: @escaping () -> Void) throws {
+        let box = Unmanaged.passRetained(Box {
+            chorus_set_current_thread_name(name)
+            body()
+        })
+        let result = pthread_create(&handle, nil, { context in
+            guard let context else { return nil }
+            let box = Unmanaged<Box>.fromOpaque(context).takeRetainedValue()
+            box.body()
+            return nil
+        }, box.toOpaque())
+        if result != 0 {
+            box.release()
+            joined = true
+            throw AudioError.corrupt("cannot start a decoder thread (error \(result))")
+        }
+    }
+
+    /// Waits for the closure to return. Safe to call more than once.
+    func join() {
+        guard !joined else { return }
+        joined = true
+        #if canImport(Glibc)
+        pthread_join(handle, nil)
+        #else
+        if let handle { pthread_join(handle, nil) }
+        #endif
+    }
+
+    deinit { join() }
+}

@@ -1,0 +1,137 @@
+import CChorusShims
+import CFFmpeg
+
+/// Runs libavformat + libavcodec for a streamed container on a dedicated thread whose read
+/// callback blocks until more input arrives, so the demuxer sees an ordinary (slow) stream.
+///
+/// Calls are strictly alternating: ``feed(_:)`` hands bytes over and returns once the thread has
+/// used them all and waits for more (or has stopped). So the thread touches the sink only while
+/// the caller is inside ``feed(_:)`` or ``finish()``, never at the same time as the caller.
+final class StreamingDemuxWorker: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private let sink: any SampleSink
+    private let limits: AudioLimits
+    private let abortFlag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private var thread: WorkerThread?
+
+    // Guarded by `lock`.
+    private var received: [UInt8] = []
+    private var inputClosed = false
+    private var cancelled = false
+    private var parked = false
+    private var stopped = false
+    private var decoderOpen = false
+    private var failure: AudioError?
+
+    // Worker thread only.
+    private var readPosition = 0
+
+    init(sink: any SampleSink, limits: AudioLimits) throws {
+        self.sink = sink
+        self.limits = limits
+        abortFlag.initialize(to: 0)
+        thread = try WorkerThread(name: "chorus-demux") { [self] in run() }
+    }
+
+    deinit {
+        cancel()
+        abortFlag.deallocate()
+    }
+
+    /// Hands `bytes` to the demuxer and waits until it has used them. Returns whether the
+    /// decoder is open (the input was recognised as audio).
+    func feed(_ bytes: [UInt8]) throws -> Bool {
+        try lock.withLock {
+            received.append(contentsOf: bytes)
+            parked = false
+            lock.broadcast()
+            while !parked && !stopped { lock.wait() }
+            if let failure { throw failure }
+            return decoderOpen
+        }
+    }
+
+    /// Ends the input, waits for the thread to decode the rest, and reports its failure if any.
+    func finish() throws {
+        try lock.withLock {
+            inputClosed = true
+            lock.broadcast()
+            while !stopped { lock.wait() }
+            if let failure { throw failure }
+        }
+        thread?.join()
+    }
+
+    /// Stops the thread (blocking reads return AVERROR_EXIT) and waits for it.
+    func cancel() {
+        lock.withLock {
+            cancelled = true
+            abortFlag.pointee = 1
+            lock.broadcast()
+        }
+        thread?.join()
+    }
+
+    private func run() {
+        var outcome: AudioError?
+        do {
+            let decoder = try DemuxDecoder(input: StreamInput(worker: self), limits: limits, abortFlag: abortFlag)
+            if let declared = decoder.declaredDuration, declared > limits.maxDurationSeconds + 0.1 {
+                throw AudioError.tooLong("audio is \(DemuxDecoder.seconds(declared)) long, more than \(DemuxDecoder.seconds(limits.maxDurationSeconds))")
+            }
+            lock.withLock { decoderOpen = true }
+            try decoder.decodeAll { frame in try sink.write(frame: frame) }
+        } catch let error as AudioError {
+            outcome = error
+        } catch {
+            outcome = .corrupt("decoding failed: \(error)")
+        }
+        lock.withLock {
+            failure = outcome
+            stopped = true
+            lock.broadcast()
+        }
+    }
+
+    /// The read callback's side: blocks until bytes past `readPosition` exist or the input ends.
+    fileprivate func read(_ buffer: UnsafeMutablePointer<UInt8>, _ size: Int, input: AVIOInput) -> Int32 {
+        lock.withLock {
+            while readPosition >= received.count && !inputClosed && !cancelled {
+                parked = true
+                lock.broadcast()
+                lock.wait()
+            }
+            if cancelled { return FFmpegCode.exit }
+            let available = received.count - readPosition
+            guard available > 0 else {
+                input.reachedEnd = true
+                return FFmpegCode.eof
+            }
+            let count = min(available, size)
+            received.withUnsafeBufferPointer { source in
+                guard let base = source.baseAddress else { return }
+                buffer.update(from: base + readPosition, count: count)
+            }
+            readPosition += count
+            return Int32(count)
+        }
+    }
+
+    fileprivate func seek(_ offset: Int64, _ whence: Int32) -> Int64 {
+        lock.withLock {
+            let target = resolveSeek(offset: offset, whence: whence, position: readPosition,
+                                     size: inputClosed ? received.count : nil)
+            if target >= 0, whence & ~Int32(AVSEEK_FORCE) != AVSEEK_SIZE { readPosition = Int(target) }
+            return target
+        }
+    }
+
+    /// The streamed input as libavformat sees it: not seekable (no optional seeks), but seeks
+    /// backwards into what arrived still work, and seeks forward wait for the bytes.
+    private final class StreamInput: AVIOInput {
+        unowned let worker: StreamingDemuxWorker
+        init(worker: StreamingDemuxWorker) { self.worker = worker }
+        override func read(_ buffer: UnsafeMutablePointer<UInt8>, _ size: Int) -> Int32 { worker.read(buffer, size, input: self) }
+        override func seek(_ offset: Int64, _ whence: Int32) -> Int64 { worker.seek(offset, whence) }
+    }
+}

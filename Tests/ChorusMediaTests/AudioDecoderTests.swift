@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+@testable import ChorusMedia
+
+@Suite("AudioDecoder", .timeLimit(.minutes(1)))
+struct AudioDecoderTests {
+    @Test(arguments: AudioFixtures.toneFiles)
+    func decodesContainerToItsDurationAtTheSourceRate(file: String) throws {
+        let pcm = try AudioDecoder.decode(try AudioFixtures.bytes(file), sampleRate: nil, limits: AudioLimits())
+        #expect(pcm.sampleRate == 48000)
+        #expect(abs(pcm.duration - AudioFixtures.toneDuration) <= 0.05, "decoded \(pcm.duration) s")
+        let peak = pcm.samples.map { abs(Int($0)) }.max() ?? 0
+        #expect(peak > 1000, "the tone is audible after downmixing")
+    }
+
+    @Test(arguments: AudioFixtures.toneFiles)
+    func decodesContainerResampledTo16kMono(file: String) throws {
+        let pcm = try AudioDecoder.decode(try AudioFixtures.bytes(file), sampleRate: 16000, limits: AudioLimits())
+        #expect(pcm.sampleRate == 16000)
+        #expect(abs(pcm.duration - AudioFixtures.toneDuration) <= 0.05, "decoded \(pcm.duration) s")
+    }
+
+    @Test func probeNamesContainerCodecAndDurationWithoutDecoding() throws {
+        let expected: [String: (container: String, codec: String)] = [
+            "tone.wav": ("wav", "pcm_s16le"), "tone.mp3": ("mp3", "mp3"), "tone-opus.ogg": ("ogg", "opus"),
+            "tone-vorbis.ogg": ("ogg", "vorbis"), "tone.flac": ("flac", "flac"), "tone.m4a": ("mp4", "aac"),
+            "tone.webm": ("matroska", "opus"), "tone.aac": ("aac", "aac"),
+        ]
+        for (file, names) in expected {
+            let info = try AudioDecoder.probe(try AudioFixtures.bytes(file), limits: AudioLimits())
+            #expect(info.container == names.container, "\(file)")
+            #expect(info.codec == names.codec, "\(file)")
+            #expect(info.sampleRate == 48000, "\(file)")
+            #expect(info.channels == 2, "\(file)")
+            let duration = try #require(info.duration, "\(file)")
+            #expect(abs(duration - AudioFixtures.toneDuration) <= 0.06, "\(file): \(duration) s")
+        }
+    }
+
+    @Test func decodesStreamedWAVWithUnknownSizes() throws {
+        let speech = try AudioFixtures.speech()
+        let streamed = try AudioEncoder.encode(speech, to: .wav, sampleRate: 24000, bitrate: nil)
+        var header = Array(streamed)
+        header.replaceSubrange(4..<8, with: [0xFF, 0xFF, 0xFF, 0xFF])
+        header.replaceSubrange(40..<44, with: [0xFF, 0xFF, 0xFF, 0xFF])
+        let pcm = try AudioDecoder.decode(header, sampleRate: nil, limits: AudioLimits())
+        #expect(pcm.samples == speech.samples)
+        let info = try AudioDecoder.probe(header, limits: AudioLimits())
+        #expect(abs((info.duration ?? 0) - speech.duration) < 0.001)
+    }
+
+    @Test func decodesFloatAnd24BitWAV() throws {
+        for codec in ["pcm_f32le", "pcm_s24le", "pcm_u8"] {
+            let file = try AudioFixtures.directory.appendingPathComponent("tone-\(codec).wav")
+            try AudioFixtures.run("ffmpeg", ["-v", "error", "-y", "-i", AudioFixtures.directory.appendingPathComponent("tone.wav").path,
+                                             "-c:a", codec, file.path])
+            let pcm = try AudioDecoder.decode([UInt8](try Data(contentsOf: file)), sampleRate: 24000, limits: AudioLimits())
+            #expect(pcm.sampleRate == 24000)
+            #expect(abs(pcm.duration - AudioFixtures.toneDuration) <= 0.01, "\(codec)")
+            let peak = pcm.samples.map { abs(Int($0)) }.max() ?? 0
+            #expect(peak > 1000, "\(codec)")
+        }
+    }
+
+    @Test func decodesWAVCodecsItDoesNotParseThroughLibavformat() throws {
+        let file = try AudioFixtures.directory.appendingPathComponent("tone-alaw.wav")
+        try AudioFixtures.run("ffmpeg", ["-v", "error", "-y", "-i", AudioFixtures.directory.appendingPathComponent("tone.wav").path,
+                                         "-c:a", "pcm_alaw", "-ar", "8000", file.path])
+        let pcm = try AudioDecoder.decode([UInt8](try Data(contentsOf: file)), sampleRate: nil, limits: AudioLimits())
+        #expect(pcm.sampleRate == 8000)
+        #expect(abs(pcm.duration - AudioFixtures.toneDuration) <= 0.05)
+    }
+}
