@@ -30,6 +30,9 @@ let package = Package(
                        providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswresample-dev", "libavutil-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "CChorusShims", dependencies: ["CCurl", "CFFmpeg", "CPNG"]),
+        .systemLibrary(name: "CEspeak", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev", "espeak-ng-data"])]),
+        .systemLibrary(name: "CPocketSphinx", pkgConfig: "pocketsphinx",
+                       providers: [.apt(["libpocketsphinx-dev", "libsphinxbase-dev", "pocketsphinx-en-us"])]),
 
         .target(name: "ChorusMedia", dependencies: [
             "CFFmpeg", "CPNG", "CChorusShims",
@@ -40,6 +43,11 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        .target(name: "ChorusEngines", dependencies: [
+            "CEspeak", "CPocketSphinx",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
         .target(name: "ChorusGateway", dependencies: [
             "ChorusUpstream", "ChorusMedia",
@@ -62,6 +70,8 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
+        .testTarget(name: "ChorusEnginesTests", dependencies: ["ChorusEngines"], exclude: ["Fixtures"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "ChorusMediaTests", dependencies: ["ChorusMedia"], swiftSettings: swiftSettings),
         .testTarget(name: "ChorusGatewayTests", dependencies: [
             "ChorusGateway", "ChorusUpstream",

@@ -1,0 +1,5 @@
+#pragma once
+// pkg-config pocketsphinx (which requires sphinxbase) adds /usr/include/pocketsphinx and
+// /usr/include/x86_64-linux-gnu{,/sphinxbase}; pocketsphinx.h includes <sphinxbase/...> and bare <ps_*.h>.
+#include <pocketsphinx.h>
+#include <sphinxbase/err.h>

@@ -1,0 +1,53 @@
+/// One `synthesize` call on its way through the espeak thread. The stream's consumer, the engine's
+/// `shutdown()` and the worker thread all touch it, so its mutable state is locked.
+final class SynthesisJob: Sendable {
+    enum Stop: Sendable { case consumerGone, shutdown }
+
+    let text: String
+    let voiceName: String
+    let wordsPerMinute: Int
+    let pitch: Int
+    let continuation: AsyncThrowingStream<[Int16], any Error>.Continuation
+    private let stop = Locked<Stop?>(nil)
+    private let stats = Locked<(chunks: Int, samples: Int)>((0, 0))
+
+    init(text: String, voiceName: String, wordsPerMinute: Int, pitch: Int,
+         continuation: AsyncThrowingStream<[Int16], any Error>.Continuation) {
+        self.text = text
+        self.voiceName = voiceName
+        self.wordsPerMinute = wordsPerMinute
+        self.pitch = pitch
+        self.continuation = continuation
+    }
+
+    var stopReason: Stop? { stop.withLock { $0 } }
+    var isStopped: Bool { stopReason != nil }
+
+    /// Asks the job to stop; the first reason wins.
+    func requestStop(_ reason: Stop) {
+        stop.withLock { if $0 == nil { $0 = reason } }
+    }
+
+    /// Hands one buffer to the consumer. Returns false when synthesis should stop.
+    func deliver(_ samples: UnsafeBufferPointer<Int16>) -> Bool {
+        if isStopped { return false }
+        stats.withLock { $0.chunks += 1; $0.samples += samples.count }
+        if case .terminated = continuation.yield(Array(samples)) {
+            requestStop(.consumerGone)
+            return false
+        }
+        return true
+    }
+
+    /// Ends the stream: normally, with `error`, or as the stop reason says.
+    func finish(error: (any Error)? = nil) {
+        switch stopReason {
+        case .shutdown: continuation.finish(throwing: EngineError.shutdown("espeak-ng"))
+        case .consumerGone: continuation.finish()
+        case nil:
+            if let error { continuation.finish(throwing: error) } else { continuation.finish() }
+        }
+    }
+
+    var producedSamples: Int { stats.withLock { $0.samples } }
+}

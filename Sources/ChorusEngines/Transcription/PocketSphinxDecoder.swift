@@ -1,0 +1,103 @@
+import CPocketSphinx
+import Foundation
+
+/// One pocketsphinx decoder (`ps_decoder_t`), freed in deinit. Not thread-safe: each lives on one worker
+/// thread of ``PocketSphinxEngine`` and is only used there.
+final class PocketSphinxDecoder {
+    /// pocketsphinx's frame rate (`-frate` default): frames per second in `ps_seg_frames`.
+    static let framesPerSecond = 100
+
+    private let decoder: OpaquePointer
+
+    /// Serialises `ps_init`: model loading touches sphinxbase globals (logging, the log-math tables).
+    private static let initLock = NSLock()
+
+    /// Loads the acoustic model `<dir>/en-us`, the language model `<dir>/en-us.lm.bin` and the dictionary
+    /// `<dir>/cmudict-en-us.dict` (the layout of Debian's pocketsphinx-en-us), plus `extraArguments`
+    /// (pocketsphinx flags and values, e.g. `["-maxhmmpf", "3000"]`). `-remove_silence` is off: see ``SpeechDetector``.
+    init(modelDirectory: String, extraArguments: [String]) throws {
+        let base = URL(fileURLWithPath: modelDirectory)
+        let hmm = base.appendingPathComponent("en-us").path
+        let lm = base.appendingPathComponent("en-us.lm.bin").path
+        let dict = base.appendingPathComponent("cmudict-en-us.dict").path
+        for path in [hmm + "/mdef", lm, dict] where !FileManager.default.fileExists(atPath: path) {
+            throw EngineError.modelNotFound(path)
+        }
+        let arguments = ["-hmm", hmm, "-lm", lm, "-dict", dict, "-remove_silence", "no"] + extraArguments
+
+        Self.initLock.lock()
+        defer { Self.initLock.unlock() }
+        // Silence sphinxbase's logging (it prints the whole configuration and every utterance to stderr).
+        err_set_logfp(nil)
+
+        var cStrings = arguments.map { strdup($0) }
+        defer { cStrings.forEach { free($0) } }
+        let config = cStrings.withUnsafeMutableBufferPointer { argv in
+            cmd_ln_parse_r(nil, ps_args(), Int32(argv.count), argv.baseAddress, 1)
+        }
+        guard let config else {
+            throw EngineError.initializationFailed("pocketsphinx rejected its arguments: \(arguments.joined(separator: " "))")
+        }
+        defer { cmd_ln_free_r(config) }  // ps_init keeps its own reference
+        guard let decoder = ps_init(config) else {
+            throw EngineError.initializationFailed("pocketsphinx could not load the model in \(modelDirectory)")
+        }
+        self.decoder = decoder
+    }
+
+    deinit {
+        ps_free(decoder)
+    }
+
+    func startUtterance() throws {
+        let status = ps_start_utt(decoder)
+        guard status >= 0 else { throw EngineError.recognitionFailed("ps_start_utt failed", status: Int(status)) }
+    }
+
+    func process(_ samples: UnsafeBufferPointer<Int16>) throws {
+        guard let base = samples.baseAddress, !samples.isEmpty else { return }
+        let status = ps_process_raw(decoder, base, samples.count, 0, 0)
+        guard status >= 0 else { throw EngineError.recognitionFailed("ps_process_raw failed", status: Int(status)) }
+    }
+
+    func endUtterance() throws {
+        let status = ps_end_utt(decoder)
+        guard status >= 0 else { throw EngineError.recognitionFailed("ps_end_utt failed", status: Int(status)) }
+    }
+
+    /// The current best hypothesis (partial during an utterance, final after `endUtterance`), words only.
+    func hypothesis() -> String {
+        guard let hyp = ps_get_hyp(decoder, nil) else { return "" }
+        return String(cString: hyp)
+    }
+
+    /// The words of the last utterance with their frame spans (end inclusive), fillers removed and
+    /// alternate-pronunciation markers (`read(2)`) stripped.
+    func words() -> [(word: String, startFrame: Int, endFrame: Int)] {
+        var result: [(word: String, startFrame: Int, endFrame: Int)] = []
+        var segment = ps_seg_iter(decoder)
+        while let current = segment {
+            if let cWord = ps_seg_word(current) {
+                var start: Int32 = 0
+                var end: Int32 = 0
+                ps_seg_frames(current, &start, &end)
+                if let word = Self.cleanWord(String(cString: cWord)) {
+                    result.append((word, Int(start), Int(end)))
+                }
+            }
+            segment = ps_seg_next(current)  // frees the iterator at the end
+        }
+        return result
+    }
+
+    /// `nil` for fillers (`<s>`, `</s>`, `<sil>`, `[NOISE]`, `++GARBAGE++`), else the word without a
+    /// pronunciation-variant suffix.
+    static func cleanWord(_ word: String) -> String? {
+        guard let first = word.first, first != "<", first != "[", !word.hasPrefix("++") else { return nil }
+        if word.hasSuffix(")"), let open = word.lastIndex(of: "(") {
+            let stripped = String(word[..<open])
+            return stripped.isEmpty ? nil : stripped
+        }
+        return word
+    }
+}

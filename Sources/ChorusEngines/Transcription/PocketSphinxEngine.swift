@@ -1,0 +1,138 @@
+import Foundation
+public import Logging
+
+/// Embedded speech-to-text on pocketsphinx with Debian's en-us model, in-process.
+///
+/// - Input: 16 kHz signed 16-bit mono PCM (the gateway converts uploads first).
+/// - Threading: each decoder is loaded once (≈0.4 s CPU, ~60 MB) and lives on its own dedicated thread
+///   (`chorus.pocketsphinx`); requests queue in a locked FIFO and run one per decoder, never on an event loop.
+/// - Decoding: the clip is cut into utterances by energy (``SpeechDetector``; pocketsphinx's own VAD skews
+///   word times in this build), each utterance is fed in 0.5 s chunks, and words come from `ps_seg_iter`
+///   (100 frames/s) with fillers dropped. Segments split at pauses ≥ 0.5 s and at most every ~10 s.
+/// - Partial results: after each chunk, if the hypothesis changed, `onPartial` gets the whole transcript so
+///   far (finished utterances + the current utterance's partial hypothesis). Words of the current utterance
+///   may still change in later calls; text of finished utterances never does. Called on the decoder thread.
+/// - Cancellation: cancelling the calling task stops decoding at the next chunk and throws `CancellationError`.
+/// - Accuracy on synthetic (espeak) voices is poor; measure word error rate, do not rely on exact words.
+public final class PocketSphinxEngine: Sendable {
+    public static let sampleRate = 16000
+    public static let defaultModelDirectory = "/usr/share/pocketsphinx/model/en-us"
+    /// Audio fed to `ps_process_raw` per call: 0.5 s, the granularity of partial results and cancellation.
+    static let chunkSamples = sampleRate / 2
+
+    public let modelDirectory: String
+    private let pool: WorkerPool<PocketSphinxDecoder>
+    private let logger: Logger
+
+    /// Loads the model into `decoders` decoders (each on its own thread; more decoders run more requests in
+    /// parallel at ~60 MB each). Throws ``EngineError/Code/modelNotFound`` or ``EngineError/Code/initializationFailed``.
+    /// - Parameter extraArguments: extra pocketsphinx flags, e.g. `["-maxhmmpf", "3000", "-topn", "2"]`
+    ///   (about twice as fast, slightly less accurate).
+    public init(modelDirectory: String = PocketSphinxEngine.defaultModelDirectory, decoders: Int = 1,
+                extraArguments: [String] = [],
+                logger: Logger = Logger(label: "chorus.engines.pocketsphinx")) throws {
+        self.modelDirectory = modelDirectory
+        self.logger = logger
+        let start = ContinuousClock.now
+        self.pool = try WorkerPool(name: "chorus.pocketsphinx", count: decoders) { _ in
+            try PocketSphinxDecoder(modelDirectory: modelDirectory, extraArguments: extraArguments)
+        }
+        logger.debug("pocketsphinx model loaded", metadata: [
+            "chorus.model": "\(modelDirectory)", "chorus.decoders": "\(pool.threadCount)",
+            "chorus.elapsed": "\(ContinuousClock.now - start)",
+        ])
+    }
+
+    deinit {
+        pool.shutdown()
+    }
+
+    /// Stops the decoder threads: queued requests fail with ``EngineError/Code/shutdown``, a running one finishes.
+    /// Idempotent; also done on deinit.
+    public func shutdown() {
+        pool.shutdown()
+    }
+
+    /// Transcribes 16 kHz s16 mono PCM. An empty array or a clip without speech gives an empty transcript.
+    public func transcribe(_ samples: [Int16], onPartial: (@Sendable (String) -> Void)? = nil) async throws -> Transcript {
+        try Task.checkCancellation()
+        let duration = Double(samples.count) / Double(Self.sampleRate)
+        if samples.isEmpty {
+            return Transcript(text: "", language: "en", duration: 0, segments: [], words: [])
+        }
+        let job = TranscriptionJob(samples: samples, onPartial: onPartial)
+        let pool = self.pool
+        let logger = self.logger
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                job.attach(continuation)
+                let accepted = pool.submit(.init(
+                    run: { decoder in
+                        let start = ContinuousClock.now
+                        let result = Result { try Self.decode(job, with: decoder, duration: duration) }
+                        logger.debug("pocketsphinx transcription", metadata: [
+                            "chorus.audio_seconds": "\(duration)",
+                            "chorus.elapsed": "\(ContinuousClock.now - start)",
+                        ])
+                        job.resume(with: result)
+                    },
+                    drop: { job.resume(with: .failure(EngineError.shutdown("pocketsphinx"))) }))
+                if !accepted {
+                    job.resume(with: .failure(EngineError.shutdown("pocketsphinx")))
+                }
+            }
+        } onCancel: {
+            job.cancel()
+        }
+    }
+
+    /// Runs on a decoder thread.
+    private static func decode(_ job: TranscriptionJob, with decoder: PocketSphinxDecoder,
+                               duration: Double) throws -> Transcript {
+        let regions = SpeechDetector(sampleRate: sampleRate).regions(in: job.samples)
+        var words: [TranscriptWord] = []
+        var lastPartial = ""
+        let frameSeconds = 1.0 / Double(PocketSphinxDecoder.framesPerSecond)
+
+        try job.samples.withUnsafeBufferPointer { samples in
+            for region in regions {
+                if job.isCancelled { throw CancellationError() }
+                let committed = words.map(\.word).joined(separator: " ")
+                try decoder.startUtterance()
+                var position = region.lowerBound
+                do {
+                    while position < region.upperBound {
+                        if job.isCancelled { throw CancellationError() }
+                        let end = min(position + chunkSamples, region.upperBound)
+                        try decoder.process(UnsafeBufferPointer(rebasing: samples[position..<end]))
+                        position = end
+                        if let onPartial = job.onPartial {
+                            let partial = [committed, decoder.hypothesis()].filter { !$0.isEmpty }
+                                .joined(separator: " ")
+                            if partial != lastPartial && !partial.isEmpty {
+                                lastPartial = partial
+                                onPartial(partial)
+                            }
+                        }
+                    }
+                } catch {
+                    try? decoder.endUtterance()  // leave the decoder ready for the next job
+                    throw error
+                }
+                try decoder.endUtterance()
+                let offset = Double(region.lowerBound) / Double(sampleRate)
+                for found in decoder.words() {
+                    let start = min(duration, offset + Double(found.startFrame) * frameSeconds)
+                    let end = min(duration, max(start, offset + Double(found.endFrame + 1) * frameSeconds))
+                    words.append(TranscriptWord(word: found.word, start: start, end: end))
+                }
+            }
+        }
+        let text = words.map(\.word).joined(separator: " ")
+        if let onPartial = job.onPartial, !text.isEmpty, text != lastPartial {
+            onPartial(text)
+        }
+        return Transcript(text: text, language: "en", duration: duration,
+                          segments: TranscriptSegmenter().segments(from: words), words: words)
+    }
+}
