@@ -8,6 +8,7 @@ import ServiceLifecycle
 public struct Gateway: Sendable {
     public let application: Application<RouterResponder<GatewayRequestContext>>
     public let services: GatewayServices
+    public let speech: SpeechServices
 }
 
 /// Builds the whole gateway from a config. `chorus serve` and the tests call this same function.
@@ -33,6 +34,8 @@ public func buildGateway(
         metrics: GatewayMetrics(),
         logger: logger)
 
+    let speech = try SpeechServices(config: config, store: store, logger: logger)
+
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: ErrorShapeMiddleware())
     OperationalRoutes(services: services).register(on: router)
@@ -40,23 +43,27 @@ public func buildGateway(
         let group = router.group(RouterPath(stringLiteral: prefix))
         TextRoutes(services: services).register(on: group)
         ModelRoutes(services: services).register(on: group)
+        SpeechRoutes(services: services, speech: speech).register(on: group)
+        VoiceRoutes(services: services, speech: speech).register(on: group)
     }
+    SpeechRoutes(services: services, speech: speech).registerLoLLMs(on: router)
+    VoiceRoutes(services: services, speech: speech).registerLoLLMs(on: router)
 
     let application = Application(
         responder: router.buildResponder(),
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "chorus"),
-        services: [services.usageLog, UpstreamClientService(client: upstream)],
+        services: [services.usageLog, ShutdownService { await upstream.shutdown(); speech.shutdown() }],
         logger: logger)
-    return Gateway(application: application, services: services)
+    return Gateway(application: application, services: services, speech: speech)
 }
 
-/// Owns the upstream client's lifetime inside the ServiceGroup: on shutdown, open transfers are aborted and the
-/// event thread joined.
-struct UpstreamClientService: Service {
-    let client: UpstreamClient
+/// Releases what outlives requests when the ServiceGroup shuts down: the upstream client aborts open transfers
+/// and joins its event thread; the embedded engines stop their threads.
+struct ShutdownService: Service {
+    let onShutdown: @Sendable () async -> Void
 
     func run() async throws {
         try? await gracefulShutdown()
-        await client.shutdown()
+        await onShutdown()
     }
 }

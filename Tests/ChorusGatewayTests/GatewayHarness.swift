@@ -28,7 +28,18 @@ func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
         ModelConfig(name: "fail", provider: "mock", model: "fail"),
         ModelConfig(name: "html", provider: "mock", model: "html"),
         ModelConfig(name: "local-tts", provider: "local", model: "espeak"),
+        ModelConfig(name: "wav-tts", provider: "wavonly", model: "upstream-tts"),
+        ModelConfig(name: "clone-tts", provider: "cloner", model: "upstream-clone"),
     ]
+    var wavOnly = ProviderConfig(name: "wavonly", type: .openai)
+    wavOnly.baseURL = "http://127.0.0.1:\(upstreamPort)/v1"
+    wavOnly.speechFormats = ["wav"]
+    wavOnly.timeout = timeout
+    var cloner = wavOnly
+    cloner.name = "cloner"
+    cloner.voiceCloning = "audio_sample"
+    config.providers += [wavOnly, cloner]
+    config.voicesDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-voices-\(UUID().uuidString)").path
     return config
 }
 
@@ -65,4 +76,37 @@ func errorBody(_ response: TestResponse) throws -> (message: String, type: Strin
     let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
     let error = json?["error"] as? [String: Any]
     return (error?["message"] as? String ?? "", error?["type"] as? String ?? "", error?["code"] as? String, error?["param"] as? String)
+}
+
+/// ffprobe's view of an audio file: codec, sample rate, channels, duration.
+struct ProbedAudio {
+    var codec: String
+    var sampleRate: Int
+    var channels: Int
+    var duration: Double
+}
+
+func ffprobe(_ bytes: [UInt8], rawPCM: Bool = false) throws -> ProbedAudio {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("probe-\(UUID().uuidString)").path
+    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
+    process.arguments = ["-v", "error"] + (rawPCM ? ["-f", "s16le", "-ar", "24000", "-ac", "1"] : []) + [
+        "-show_entries", "stream=codec_name,sample_rate,channels:format=duration", "-of", "default=noprint_wrappers=1", path,
+    ]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    var values: [String: String] = [:]
+    for line in output.split(separator: "\n") {
+        let pair = line.split(separator: "=", maxSplits: 1)
+        if pair.count == 2, values[String(pair[0])] == nil { values[String(pair[0])] = String(pair[1]) }
+    }
+    var duration = Double(values["duration"] ?? "") ?? 0
+    if rawPCM { duration = Double(bytes.count) / 48000 }
+    return ProbedAudio(codec: values["codec_name"] ?? "", sampleRate: Int(values["sample_rate"] ?? "") ?? 0,
+                       channels: Int(values["channels"] ?? "") ?? 0, duration: duration)
 }

@@ -49,7 +49,49 @@ final class MockUpstream: Sendable {
         for path in ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"] {
             router.post(RouterPath(stringLiteral: path)) { request, context in try await self.answer(request, path: path) }
         }
+        router.post("/v1/audio/speech") { request, _ in try await self.speech(request) }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    /// 1.5 s of a 440 Hz tone as 24 kHz mono s16 WAV — what a wav-only TTS provider returns.
+    static let speechSeconds = 1.5
+    static var speechWAV: [UInt8] {
+        let rate = 24000
+        let count = Int(Double(rate) * speechSeconds)
+        var bytes: [UInt8] = []
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        bytes.append(contentsOf: Array("RIFF".utf8)); u32(UInt32(36 + count * 2))
+        bytes.append(contentsOf: Array("WAVEfmt ".utf8)); u32(16); u16(1); u16(1); u32(UInt32(rate)); u32(UInt32(rate * 2)); u16(2); u16(16)
+        bytes.append(contentsOf: Array("data".utf8)); u32(UInt32(count * 2))
+        for i in 0..<count {
+            let sample = Int16(8000 * sin(2 * Double.pi * 440 * Double(i) / Double(rate)))
+            withUnsafeBytes(of: sample.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        return bytes
+    }
+
+    /// Sends the WAV in 100 ms pieces 20 ms apart, like a provider that streams as it synthesises.
+    private func speech(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: 10 << 20)
+        state.withLockedValue { $0.received.append(Received(path: "/v1/audio/speech", headers: request.headers, body: String(buffer: body))) }
+        let json = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+        if json["voice"] as? String == "nobody" {
+            let error = #"{"error":{"message":"Voice 'nobody' does not exist","type":"invalid_request_error","param":"voice","code":null}}"#
+            return Response(status: .badRequest, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: error)))
+        }
+        let wav = Self.speechWAV
+        return Response(status: .ok, headers: [.contentType: "audio/wav"], body: .init { writer in
+            var offset = 0
+            while offset < wav.count {
+                let end = min(wav.count, offset + 4800)
+                try await writer.write(ByteBuffer(bytes: wav[offset..<end]))
+                offset = end
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await writer.finish(nil)
+        })
     }
 
     private func answer(_ request: Request, path: String) async throws -> Response {

@@ -1,0 +1,100 @@
+import ChorusMedia
+import Foundation
+
+/// A validated `POST /v1/audio/speech` body.
+struct SpeechParameters: Sendable {
+    enum Voice: Sendable, Equatable {
+        /// A preset or provider voice name (alloy, nova, …).
+        case named(String)
+        /// A stored custom voice (`voice: "voice_…"` or `voice: {"id": "voice_…"}`).
+        case custom(id: String)
+    }
+
+    enum StreamFormat: String, Sendable { case audio, sse }
+
+    static let maxInputCharacters = 4096
+    static let speedRange = 0.25...4.0
+
+    var model: String
+    var input: String
+    var voice: Voice?
+    var responseFormat: AudioFormat
+    var speed: Double
+    var instructions: String?
+    var streamFormat: StreamFormat
+    var language: String?
+    /// Raw bytes of an inline voice sample (base64 decoded), any container.
+    var audioSample: [UInt8]?
+
+    /// Custom voice ids look like this; anything else is a voice name.
+    static func isCustomVoiceID(_ text: String) -> Bool { text.hasPrefix("voice_") }
+
+    init(json: JSONValue) throws(GatewayError) {
+        model = try json.requiredString("model")
+        input = try json.requiredString("input")
+        guard !input.isEmpty else { throw .invalidParameter("input", "'input' must not be empty.") }
+        guard input.count <= Self.maxInputCharacters else {
+            throw .invalidParameter("input", "'input' is \(input.count) characters; the limit is \(Self.maxInputCharacters).")
+        }
+        let formatName = try json.optionalString("response_format") ?? "mp3"
+        guard let format = AudioFormat(rawValue: formatName) else {
+            throw .invalidParameter("response_format",
+                "'response_format' must be one of \(AudioFormat.allCases.map(\.rawValue).joined(separator: ", ")); got '\(formatName)'.")
+        }
+        responseFormat = format
+        speed = try json.optionalNumber("speed", in: Self.speedRange) ?? 1.0
+        instructions = try json.optionalString("instructions")
+        language = try json.optionalString("language")
+        let streamName = try json.optionalString("stream_format") ?? "audio"
+        guard let streamFormat = StreamFormat(rawValue: streamName) else {
+            throw .invalidParameter("stream_format", "'stream_format' must be 'audio' or 'sse'; got '\(streamName)'.")
+        }
+        self.streamFormat = streamFormat
+
+        if let sample = json["audio_sample"], !sample.isNull {
+            guard let text = sample.stringValue else { throw .invalidParameter("audio_sample", "'audio_sample' must be a base64 string.") }
+            audioSample = try Self.decodeBase64Audio(text, param: "audio_sample")
+        }
+
+        switch json["voice"] {
+        case .none, .some(.null):
+            voice = nil
+        case .some(.string(let name)):
+            guard !name.isEmpty else { throw .invalidParameter("voice", "'voice' must not be empty.") }
+            voice = Self.isCustomVoiceID(name) ? .custom(id: name) : .named(name)
+        case .some(let object) where object["id"] != nil:
+            guard let id = object["id"]?.stringValue, !id.isEmpty else {
+                throw .invalidParameter("voice", "'voice.id' must be a string.")
+            }
+            voice = .custom(id: id)
+        default:
+            throw .invalidParameter("voice", "'voice' must be a voice name or an object {\"id\": \"voice_…\"}.")
+        }
+        if voice == nil && audioSample == nil { throw .missingParameter("voice") }
+    }
+
+    /// Base64 with or without a `data:audio/…;base64,` prefix; whitespace ignored. Bad base64 is 400 on `param`.
+    static func decodeBase64Audio(_ text: String, param: String) throws(GatewayError) -> [UInt8] {
+        var payload = Substring(text)
+        if payload.hasPrefix("data:") {
+            guard let comma = payload.firstIndex(of: ",") else {
+                throw .invalidParameter(param, "'\(param)' is a data URL without a comma.")
+            }
+            let header = payload[..<comma]
+            guard header.hasSuffix(";base64") else {
+                throw .invalidParameter(param, "'\(param)' must be a base64 data URL (data:audio/…;base64,…).")
+            }
+            payload = payload[payload.index(after: comma)...]
+        }
+        let compact = payload.filter { !$0.isWhitespace }
+        guard !compact.isEmpty, let data = Data(base64Encoded: String(compact)) ?? Data(base64Encoded: Self.padded(compact)) else {
+            throw .invalidParameter(param, "'\(param)' is not valid base64.")
+        }
+        return Array(data)
+    }
+
+    private static func padded(_ text: String) -> String {
+        let remainder = text.count % 4
+        return remainder == 0 ? text : text + String(repeating: "=", count: 4 - remainder)
+    }
+}
