@@ -472,6 +472,20 @@ struct UpstreamClientTests {
         }
     }
 
+    #if os(Linux)
+    @Test func eventThreadIsNamed() async throws {
+        func threadNames() -> [String] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+        let client = try UpstreamClient()
+        // Other suites may run clients too, so this only checks that the name is set, not a count.
+        #expect(await eventually { threadNames().contains("chorus.upstream") })
+        await client.shutdown()
+    }
+    #endif
+
     @Test func shutdownFailsOpenTransfersAndIsIdempotent() async throws {
         let server = try await TestServer.start { _, writer in
             try await writer.head(.ok)

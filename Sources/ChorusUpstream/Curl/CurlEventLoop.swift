@@ -46,8 +46,8 @@ final class CurlEventLoop: @unchecked Sendable {
 
     func start() {
         let thread = Thread { [self] in
-            // A Linux thread inherits its creator's name: name it here.
-            Thread.current.name = "chorus.upstream.curl"
+            // A Linux thread inherits its creator's name: name it here (at most 15 characters on Linux).
+            Thread.current.name = "chorus.upstream"
             self.run()
         }
         thread.start()
