@@ -47,7 +47,10 @@ final class CurlEventLoop: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in
             // A Linux thread inherits its creator's name: name it here (at most 15 characters on Linux).
+            // Foundation's setter alone does not always reach the OS thread when the body runs before
+            // `start()` has recorded the pthread, so set the OS name directly as well.
             Thread.current.name = "chorus.upstream"
+            chorus_set_current_thread_name("chorus.upstream")
             self.run()
         }
         thread.start()
