@@ -1,4 +1,7 @@
+#define _GNU_SOURCE  // pthread_setname_np
 #include "chorus_curl.h"
+
+#include <pthread.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -50,4 +53,15 @@ int chorus_parse_ip(const char *text, unsigned char out[16]) {
     if (inet_pton(AF_INET, text, out) == 1) return 4;
     if (inet_pton(AF_INET6, text, out) == 1) return 16;
     return 0;
+}
+
+void chorus_set_current_thread_name(const char *name) {
+#if defined(__linux__)
+    char shortName[16];
+    strncpy(shortName, name, sizeof(shortName) - 1);
+    shortName[sizeof(shortName) - 1] = 0;
+    pthread_setname_np(pthread_self(), shortName);
+#elif defined(__APPLE__)
+    pthread_setname_np(name);
+#endif
 }

@@ -27,19 +27,24 @@ final class ServerStats: Sendable {
 }
 
 /// Writes one response; the handler decides the pace (and may hang or reset).
+///
+/// Every write waits until NIO handed it to the socket, so `bytesWritten` counts what the kernel accepted
+/// (the NIOAsyncChannel writer would let a fast handler queue far more in NIO's pending writes).
 struct ResponseWriter: Sendable {
-    let outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
     let channel: any Channel
     let stats: ServerStats
 
+    private func write(_ part: HTTPServerResponsePart) async throws {
+        try await self.channel.writeAndFlush(part).get()
+    }
+
     func head(_ status: HTTPResponseStatus = .ok, _ headers: [(String, String)] = []) async throws {
-        try await self.outbound.write(.head(HTTPResponseHead(version: .http1_1, status: status,
-                                                             headers: HTTPHeaders(headers))))
+        try await self.write(.head(HTTPResponseHead(version: .http1_1, status: status, headers: HTTPHeaders(headers))))
     }
 
     func body(_ buffer: ByteBuffer) async throws {
         let count = buffer.readableBytes
-        try await self.outbound.write(.body(.byteBuffer(buffer)))
+        try await self.write(.body(.byteBuffer(buffer)))
         self.stats.update { $0.bytesWritten += count }
     }
 
@@ -48,7 +53,7 @@ struct ResponseWriter: Sendable {
     }
 
     func end() async throws {
-        try await self.outbound.write(.end(nil))
+        try await self.write(.end(nil))
     }
 
     /// A complete response with a Content-Length.
@@ -122,7 +127,7 @@ final class TestServer: Sendable {
 
     private static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
                               stats: ServerStats, handler: Handler) async throws {
-        try await connection.executeThenClose { inbound, outbound in
+        try await connection.executeThenClose { inbound, _ in
             var head: HTTPRequestHead?
             var body = ByteBuffer()
             for try await part in inbound {
@@ -135,7 +140,7 @@ final class TestServer: Sendable {
                 case .end:
                     guard let requestHead = head else { continue }
                     stats.update { $0.requests += 1 }
-                    let writer = ResponseWriter(outbound: outbound, channel: connection.channel, stats: stats)
+                    let writer = ResponseWriter(channel: connection.channel, stats: stats)
                     try await handler(TestRequest(head: requestHead, body: body), writer)
                     head = nil
                 }

@@ -75,7 +75,7 @@ struct UpstreamClientTests {
     }
 
     @Test func slowReaderPausesTheTransferAndKeepsMemoryBounded() async throws {
-        let total = 32 << 20
+        let total = 16 << 20
         let piece = pattern(64 << 10)
         try await withServer({ _, writer in
             try await writer.head(.ok, [("Content-Length", "\(total)")])
@@ -84,12 +84,15 @@ struct UpstreamClientTests {
         }) { client, server in
             let response = try await client.execute(UpstreamRequest(url: "\(server.url)/big"))
             // Not reading: curl must pause, and the server's writes must stall well before the end.
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(300))
+            let writtenEarly = server.stats.counts.bytesWritten
+            try await Task.sleep(for: .milliseconds(300))
             let writtenWhileStalled = server.stats.counts.bytesWritten
+            #expect(writtenWhileStalled == writtenEarly, "the server kept writing while the reader stalled")
             let stats = response.body.transfer.stats
             #expect(stats.pauseCount >= 1)
             #expect(stats.maxBufferedBytes <= Transfer.highWatermark + 64 * 1024)
-            #expect(writtenWhileStalled < total * 3 / 4, "server wrote \(writtenWhileStalled) of \(total) bytes")
+            #expect(writtenWhileStalled < total / 2, "server wrote \(writtenWhileStalled) of \(total) bytes")
 
             var received = 0
             var chunks = 0
@@ -144,7 +147,7 @@ struct UpstreamClientTests {
                 _ = try await client.execute(UpstreamRequest(url: "\(server.url)/hang", timeout: 0.5))
             }
             let elapsed = ContinuousClock.now - start
-            #expect(elapsed >= .milliseconds(450) && elapsed < .seconds(2), "took \(elapsed)")
+            #expect(elapsed >= .milliseconds(450) && elapsed < .seconds(3), "took \(elapsed)")
         }
     }
 
@@ -162,7 +165,7 @@ struct UpstreamClientTests {
             }
             #expect(received == "partial")
             let elapsed = ContinuousClock.now - start
-            #expect(elapsed >= .milliseconds(550) && elapsed < .seconds(2), "took \(elapsed)")
+            #expect(elapsed >= .milliseconds(550) && elapsed < .seconds(3), "took \(elapsed)")
         }
     }
 
@@ -328,10 +331,14 @@ struct UpstreamClientTests {
                 events.append(String(buffer: chunk))
             }
             #expect(events == (0..<eventCount).map { "data: event \($0)\n\n" })
+            // The first event reached the reader before the server wrote the second one...
             #expect(writtenAtFirstChunk < "data: event 0\n\n".utf8.count * 2, "the first event waited for others")
-            let gaps = zip(arrivals.dropFirst(), arrivals).map { $0 - $1 }
-            for gap in gaps {
-                #expect(gap >= .milliseconds(30) && gap < .milliseconds(250), "gap \(gap)")
+            // ...and the events came spread out as sent (about 200 ms from first to last), not in one burst.
+            if let first = arrivals.first, let last = arrivals.last {
+                #expect(last - first >= .milliseconds(120), "events arrived within \(last - first)")
+            }
+            for gap in zip(arrivals.dropFirst(), arrivals).map({ $0 - $1 }) {
+                #expect(gap < .seconds(1), "gap \(gap)")
             }
         }
     }
@@ -415,6 +422,69 @@ struct UpstreamClientTests {
             #expect(server.stats.counts.requests == 0)
         }
     }
+
+    @Test func failingRequestBodyStreamFailsTheTransfer() async throws {
+        struct ProducerFailed: Error {}
+        try await withServer({ request, writer in
+            try await writer.respond(body: request.body)
+        }) { client, server in
+            let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+            continuation.yield(ByteBuffer(string: "start"))
+            let producer = Task {
+                try await Task.sleep(for: .milliseconds(50))
+                continuation.finish(throwing: ProducerFailed())
+            }
+            await expectUpstreamError(.transferFailed) {
+                _ = try await client.execute(UpstreamRequest(method: "POST", url: "\(server.url)/upload",
+                                                             body: .stream(stream, length: nil)))
+            }
+            try await producer.value
+            #expect(server.stats.counts.requests == 0)
+        }
+    }
+
+    @Test func cancellingManyTransfersAtRandomPointsLeavesNothingBehind() async throws {
+        try await withServer({ _, writer in
+            try await writer.head(.ok)
+            for index in 0..<20 {
+                try await writer.body("chunk \(index)\n")
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try await writer.end()
+        }) { client, server in
+            await withTaskGroup(of: Void.self) { group in
+                for index in 0..<60 {
+                    let reader = Task {
+                        let response = try await client.execute(UpstreamRequest(url: "\(server.url)/\(index)"))
+                        for try await _ in response.body {}
+                    }
+                    group.addTask {
+                        try? await Task.sleep(for: .milliseconds(index % 30 * 3))
+                        reader.cancel()
+                        _ = await reader.result
+                    }
+                }
+            }
+            #expect(await eventually(within: 2) { client.activeTransfers == 0 })
+            // The client still works afterwards.
+            let response = try await client.execute(UpstreamRequest(url: "\(server.url)/after"))
+            #expect(try await response.body.collect(upTo: 1000).readableBytes > 0)
+        }
+    }
+
+    #if os(Linux)
+    @Test func eventThreadIsNamed() async throws {
+        func threadNames() -> [String] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+        let client = try UpstreamClient()
+        // Other suites may run clients too, so this only checks that the name is set, not a count.
+        #expect(await eventually { threadNames().contains("chorus.upstream") })
+        await client.shutdown()
+    }
+    #endif
 
     @Test func shutdownFailsOpenTransfersAndIsIdempotent() async throws {
         let server = try await TestServer.start { _, writer in

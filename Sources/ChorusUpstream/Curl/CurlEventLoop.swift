@@ -46,8 +46,11 @@ final class CurlEventLoop: @unchecked Sendable {
 
     func start() {
         let thread = Thread { [self] in
-            // A Linux thread inherits its creator's name: name it here.
-            Thread.current.name = "chorus.upstream.curl"
+            // A Linux thread inherits its creator's name: name it here (at most 15 characters on Linux).
+            // Foundation's setter alone does not always reach the OS thread when the body runs before
+            // `start()` has recorded the pthread, so set the OS name directly as well.
+            Thread.current.name = "chorus.upstream"
+            chorus_set_current_thread_name("chorus.upstream")
             self.run()
         }
         thread.start()
@@ -110,7 +113,7 @@ final class CurlEventLoop: @unchecked Sendable {
             for command in batch {
                 switch command {
                 case .add(let transfer): self.attach(transfer, to: multi)
-                case .remove(let transfer): self.detach(transfer, from: multi, premature: true)
+                case .remove(let transfer): self.detach(transfer, from: multi)
                 case .updatePause(let transfer): self.updatePause(transfer)
                 case .shutdown: running = false
                 }
@@ -133,7 +136,7 @@ final class CurlEventLoop: @unchecked Sendable {
 
         // Shut down: abort what is in flight, refuse what is queued, free everything on this thread.
         for transfer in Array(self.attached.values) {
-            self.detach(transfer, from: multi, premature: true)
+            self.detach(transfer, from: multi)
             transfer.complete(error: .shutdown())
         }
         let leftover: [Command] = self.lock.withLock {
@@ -184,13 +187,11 @@ final class CurlEventLoop: @unchecked Sendable {
         self.lock.withLock { self.active += 1 }
     }
 
-    /// Takes the transfer out of the multi handle. `premature`: it did not finish, so its connection is not
-    /// reused (curl also closes an HTTP/1 connection it removes mid-transfer; HTTP/2 resets just the stream).
-    private func detach(_ transfer: Transfer, from multi: UnsafeMutableRawPointer, premature: Bool) {
+    /// Takes the transfer out of the multi handle. Removing a transfer that has not completed makes curl
+    /// close its HTTP/1 connection (it is never reused mid-body) and reset just the stream on HTTP/2, so the
+    /// other streams of that connection go on.
+    private func detach(_ transfer: Transfer, from multi: UnsafeMutableRawPointer) {
         guard let easy = transfer.easy, self.attached.removeValue(forKey: easy.handle) != nil else { return }
-        if premature {
-            _ = chorus_curl_setopt_long(easy.handle, CURLOPT_FORBID_REUSE, 1)
-        }
         _ = curl_multi_remove_handle(multi, easy.handle)
         transfer.easy = nil
         self.recycle(easy)
@@ -216,7 +217,7 @@ final class CurlEventLoop: @unchecked Sendable {
             if let error {
                 self.logger.debug("upstream transfer failed", metadata: ["error": "\(error)"])
             }
-            self.detach(transfer, from: multi, premature: false)
+            self.detach(transfer, from: multi)
             transfer.complete(error: error)
         }
     }
