@@ -55,13 +55,3 @@ int chorus_parse_ip(const char *text, unsigned char out[16]) {
     return 0;
 }
 
-void chorus_set_current_thread_name(const char *name) {
-#if defined(__linux__)
-    char shortName[16];
-    strncpy(shortName, name, sizeof(shortName) - 1);
-    shortName[sizeof(shortName) - 1] = 0;
-    pthread_setname_np(pthread_self(), shortName);
-#elif defined(__APPLE__)
-    pthread_setname_np(name);
-#endif
-}

@@ -92,12 +92,3 @@ void chorus_av_log_install(chorus_av_log_sink sink, int max_level) {
     av_log_set_callback(sink == NULL ? av_log_default_callback : chorus_av_log_callback);
 }
 
-void chorus_set_current_thread_name(const char *name) {
-    char truncated[16];
-    snprintf(truncated, sizeof(truncated), "%s", name == NULL ? "" : name);
-#if defined(__APPLE__)
-    pthread_setname_np(truncated);
-#else
-    pthread_setname_np(pthread_self(), truncated);
-#endif
-}

@@ -55,7 +55,8 @@ func withGateway(
         try await gateway.application.test(.live) { client in
             try await body(client, gateway, mock)
         }
-        try? FileManager.default.removeItem(atPath: config.database)
+        // Only the harness's own throwaway databases; a test that chose its path (restart tests) keeps it.
+        if config.database.contains("chorus-test-") { try? FileManager.default.removeItem(atPath: config.database) }
     }
 }
 

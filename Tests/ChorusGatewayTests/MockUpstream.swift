@@ -71,7 +71,7 @@ final class MockUpstream: Sendable {
         return bytes
     }
 
-    /// Sends the WAV in 100 ms pieces 20 ms apart, like a provider that streams as it synthesises.
+    /// Sends the WAV in 100 ms pieces 50 ms apart, like a provider that streams as it synthesises.
     private func speech(_ request: Request) async throws -> Response {
         var request = request
         let body = try await request.collectBody(upTo: 10 << 20)
@@ -88,7 +88,7 @@ final class MockUpstream: Sendable {
                 let end = min(wav.count, offset + 4800)
                 try await writer.write(ByteBuffer(bytes: wav[offset..<end]))
                 offset = end
-                try await Task.sleep(for: .milliseconds(20))
+                try await Task.sleep(for: .milliseconds(50))
             }
             try await writer.finish(nil)
         })

@@ -3,3 +3,4 @@
 #include "chorus_curl.h"
 #include "chorus_ffmpeg.h"
 #include "chorus_png.h"
+#include "chorus_thread.h"

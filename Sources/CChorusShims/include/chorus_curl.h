@@ -24,6 +24,3 @@ curl_socket_t chorus_curl_open_socket(const struct curl_sockaddr *address);
 // Parses a numeric IPv4 or IPv6 address string (as curl reports it) into `out`. Returns 4, 16 or 0.
 int chorus_parse_ip(const char *text, unsigned char out[16]);
 
-// Names the calling thread for the OS (ps, gdb, /proc); truncated to Linux's 15 characters.
-// Used by the curl event thread: Foundation's Thread.name does not always reach the OS thread.
-void chorus_set_current_thread_name(const char *name);

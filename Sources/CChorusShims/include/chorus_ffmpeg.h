@@ -46,6 +46,3 @@ void chorus_avformat_harden(AVFormatContext *context, const volatile int *abort_
 typedef void (*chorus_av_log_sink)(int level, const char *line);
 void chorus_av_log_install(chorus_av_log_sink sink, int max_level);
 
-/// Names the calling thread (at most 15 characters are kept) for the codec threads this library
-/// starts; pthread_setname_np needs _GNU_SOURCE, which Swift's Glibc module does not define.
-void chorus_set_current_thread_name(const char *name);

@@ -36,7 +36,7 @@ struct SpeechRoutes: Sendable {
             let model = try services.catalog.resolve(speechRequest.model, for: caller, capability: .speech)
             trace.update { $0.provider = model.provider.name }
 
-            let audio: SynthesizedAudio
+            var audio: SynthesizedAudio
             switch model.provider.type {
             case .builtin:
                 audio = try await builtin(speechRequest, model: model)
@@ -48,6 +48,7 @@ struct SpeechRoutes: Sendable {
             case .sdwebui:
                 throw GatewayError.notImplemented("Provider '\(model.provider.name)' (sdwebui) does not offer speech.", param: "model")
             }
+            if speechRequest.responseFormat == .flac { audio = audio.bufferedFLAC(sampleRate: 24000) }
             return try await AudioResponse(trace: trace, format: speechRequest.responseFormat, streamFormat: speechRequest.streamFormat,
                                  characters: speechRequest.input.count)
                 .response(audio.chunks, secondsProduced: audio.seconds)
