@@ -43,11 +43,14 @@ def env():
     e.upstream_port = free_port()
     e.port = free_port()
     e.db = os.path.join(tmp, "chorus.sqlite")
+    e.tmp = tmp
     e.config = os.path.join(tmp, "chorus.yaml")
     with open(e.config, "w") as f:
         f.write(f"""
 server: {{host: 127.0.0.1, port: {e.port}}}
 database: {e.db}
+voices_dir: {tmp}/voices
+media_dir: {tmp}/media
 providers:
   mock:
     type: openai
@@ -55,6 +58,12 @@ providers:
     api_key: sk-upstream
     timeout: 2
     connect_timeout: 1
+  wavonly:
+    type: openai
+    base_url: http://127.0.0.1:{e.upstream_port}/v1
+    speech_formats: [wav]
+  local:
+    type: builtin
   dead:
     type: openai
     base_url: http://127.0.0.1:{free_port()}/v1
@@ -65,6 +74,8 @@ models:
   - {{name: hang, provider: mock, model: hang}}
   - {{name: fail, provider: mock, model: fail}}
   - {{name: dead, provider: dead, model: x}}
+  - {{name: tts-1, provider: local, model: espeak}}
+  - {{name: wav-tts, provider: wavonly, model: upstream-tts}}
 """)
     e.upstream = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "mock_upstream.py"),
                                    str(e.upstream_port)])

@@ -5,12 +5,25 @@ like OpenAI (JSON, or SSE when stream is true, 10 chunks 50 ms apart, then a usa
 Run: python3 mock_upstream.py PORT
 """
 import json
+import math
+import struct
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SSE_CHUNKS = 10
 SSE_INTERVAL = 0.05
+
+
+def speech_wav(seconds=1.5, rate=24000):
+    """A 440 Hz tone as 24 kHz mono s16 WAV: what a wav-only TTS provider returns."""
+    count = int(seconds * rate)
+    pcm = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate))) for i in range(count))
+    header = b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+    return header + b"data" + struct.pack("<I", len(pcm)) + pcm
+
+
+SPEECH_WAV = speech_wav()
 
 
 def sse_events(model):
@@ -56,6 +69,18 @@ class Handler(BaseHTTPRequestHandler):
         if model == "fail":
             return self.send_json(429, {"error": {"message": "Upstream says slow down", "type": "rate_limit_error",
                                                   "param": None, "code": "rate_limit_exceeded"}})
+        if self.path.endswith("/audio/speech"):
+            self.send_response(200)
+            self.send_header("Content-Type", "audio/wav")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(SPEECH_WAV), 4800):
+                piece = SPEECH_WAV[i:i + 4800]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+                time.sleep(0.02)
+            self.wfile.write(b"0\r\n\r\n")
+            return
         if self.path.endswith("/chat/completions") and req.get("stream"):
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
