@@ -81,7 +81,9 @@ final class DemuxDecoder {
         guard names.contains(where: Self.containers.contains) else {
             throw AudioError.notAudio("input is not an audio container (looks like \(formatName))")
         }
-        guard score >= Self.minimumProbeScore else {
+        // An ID3v2 tag larger than the probe window (cover art) leaves MP3 with a low score.
+        let id3Tagged = names.contains("mp3") && input.prefix(3) == Array("ID3".utf8)
+        guard score >= Self.minimumProbeScore || id3Tagged else {
             throw AudioError.notAudio("not a recognised audio container (weak match for \(formatName))")
         }
 
