@@ -86,3 +86,16 @@ extension AudioDecoderTests {
         #expect(streamed.output.count > 44 + 24000 * 2 * 2)
     }
 }
+
+extension AudioDecoderTests {
+    @Test(arguments: ["video.mp4", "video.webm"])
+    func decodesTheAudioTrackOfAVideoUpload(file: String) throws {
+        let bytes = try AudioFixtures.bytes(file)
+        let pcm = try AudioDecoder.decode(bytes, sampleRate: 16000, limits: AudioLimits())
+        #expect(pcm.sampleRate == 16000)
+        #expect(abs(pcm.duration - AudioFixtures.toneDuration) <= 0.05, "decoded \(pcm.duration) s")
+        let info = try AudioDecoder.probe(bytes, limits: AudioLimits())
+        #expect(info.codec == (file.hasSuffix("mp4") ? "aac" : "opus"))
+        #expect(info.channels == 1)
+    }
+}
