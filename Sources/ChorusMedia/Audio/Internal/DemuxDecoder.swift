@@ -219,8 +219,13 @@ final class DemuxDecoder {
             }
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex else { continue }
-            let sent = avcodec_send_packet(codecContext, packet)
-            if sent < 0 && sent != FFmpegCode.again {
+            var sent = avcodec_send_packet(codecContext, packet)
+            if sent == FFmpegCode.again {
+                // The decoder wants its frames taken first; then it takes the packet.
+                try drainFrames()
+                sent = avcodec_send_packet(codecContext, packet)
+            }
+            if sent < 0 {
                 summary.failedPackets += 1
                 if summary.failedPackets > 100 && summary.failedPackets > goodPackets {
                     throw AudioError.ffmpeg(.corrupt, "the audio data cannot be decoded", sent)
