@@ -64,24 +64,30 @@ void chorus_avformat_harden(AVFormatContext *context, const volatile int *abort_
 static _Atomic(chorus_av_log_sink) chorus_log_sink = NULL;
 static _Thread_local char chorus_log_line[2048];
 static _Thread_local size_t chorus_log_length = 0;
-static _Thread_local int chorus_log_prefix = 1;
+static _Thread_local char chorus_log_component[64];
 
 static void chorus_av_log_callback(void *avcl, int level, const char *fmt, va_list vl) {
     chorus_av_log_sink sink = atomic_load(&chorus_log_sink);
     if (sink == NULL || level > av_log_get_level()) return;
-    char piece[1024];
-    av_log_format_line2(avcl, level, fmt, vl, piece, sizeof(piece), &chorus_log_prefix);
-    size_t piece_length = strlen(piece);
-    size_t room = sizeof(chorus_log_line) - 1 - chorus_log_length;
-    if (piece_length > room) piece_length = room;
-    memcpy(chorus_log_line + chorus_log_length, piece, piece_length);
-    chorus_log_length += piece_length;
-    chorus_log_line[chorus_log_length] = 0;
+    if (chorus_log_length == 0) {
+        // A new line: remember which component (demuxer, codec…) it comes from.
+        const char *name = NULL;
+        if (avcl != NULL) {
+            const AVClass *cls = *(const AVClass **)avcl;
+            if (cls != NULL && cls->item_name != NULL) name = cls->item_name(avcl);
+        }
+        snprintf(chorus_log_component, sizeof(chorus_log_component), "%s", name == NULL ? "" : name);
+    }
+    size_t room = sizeof(chorus_log_line) - chorus_log_length;
+    if (room > 1) {
+        int written = vsnprintf(chorus_log_line + chorus_log_length, room, fmt, vl);
+        if (written > 0) chorus_log_length += (size_t)written < room ? (size_t)written : room - 1;
+    }
     int complete = chorus_log_length > 0 && chorus_log_line[chorus_log_length - 1] == '\n';
     if (!complete && chorus_log_length < sizeof(chorus_log_line) - 1) return;
     while (chorus_log_length > 0 && (chorus_log_line[chorus_log_length - 1] == '\n' || chorus_log_line[chorus_log_length - 1] == '\r'))
         chorus_log_line[--chorus_log_length] = 0;
-    if (chorus_log_length > 0) sink(level, chorus_log_line);
+    if (chorus_log_length > 0) sink(level, chorus_log_component, chorus_log_line);
     chorus_log_length = 0;
     chorus_log_line[0] = 0;
 }

@@ -72,3 +72,30 @@ struct AudioDecoderTests {
         #expect(abs(pcm.duration - AudioFixtures.toneDuration) <= 0.05)
     }
 }
+
+extension AudioDecoderTests {
+    @Test func decodesMP3BehindAnID3TagLargerThanTheProbeWindow() throws {
+        // ID3v2.4 header with a 400 kB tag (syncsafe size) of padding, then the MP3; probe window 256 kB.
+        let limits = AudioLimits(probeBytes: 256 * 1024)
+        let tagSize = 400_000
+        let syncsafe: [UInt8] = [UInt8(tagSize >> 21 & 0x7F), UInt8(tagSize >> 14 & 0x7F), UInt8(tagSize >> 7 & 0x7F), UInt8(tagSize & 0x7F)]
+        let tagged = Array("ID3".utf8) + [4, 0, 0] + syncsafe + [UInt8](repeating: 0, count: tagSize) + (try AudioFixtures.bytes("tone.mp3"))
+        let pcm = try AudioDecoder.decode(tagged, sampleRate: nil, limits: limits)
+        #expect(abs(pcm.duration - AudioFixtures.toneDuration) <= 0.05)
+        let streamed = try AudioStreamingTests.transcode(tagged, to: .wav, maxPiece: 65536, limits: limits)
+        #expect(streamed.output.count > 44 + 24000 * 2 * 2)
+    }
+}
+
+extension AudioDecoderTests {
+    @Test(arguments: ["video.mp4", "video.webm"])
+    func decodesTheAudioTrackOfAVideoUpload(file: String) throws {
+        let bytes = try AudioFixtures.bytes(file)
+        let pcm = try AudioDecoder.decode(bytes, sampleRate: 16000, limits: AudioLimits())
+        #expect(pcm.sampleRate == 16000)
+        #expect(abs(pcm.duration - AudioFixtures.toneDuration) <= 0.05, "decoded \(pcm.duration) s")
+        let info = try AudioDecoder.probe(bytes, limits: AudioLimits())
+        #expect(info.codec == (file.hasSuffix("mp4") ? "aac" : "opus"))
+        #expect(info.channels == 1)
+    }
+}

@@ -56,6 +56,16 @@ struct AudioEncoderTests {
         #expect(abs(back.duration - espeak.duration) < 0.01)
     }
 
+    @Test func usesTheNearestRateAndBitrateTheCodecTakes() throws {
+        let pcm = PCMAudio(samples: [Int16](repeating: 0, count: 24000), sampleRate: 24000)
+        let opus = try AudioEncoder.encode(pcm, to: .opus, sampleRate: 44100, bitrate: 320_000)
+        #expect(try AudioFixtures.ffprobe(opus, extension: "opus")["codec_name"] == "opus")
+        let mp3 = try AudioEncoder.encode(pcm, to: .mp3, sampleRate: 96000, bitrate: nil)
+        #expect(try AudioFixtures.ffprobe(mp3, extension: "mp3")["sample_rate"] == "48000")
+        #expect(try StreamingEncoder(format: .opus, inputRate: 22050, outputRate: 22050).outputSampleRate == 24000)
+        #expect(try StreamingEncoder(format: .flac, inputRate: 22050, outputRate: 22050).outputSampleRate == 22050)
+    }
+
     @Test func rejectsOutOfRangeParameters() {
         let pcm = PCMAudio(samples: [0, 0], sampleRate: 24000)
         expectAudioError(.invalidArgument) { _ = try AudioEncoder.encode(pcm, to: .mp3, sampleRate: 100, bitrate: nil) }

@@ -155,3 +155,25 @@ struct AudioHostileInputTests {
         }
     }
 }
+
+extension AudioHostileInputTests {
+    @Test func absurdSampleRatesAreRefusedNotResampled() {
+        // A streamed WAV at 1 Hz: resampling it to 16 kHz would need 16000 times its size.
+        var header = Array("RIFF".utf8) + [0xFF, 0xFF, 0xFF, 0xFF] + Array("WAVEfmt ".utf8)
+        header += [16, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 0, 16, 0]
+        header += Array("data".utf8) + [0xFF, 0xFF, 0xFF, 0xFF]
+        Self.expectBothFail(.unsupported, header + [UInt8](repeating: 1, count: 200_000))
+    }
+
+    @Test func oneHugeBlockStopsAtTheDurationLimit() throws {
+        // 20 s of streamed 8 kHz WAV handed over in one piece, limit 2 s: stops early.
+        let pcm = PCMAudio(samples: [Int16](repeating: 100, count: 8000 * 20), sampleRate: 8000)
+        let wav = try AudioStreamingTests.streamedWAV(pcm)
+        let limits = AudioLimits(maxDurationSeconds: 2)
+        expectAudioError(.tooLong) { _ = try AudioDecoder.decode(wav, sampleRate: 48000, limits: limits) }
+        expectAudioError(.tooLong) {
+            let transcoder = try StreamingTranscoder(output: .pcm, sampleRate: 48000, bitrate: nil, limits: limits)
+            _ = try transcoder.feed(wav)
+        }
+    }
+}

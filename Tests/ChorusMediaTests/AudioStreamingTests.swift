@@ -9,9 +9,10 @@ struct AudioStreamingTests {
     /// the piece after which the first output byte appeared.
     static func transcode(_ input: [UInt8], to format: AudioFormat, sampleRate: Int = 24000,
                           input kind: StreamingTranscoder.Input = .detect, maxPiece: Int = 2048,
-                          seed: UInt64 = 1) throws -> (output: [UInt8], firstOutputPiece: Int?, pieces: Int, seconds: Double) {
+                          seed: UInt64 = 1, limits: AudioLimits = AudioLimits()
+    ) throws -> (output: [UInt8], firstOutputPiece: Int?, pieces: Int, seconds: Double) {
         let transcoder = try StreamingTranscoder(output: format, sampleRate: sampleRate, bitrate: nil,
-                                                 limits: AudioLimits(), input: kind)
+                                                 limits: limits, input: kind)
         var generator = SeededGenerator(seed: seed)
         var output: [UInt8] = []
         var firstOutputPiece: Int?

@@ -45,6 +45,10 @@ enum AudioFixtures {
                            "-c:a", "aac", "-b:a", "64k", path("tone.m4a"),
                            "-c:a", "libopus", "-b:a", "32k", path("tone.webm"),
                            "-c:a", "aac", "-b:a", "64k", path("tone.aac")])
+        try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=10:duration=\(toneDuration)",
+                           "-f", "lavfi", "-i", "sine=frequency=440:duration=\(toneDuration):sample_rate=44100",
+                           "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "48k", path("video.mp4"),
+                           "-c:v", "libvpx", "-b:v", "50k", "-c:a", "libopus", "-b:a", "24k", path("video.webm")])
         let text = "Hello from Chorus. This is a test of streaming speech, with a few sentences of audio to transcode."
         try run("espeak-ng", ["-w", path("speech22k.wav"), text])
         try run("ffmpeg", ["-v", "error", "-y", "-i", path("speech22k.wav"), "-ar", "24000", "-ac", "1",

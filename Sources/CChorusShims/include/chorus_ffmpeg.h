@@ -41,8 +41,10 @@ void chorus_avio_context_free(AVIOContext **context);
 /// callback that aborts blocking I/O once `*abort_flag` is non-zero.
 void chorus_avformat_harden(AVFormatContext *context, const volatile int *abort_flag);
 
-/// Routes av_log to `sink`, one complete line at a time (FFmpeg sends lines in pieces; pieces are
-/// collected per thread). Messages above `max_level` (an AV_LOG_* value) are dropped before formatting.
-typedef void (*chorus_av_log_sink)(int level, const char *line);
+/// Routes av_log to `sink`, one complete line at a time without the trailing newline (FFmpeg sends
+/// lines in pieces; pieces are collected per thread), with the name of the component that logged it
+/// ("mp3", "mov,mp4,m4a,3gp,3g2,mj2", "SWR"…, or ""). Messages above `max_level` (an AV_LOG_*
+/// value) are dropped before formatting. A NULL sink restores FFmpeg's default (stderr).
+typedef void (*chorus_av_log_sink)(int level, const char *component, const char *line);
 void chorus_av_log_install(chorus_av_log_sink sink, int max_level);
 

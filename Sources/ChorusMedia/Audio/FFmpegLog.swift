@@ -8,14 +8,14 @@ public enum FFmpegLog {
     nonisolated(unsafe) private static var logger: Logger?
 
     /// Sends every FFmpeg log line at or above `logger.logLevel` to `logger`, with metadata
-    /// `ffmpeg.level` (FFmpeg's own level name). FFmpeg's levels map to: panic/fatal → critical,
+    /// `ffmpeg.level` (FFmpeg's own level name) and `ffmpeg.component` (the demuxer, codec… that logged). FFmpeg's levels map to: panic/fatal → critical,
     /// error → error, warning → warning, info → info, verbose → debug, debug/trace → trace.
     /// Process-wide; the last call wins.
     public static func install(logger: Logger) {
         lock.withLock { Self.logger = logger }
-        chorus_av_log_install({ level, line in
+        chorus_av_log_install({ level, component, line in
             guard let line else { return }
-            FFmpegLog.emit(level: level, line: String(cString: line))
+            FFmpegLog.emit(level: level, component: component.map { String(cString: $0) } ?? "", line: String(cString: line))
         }, ffmpegLevel(for: logger.logLevel))
     }
 
@@ -25,10 +25,10 @@ public enum FFmpegLog {
         lock.withLock { Self.logger = nil }
     }
 
-    private static func emit(level: Int32, line: String) {
+    private static func emit(level: Int32, component: String, line: String) {
         guard let logger = lock.withLock({ Self.logger }) else { return }
         let (swiftLevel, name) = mapLevel(level)
-        logger.log(level: swiftLevel, "\(line)", metadata: ["ffmpeg.level": "\(name)"])
+        logger.log(level: swiftLevel, "\(line)", metadata: ["ffmpeg.level": "\(name)", "ffmpeg.component": "\(component)"])
     }
 
     static func mapLevel(_ level: Int32) -> (Logger.Level, String) {

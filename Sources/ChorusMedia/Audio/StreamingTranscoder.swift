@@ -63,6 +63,7 @@ public final class StreamingTranscoder {
             mode = .pcm(sampleRate: rate)
         }
         pipeline = try EncoderPipeline(format: output, sampleRate: sampleRate, bitrate: bitrate, streaming: true)
+        pipeline.maxSeconds = limits.maxDurationSeconds
     }
 
     deinit {
@@ -144,9 +145,6 @@ public final class StreamingTranscoder {
                 }, samples: { block in
                     guard let wavFormat else { return }
                     try wavWriter.write(block, format: wavFormat, to: pipeline)
-                    if pipeline.inputSeconds > limits.maxDurationSeconds + 0.1 {
-                        throw AudioError.tooLong("audio is longer than \(DemuxDecoder.seconds(limits.maxDurationSeconds))")
-                    }
                 })
             }
         } catch is WAVStreamParser.NeedsDemuxer {
@@ -173,9 +171,6 @@ public final class StreamingTranscoder {
             }
         }
         if body.count > whole { pcmCarry = body.last }
-        if pipeline.inputSeconds > limits.maxDurationSeconds + 0.1 {
-            throw AudioError.tooLong("audio is longer than \(DemuxDecoder.seconds(limits.maxDurationSeconds))")
-        }
     }
 
     private func startDemuxer(with bytes: [UInt8]) throws {

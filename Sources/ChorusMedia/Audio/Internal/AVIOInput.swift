@@ -17,6 +17,8 @@ class AVIOInput {
     var isSeekable: Bool { false }
     /// The total size when known.
     var size: Int? { nil }
+    /// The first bytes of the input (as many as have arrived, up to `count`).
+    func prefix(_ count: Int) -> [UInt8] { [] }
 
     /// Copies up to `size` bytes into `buffer`; returns the count, AVERROR_EOF or another AVERROR.
     func read(_ buffer: UnsafeMutablePointer<UInt8>, _ size: Int) -> Int32 { FFmpegCode.eof }
@@ -62,6 +64,7 @@ final class MemoryInput: AVIOInput {
 
     override var isSeekable: Bool { true }
     override var size: Int? { bytes.count }
+    override func prefix(_ count: Int) -> [UInt8] { Array(bytes.prefix(count)) }
 
     override func read(_ buffer: UnsafeMutablePointer<UInt8>, _ size: Int) -> Int32 {
         let available = bytes.count - position

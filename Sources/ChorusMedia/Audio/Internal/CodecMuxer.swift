@@ -101,7 +101,11 @@ final class CodecMuxer {
         codec.pointee.ch_layout = chorus_channel_layout_mono()
         codec.pointee.time_base = AVRational(num: 1, den: Int32(rate))
         codec.pointee.thread_count = 1
-        if let bitrate = bitrate ?? format.defaultBitrate { codec.pointee.bit_rate = Int64(bitrate) }
+        if var bitrate = bitrate ?? format.defaultBitrate {
+            // libopus refuses more than 256 kb/s per channel; lame and aac clamp on their own.
+            if format == .opus { bitrate = min(max(bitrate, 6000), 256_000) }
+            codec.pointee.bit_rate = Int64(bitrate)
+        }
         if format == .opus, capabilities & AV_CODEC_CAP_EXPERIMENTAL != 0 {
             codec.pointee.strict_std_compliance = FF_COMPLIANCE_EXPERIMENTAL
         }

@@ -81,7 +81,9 @@ final class DemuxDecoder {
         guard names.contains(where: Self.containers.contains) else {
             throw AudioError.notAudio("input is not an audio container (looks like \(formatName))")
         }
-        guard score >= Self.minimumProbeScore else {
+        // An ID3v2 tag larger than the probe window (cover art) leaves MP3 with a low score.
+        let id3Tagged = names.contains("mp3") && input.prefix(3) == Array("ID3".utf8)
+        guard score >= Self.minimumProbeScore || id3Tagged else {
             throw AudioError.notAudio("not a recognised audio container (weak match for \(formatName))")
         }
 
@@ -217,8 +219,13 @@ final class DemuxDecoder {
             }
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex else { continue }
-            let sent = avcodec_send_packet(codecContext, packet)
-            if sent < 0 && sent != FFmpegCode.again {
+            var sent = avcodec_send_packet(codecContext, packet)
+            if sent == FFmpegCode.again {
+                // The decoder wants its frames taken first; then it takes the packet.
+                try drainFrames()
+                sent = avcodec_send_packet(codecContext, packet)
+            }
+            if sent < 0 {
                 summary.failedPackets += 1
                 if summary.failedPackets > 100 && summary.failedPackets > goodPackets {
                     throw AudioError.ffmpeg(.corrupt, "the audio data cannot be decoded", sent)

@@ -13,6 +13,10 @@ final class EncoderPipeline: SampleSink {
     let streaming: Bool
     /// Seconds of input audio written so far.
     private(set) var inputSeconds: Double = 0
+    /// When set, writing more than this many seconds of audio fails with `tooLong` (checked as
+    /// the audio is encoded, so a single huge write cannot run past it).
+    var maxSeconds: Double?
+    private var encodedSamples = 0
 
     private let codec: CodecMuxer?
     private let outputSpec: SampleSpec
@@ -97,6 +101,10 @@ final class EncoderPipeline: SampleSink {
     }
 
     private func encode(_ samples: UnsafePointer<UInt8>, _ count: Int) throws {
+        encodedSamples += count
+        if let maxSeconds, Double(encodedSamples) > (maxSeconds + 0.1) * Double(outputRate) {
+            throw AudioError.tooLong("audio is longer than \(DemuxDecoder.seconds(maxSeconds))")
+        }
         if let codec {
             try codec.append(samples, count: count)
             return

@@ -2,10 +2,16 @@ import CChorusShims
 import CFFmpeg
 
 /// Collects any input as mono signed 16-bit samples at one rate (the first block's rate unless given).
+///
+/// Samples gather in a raw buffer grown by doubling and are copied into an array once at the
+/// end: appending to `[Int16]` element by element is slow in unoptimised builds.
 final class PCMCollector: SampleSink {
-    private(set) var samples: [Int16] = []
     private(set) var rate: Int?
     private var resampler: Resampler?
+    private let maxSeconds: Double?
+    private var storage: UnsafeMutableRawPointer?
+    private var capacity = 0 // samples
+    private(set) var count = 0 // samples
 
     /// - Parameter maxSeconds: fails with `tooLong` once the output passes this length.
     init(rate: Int?, maxSeconds: Double?) {
@@ -13,7 +19,7 @@ final class PCMCollector: SampleSink {
         self.maxSeconds = maxSeconds
     }
 
-    private let maxSeconds: Double?
+    deinit { storage?.deallocate() }
 
     func write(_ planes: UnsafeMutablePointer<UnsafePointer<UInt8>?>, count: Int, spec: SampleSpec) throws {
         let outputRate = rate ?? spec.rate
@@ -28,6 +34,12 @@ final class PCMCollector: SampleSink {
     /// Drains the resampler and returns the audio.
     func finish() throws -> PCMAudio {
         try flushResampler()
+        let samples = [Int16](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let base = buffer.baseAddress, let storage {
+                UnsafeMutableRawPointer(base).copyMemory(from: storage, byteCount: count * 2)
+            }
+            initialized = count
+        }
         return PCMAudio(samples: samples, sampleRate: rate ?? 0)
     }
 
@@ -37,13 +49,20 @@ final class PCMCollector: SampleSink {
         self.resampler = nil
     }
 
-    private func append(_ pointer: UnsafePointer<UInt8>, _ count: Int) throws {
-        let start = samples.count
-        samples.append(contentsOf: repeatElement(0, count: count))
-        samples.withUnsafeMutableBytes { destination in
-            destination.baseAddress?.advanced(by: start * 2).copyMemory(from: pointer, byteCount: count * 2)
+    private func append(_ pointer: UnsafePointer<UInt8>, _ added: Int) throws {
+        if count + added > capacity {
+            let newCapacity = max(count + added, capacity * 2, 16_384)
+            let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity * 2, alignment: 16)
+            if let storage {
+                grown.copyMemory(from: storage, byteCount: count * 2)
+                storage.deallocate()
+            }
+            storage = grown
+            capacity = newCapacity
         }
-        if let maxSeconds, let rate, Double(samples.count) > (maxSeconds + 0.1) * Double(rate) {
+        storage?.advanced(by: count * 2).copyMemory(from: pointer, byteCount: added * 2)
+        count += added
+        if let maxSeconds, let rate, Double(count) > (maxSeconds + 0.1) * Double(rate) {
             throw AudioError.tooLong("audio is longer than \(DemuxDecoder.seconds(maxSeconds))")
         }
     }

@@ -23,7 +23,8 @@ final class Resampler {
         guard input.channels >= 1, input.channels <= 64 else {
             throw AudioError.unsupported("\(input.channels) audio channels are not supported")
         }
-        guard input.rate >= 1, input.rate <= 1_536_000, output.rate >= 1, output.rate <= 1_536_000 else {
+        // At least 1 kHz: a hostile 1 Hz stream resampled to 48 kHz would multiply memory 48000-fold.
+        guard input.rate >= 1000, input.rate <= 1_536_000, output.rate >= 1000, output.rate <= 1_536_000 else {
             throw AudioError.unsupported("sample rate \(input.rate) Hz is not supported")
         }
         guard input.bytesPerSample > 0, output.bytesPerSample > 0 else {
@@ -67,12 +68,40 @@ final class Resampler {
     /// True when samples pass through unchanged (no libswresample context).
     var isPassthrough: Bool { context == nil }
 
+    /// Input samples converted per step: bounds the scratch buffer (and lets sinks enforce a
+    /// duration limit) whatever size of block the caller hands over.
+    static let sliceSamples = 8192
+
     /// Converts `count` samples per channel from `planes` and hands the mono output to `body`
-    /// (pointer to the first sample, sample count), possibly in several pieces. Passthrough input
-    /// is handed over without a copy.
+    /// (pointer to the first sample, sample count), in several pieces for large inputs.
+    /// Passthrough input is handed over without a copy.
     func process(_ planes: UnsafeMutablePointer<UnsafePointer<UInt8>?>, count: Int,
                  _ body: (UnsafePointer<UInt8>, Int) throws -> Void) throws {
         guard count > 0 else { return }
+        if count <= Self.sliceSamples {
+            try processSlice(planes, count: count, body)
+            return
+        }
+        let planeCount = input.isPlanar ? input.channels : 1
+        let stride = input.isPlanar ? input.bytesPerSample : input.bytesPerSample * input.channels
+        var slice = [UnsafePointer<UInt8>?](repeating: nil, count: planeCount)
+        var offset = 0
+        while offset < count {
+            let length = min(Self.sliceSamples, count - offset)
+            for plane in 0..<planeCount {
+                guard let base = planes[plane] else { return }
+                slice[plane] = base + offset * stride
+            }
+            try slice.withUnsafeMutableBufferPointer { pointers in
+                guard let base = pointers.baseAddress else { return }
+                try processSlice(base, count: length, body)
+            }
+            offset += length
+        }
+    }
+
+    private func processSlice(_ planes: UnsafeMutablePointer<UnsafePointer<UInt8>?>, count: Int,
+                              _ body: (UnsafePointer<UInt8>, Int) throws -> Void) throws {
         guard let context else {
             if let source = planes[0] { try body(source, count) }
             return

@@ -133,5 +133,6 @@ final class StreamingDemuxWorker: @unchecked Sendable {
         init(worker: StreamingDemuxWorker) { self.worker = worker }
         override func read(_ buffer: UnsafeMutablePointer<UInt8>, _ size: Int) -> Int32 { worker.read(buffer, size, input: self) }
         override func seek(_ offset: Int64, _ whence: Int32) -> Int64 { worker.seek(offset, whence) }
+        override func prefix(_ count: Int) -> [UInt8] { worker.lock.withLock { Array(worker.received.prefix(count)) } }
     }
 }

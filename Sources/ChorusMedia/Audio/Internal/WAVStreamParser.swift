@@ -225,6 +225,7 @@ struct WAVStreamParser {
         }
         guard channels >= 1, channels <= 64 else { throw AudioError.corrupt("WAV declares \(channels) channels") }
         guard rate >= 1, rate <= 1_536_000 else { throw AudioError.corrupt("WAV declares a sample rate of \(rate) Hz") }
+        guard rate >= 1000 else { throw AudioError.unsupported("a sample rate of \(rate) Hz is not supported") }
         switch (tag, bits) {
         case (1, 8), (1, 16), (1, 24), (1, 32), (3, 32), (3, 64):
             return Format(codecTag: tag, channels: channels, sampleRate: rate, bitsPerSample: bits, channelMask: mask)
