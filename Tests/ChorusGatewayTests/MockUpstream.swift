@@ -16,6 +16,9 @@ final class MockUpstream: Sendable {
     }
 
     private let state = NIOLockedValueBox<(received: [Received], streamClosedAt: ContinuousClock.Instant?, streamsFinished: Int)>(([], nil, 0))
+    private let speechFinished = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+    /// When the last speech response was completely sent.
+    var speechFinishedAt: ContinuousClock.Instant? { speechFinished.withLockedValue { $0 } }
     let sseChunks: Int
     let sseInterval: Duration
 
@@ -91,6 +94,7 @@ final class MockUpstream: Sendable {
                 try await Task.sleep(for: .milliseconds(50))
             }
             try await writer.finish(nil)
+            self.speechFinished.withLockedValue { $0 = .now }
         })
     }
 

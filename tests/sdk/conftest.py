@@ -105,7 +105,15 @@ def rows(env):
     def count():
         with sqlite3.connect(env.db) as db:
             return db.execute("SELECT COUNT(*) FROM generation_logs").fetchone()[0]
+    # Rows of the previous test may still be on their way (the writer batches every 50 ms): wait until the
+    # count holds still before taking the baseline.
     start = count()
+    stable_since = time.time()
+    while time.time() - stable_since < 0.3:
+        time.sleep(0.05)
+        now = count()
+        if now != start:
+            start, stable_since = now, time.time()
 
     def fetch(expected=1, timeout=3):
         deadline = time.time() + timeout

@@ -54,8 +54,8 @@ final class EspeakSession {
         try check(espeak_ng_SetParameter(espeakRANGE, 50, 0), "set pitch range")
         try check(espeak_ng_SetParameter(espeakVOLUME, 100, 0), "set volume")
         try check(espeak_ng_SetParameter(espeakWORDGAP, 0, 0), "set word gap")
-        try check(espeak_ng_SetParameter(espeakPUNCTUATION, Int32(espeakPUNCT_NONE.rawValue), 0), "set punctuation")
-        try check(espeak_ng_SetParameter(espeakCAPITALS, 0, 0), "set capitals")
+        // Punctuation and capitals stay at espeak's defaults (none / off): espeak-ng 1.51 answers EINVAL when
+        // they are set in synchronous mode.
 
         let userData = Unmanaged.passUnretained(job).toOpaque()
         let status = withExtendedLifetime(job) {
