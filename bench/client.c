@@ -176,7 +176,10 @@ static int run_sse(void) {
     int done = 0, status = 0;
     size_t cpos = 0; long chunk_left = -1;   // chunk decoder: bytes left in the current chunk (-1: reading a size line)
     while (!done) {
-        if (fill(fd, &r) < 0) break;
+        if (fill(fd, &r) < 0) {   // EOF: complete only for a close-delimited body
+            if (t_head && !r.chunked && r.clen < 0) done = 1;
+            break;
+        }
         uint64_t t = now_ns();
         t_last = t;
         if (!t_head) {
