@@ -1,0 +1,162 @@
+import Foundation
+import Yams
+
+/// Reads `chorus.yaml`. Unknown keys are errors (a typo should not silently drop a setting), and every error names
+/// the file, the key path and the line.
+///
+/// Keys (all optional; defaults in parentheses):
+/// ```
+/// server:
+///   host (127.0.0.1), port (8080), max_upload_mb (25), max_body_mb (32),
+///   public_url (http://HOST:PORT), default_rpm (0 = unlimited), key_cache_seconds (2), log_level (info)
+/// database (chorus.sqlite), voices_dir (voices), media_dir (media)
+/// providers:                      # map of name -> provider
+///   NAME:
+///     type: openai | sdwebui | builtin            (required)
+///     base_url                                   (required for openai and sdwebui)
+///     api_key, headers: {Name: value}, timeout (60), connect_timeout (10), defaults: {...}
+///     speech_formats ([mp3, opus, aac, flac, wav, pcm]), voice_cloning (none | audio_sample)
+///     mask_mode (alpha | white_edits | black_edits), mask_edit_color (white | black)
+///     transcription_input (original | wav16k), allow_private_urls (false)
+/// models:                         # list
+///   - {name, provider, model, defaults: {...}, capabilities: [chat, completions, embeddings, speech,
+///      transcription, translation, images]}
+/// ```
+/// Scalars may use `${VAR}` (an error when VAR is unset) or `${VAR:-fallback}`.
+public struct ConfigLoader: Sendable {
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// The config at `path`, or — when `path` is nil — at `CHORUS_CONFIG`, or the embedded default.
+    public func load(path: String?) throws -> GatewayConfig {
+        guard let path = path ?? environment["CHORUS_CONFIG"], !path.isEmpty else {
+            return .embeddedDefault
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, keyPath: "", problem: "cannot read the file", line: nil)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, keyPath: "", problem: "the file is not UTF-8 text", line: nil)
+        }
+        return try parse(text, file: path)
+    }
+
+    public func parse(_ text: String, file: String) throws -> GatewayConfig {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigError(file: file, keyPath: "", problem: "invalid YAML: \(error)", line: nil)
+        }
+        var config = GatewayConfig()
+        config.sourcePath = file
+        guard let root else { return config }
+        let reader = NodeReader(file: file, environment: environment)
+        let top = try reader.mapping(root, path: "", allowed: ["server", "database", "voices_dir", "media_dir", "providers", "models"])
+
+        if let server = top["server"] {
+            let s = try reader.mapping(server, path: "server", allowed: [
+                "host", "port", "max_upload_mb", "max_body_mb", "public_url", "default_rpm", "key_cache_seconds", "log_level",
+            ])
+            if let v = s["host"] { config.server.host = try reader.string(v, path: "server.host") }
+            if let v = s["port"] { config.server.port = try reader.int(v, path: "server.port", range: 0...65535) }
+            if let v = s["max_upload_mb"] { config.server.maxUploadMB = try reader.int(v, path: "server.max_upload_mb", range: 1...4096) }
+            if let v = s["max_body_mb"] { config.server.maxBodyMB = try reader.int(v, path: "server.max_body_mb", range: 1...4096) }
+            if let v = s["default_rpm"] { config.server.defaultRPM = try reader.int(v, path: "server.default_rpm", range: 0...10_000_000) }
+            if let v = s["key_cache_seconds"] { config.server.keyCacheSeconds = try reader.double(v, path: "server.key_cache_seconds", range: 0...3600) }
+            if let v = s["log_level"] {
+                config.server.logLevel = try reader.choice(v, path: "server.log_level", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+            }
+            if let v = s["public_url"] {
+                config.server.publicURL = try reader.url(v, path: "server.public_url")
+            } else {
+                config.server.publicURL = "http://\(config.server.host):\(config.server.port)"
+            }
+        }
+        if let v = top["database"] { config.database = try reader.string(v, path: "database") }
+        if let v = top["voices_dir"] { config.voicesDirectory = try reader.string(v, path: "voices_dir") }
+        if let v = top["media_dir"] { config.mediaDirectory = try reader.string(v, path: "media_dir") }
+
+        if let providers = top["providers"] {
+            for (name, node) in try reader.orderedMapping(providers, path: "providers") {
+                config.providers.append(try provider(name: name, node: node, reader: reader))
+            }
+        }
+        if let models = top["models"] {
+            guard case .sequence(let sequence) = models else {
+                throw reader.error("models", "expected a list of models", models)
+            }
+            for (index, node) in sequence.enumerated() {
+                let model = try self.model(node: node, path: "models[\(index)]", reader: reader)
+                if config.models.contains(where: { $0.name == model.name }) {
+                    throw reader.error("models[\(index)].name", "duplicate model name '\(model.name)'", node)
+                }
+                guard config.providers.contains(where: { $0.name == model.provider }) else {
+                    let known = config.providers.map(\.name).joined(separator: ", ")
+                    throw reader.error("models[\(index)].provider", "unknown provider '\(model.provider)' (known: \(known))", node)
+                }
+                config.models.append(model)
+            }
+        }
+        return config
+    }
+
+    private func provider(name: String, node: Node, reader: NodeReader) throws -> ProviderConfig {
+        let path = "providers.\(name)"
+        let m = try reader.mapping(node, path: path, allowed: [
+            "type", "base_url", "api_key", "headers", "timeout", "connect_timeout", "defaults", "speech_formats",
+            "voice_cloning", "mask_mode", "mask_edit_color", "transcription_input", "allow_private_urls",
+        ])
+        guard let typeNode = m["type"] else { throw reader.error(path + ".type", "missing (openai, sdwebui or builtin)", node) }
+        let typeName = try reader.choice(typeNode, path: path + ".type", from: ProviderType.allCases.map(\.rawValue))
+        var provider = ProviderConfig(name: name, type: ProviderType(rawValue: typeName) ?? .openai)
+        if let v = m["base_url"] {
+            provider.baseURL = try reader.url(v, path: path + ".base_url")
+            while provider.baseURL.hasSuffix("/") { provider.baseURL.removeLast() }
+        } else if provider.type != .builtin {
+            throw reader.error(path + ".base_url", "missing (the provider's URL, e.g. https://api.openai.com/v1)", node)
+        }
+        if let v = m["api_key"] {
+            let key = try reader.string(v, path: path + ".api_key")
+            provider.apiKey = key.isEmpty ? nil : key
+        }
+        if let v = m["headers"] {
+            for (header, valueNode) in try reader.orderedMapping(v, path: path + ".headers") {
+                provider.headers.append((header, try reader.string(valueNode, path: "\(path).headers.\(header)")))
+            }
+        }
+        if let v = m["timeout"] { provider.timeout = try reader.double(v, path: path + ".timeout", range: 0...86400) }
+        if let v = m["connect_timeout"] { provider.connectTimeout = try reader.double(v, path: path + ".connect_timeout", range: 0.1...600) }
+        if let v = m["defaults"] { provider.defaults = try reader.jsonObject(v, path: path + ".defaults") }
+        if let v = m["speech_formats"] {
+            provider.speechFormats = try reader.stringList(v, path: path + ".speech_formats", from: ["mp3", "opus", "aac", "flac", "wav", "pcm"])
+        }
+        if let v = m["voice_cloning"] { provider.voiceCloning = try reader.choice(v, path: path + ".voice_cloning", from: ["none", "audio_sample"]) }
+        if let v = m["mask_mode"] { provider.maskMode = try reader.choice(v, path: path + ".mask_mode", from: ["alpha", "white_edits", "black_edits"]) }
+        if let v = m["mask_edit_color"] { provider.maskEditColor = try reader.choice(v, path: path + ".mask_edit_color", from: ["white", "black"]) }
+        if let v = m["transcription_input"] {
+            provider.transcriptionInput = try reader.choice(v, path: path + ".transcription_input", from: ["original", "wav16k"])
+        }
+        if let v = m["allow_private_urls"] { provider.allowPrivateURLs = try reader.bool(v, path: path + ".allow_private_urls") }
+        return provider
+    }
+
+    private func model(node: Node, path: String, reader: NodeReader) throws -> ModelConfig {
+        let m = try reader.mapping(node, path: path, allowed: ["name", "provider", "model", "defaults", "capabilities"])
+        guard let nameNode = m["name"] else { throw reader.error(path + ".name", "missing", node) }
+        guard let providerNode = m["provider"] else { throw reader.error(path + ".provider", "missing", node) }
+        let name = try reader.string(nameNode, path: path + ".name")
+        guard !name.isEmpty else { throw reader.error(path + ".name", "must not be empty", nameNode) }
+        var model = ModelConfig(name: name, provider: try reader.string(providerNode, path: path + ".provider"), model: name)
+        if let v = m["model"] { model.model = try reader.string(v, path: path + ".model") }
+        if let v = m["defaults"] { model.defaults = try reader.jsonObject(v, path: path + ".defaults") }
+        if let v = m["capabilities"] {
+            let names = try reader.stringList(v, path: path + ".capabilities", from: Capability.allCases.map(\.rawValue))
+            model.capabilities = Set(names.compactMap(Capability.init(rawValue:)))
+        }
+        return model
+    }
+}

@@ -1,0 +1,103 @@
+/// Everything `chorus.yaml` can say. Every field has a default; `ConfigLoader` documents the keys.
+public struct GatewayConfig: Sendable {
+    public var server = ServerConfig()
+    /// SQLite file; relative paths are relative to the working directory.
+    public var database = "chorus.sqlite"
+    /// Voice presets and stored custom voices.
+    public var voicesDirectory = "voices"
+    /// Stored images served by `/v1/media/{id}`.
+    public var mediaDirectory = "media"
+    public var providers: [ProviderConfig] = []
+    public var models: [ModelConfig] = []
+    /// The file this came from, for error messages; nil for the embedded default.
+    public var sourcePath: String?
+
+    public init() {}
+
+    public func provider(named name: String) -> ProviderConfig? { providers.first { $0.name == name } }
+
+    /// What Chorus runs with when there is no config file: the in-process engines only.
+    public static var embeddedDefault: GatewayConfig {
+        var config = GatewayConfig()
+        config.providers = [ProviderConfig(name: "local", type: .builtin)]
+        config.models = [
+            ModelConfig(name: "local-tts", provider: "local", model: "espeak", capabilities: [.speech]),
+            ModelConfig(name: "tts-1", provider: "local", model: "espeak", capabilities: [.speech]),
+            ModelConfig(name: "local-stt", provider: "local", model: "pocketsphinx", capabilities: [.transcription, .translation]),
+            ModelConfig(name: "whisper-1", provider: "local", model: "pocketsphinx", capabilities: [.transcription, .translation]),
+        ]
+        return config
+    }
+}
+
+public struct ServerConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Limit for multipart uploads (transcriptions, image edits).
+    public var maxUploadMB = 25
+    /// Limit for JSON bodies (chat, speech with an inline audio sample).
+    public var maxBodyMB = 32
+    /// Base of URLs Chorus hands out (stored images).
+    public var publicURL = "http://127.0.0.1:8080"
+    /// Default requests per minute for keys that do not set their own (0 = unlimited).
+    public var defaultRPM = 0
+    /// Seconds a looked-up API key is cached; a revoked key stops working within this time.
+    public var keyCacheSeconds = 2.0
+    public var logLevel = "info"
+
+    public init() {}
+}
+
+public enum ProviderType: String, Sendable, CaseIterable {
+    /// Any OpenAI-compatible server.
+    case openai
+    /// AUTOMATIC1111 Stable Diffusion WebUI.
+    case sdwebui
+    /// espeak-ng and pocketsphinx in-process.
+    case builtin
+}
+
+public struct ProviderConfig: Sendable {
+    public var name: String
+    public var type: ProviderType
+    public var baseURL = ""
+    public var apiKey: String?
+    public var headers: [(String, String)] = []
+    /// Seconds for a whole upstream transfer (0 = none).
+    public var timeout = 60.0
+    public var connectTimeout = 10.0
+    public var defaults: JSONValue = .object([])
+    public var speechFormats: [String] = ["mp3", "opus", "aac", "flac", "wav", "pcm"]
+    public var voiceCloning = "none"
+    public var maskMode = "alpha"
+    public var maskEditColor = "white"
+    public var transcriptionInput = "original"
+    public var allowPrivateURLs = false
+
+    public init(name: String, type: ProviderType) {
+        self.name = name
+        self.type = type
+    }
+}
+
+public enum Capability: String, Sendable, CaseIterable {
+    case chat, completions, embeddings, speech, transcription, translation, images
+}
+
+public struct ModelConfig: Sendable {
+    public var name: String
+    public var provider: String
+    /// The name the provider knows the model by.
+    public var model: String
+    public var defaults: JSONValue = .object([])
+    /// nil = whatever the provider offers.
+    public var capabilities: Set<Capability>?
+
+    public init(name: String, provider: String, model: String, defaults: JSONValue = .object([]), capabilities: Set<Capability>? = nil) {
+        self.name = name
+        self.provider = provider
+        self.model = model
+        self.defaults = defaults
+        self.capabilities = capabilities
+    }
+}

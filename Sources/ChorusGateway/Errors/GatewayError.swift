@@ -1,0 +1,135 @@
+import HTTPTypes
+
+/// An error Chorus itself produces, written to the client in OpenAI's error shape.
+///
+/// A struct around a private code enum, so adding a case never breaks a caller.
+public struct GatewayError: Error, Sendable, CustomStringConvertible {
+    enum Code: String, Sendable {
+        case invalidRequest, invalidJSON, missingParameter, invalidParameter
+        case missingKey, invalidKey, modelNotAllowed
+        case modelNotFound, notFound, payloadTooLarge, unsupportedMediaType
+        case rateLimited, notImplemented, upstreamUnreachable, upstreamTimeout, upstreamFailed
+        case serviceUnavailable, internalError
+    }
+
+    let code: Code
+    public let message: String
+    public let param: String?
+    /// Seconds the client should wait (429 only).
+    public let retryAfter: Int?
+
+    init(_ code: Code, _ message: String, param: String? = nil, retryAfter: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.param = param
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String { message }
+
+    public var status: HTTPResponse.Status {
+        switch code {
+        case .invalidRequest, .invalidJSON, .missingParameter, .invalidParameter: .badRequest
+        case .missingKey, .invalidKey: .unauthorized
+        case .modelNotAllowed: .forbidden
+        case .modelNotFound, .notFound: .notFound
+        case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .rateLimited: .tooManyRequests
+        case .notImplemented: .notImplemented
+        case .upstreamUnreachable, .upstreamFailed: .badGateway
+        case .upstreamTimeout: .gatewayTimeout
+        case .serviceUnavailable: .serviceUnavailable
+        case .internalError: .internalServerError
+        }
+    }
+
+    /// OpenAI's `error.type`.
+    public var type: String {
+        switch code {
+        case .missingKey, .invalidKey: "authentication_error"
+        case .modelNotAllowed: "permission_error"
+        case .rateLimited: "rate_limit_error"
+        case .upstreamUnreachable, .upstreamTimeout, .upstreamFailed, .serviceUnavailable, .internalError: "api_error"
+        case .notImplemented: "not_implemented_error"
+        default: "invalid_request_error"
+        }
+    }
+
+    /// OpenAI's `error.code`.
+    public var codeString: String? {
+        switch code {
+        case .invalidJSON: "invalid_json"
+        case .missingParameter: "missing_required_parameter"
+        case .invalidParameter: "invalid_value"
+        case .missingKey: "missing_api_key"
+        case .invalidKey: "invalid_api_key"
+        case .modelNotAllowed: "model_not_allowed"
+        case .modelNotFound: "model_not_found"
+        case .payloadTooLarge: "payload_too_large"
+        case .unsupportedMediaType: "unsupported_media_type"
+        case .rateLimited: "rate_limit_exceeded"
+        case .notImplemented: "capability_not_supported"
+        case .upstreamUnreachable: "upstream_unreachable"
+        case .upstreamTimeout: "upstream_timeout"
+        case .upstreamFailed: "upstream_error"
+        default: nil
+        }
+    }
+
+    // MARK: factories
+
+    public static func invalidJSON(_ detail: String) -> Self {
+        .init(.invalidJSON, "We could not parse the JSON body of your request. (\(detail))")
+    }
+    public static func invalidRequest(_ message: String, param: String? = nil) -> Self {
+        .init(.invalidRequest, message, param: param)
+    }
+    public static func missingParameter(_ name: String) -> Self {
+        .init(.missingParameter, "Missing required parameter: '\(name)'.", param: name)
+    }
+    public static func invalidParameter(_ name: String, _ message: String) -> Self {
+        .init(.invalidParameter, message, param: name)
+    }
+    public static let missingKey = Self(
+        .missingKey,
+        "You didn't provide an API key. Provide it as 'Authorization: Bearer YOUR_KEY' or 'x-api-key: YOUR_KEY'.")
+    public static let invalidKey = Self(.invalidKey, "Incorrect API key provided.")
+    public static let expiredKey = Self(.invalidKey, "The API key provided has expired.")
+    public static let revokedKey = Self(.invalidKey, "The API key provided has been revoked.")
+    public static func modelNotAllowed(_ model: String) -> Self {
+        .init(.modelNotAllowed, "This API key is not allowed to use the model '\(model)'.", param: "model")
+    }
+    public static func modelNotFound(_ model: String) -> Self {
+        .init(.modelNotFound, "The model '\(model)' does not exist or you do not have access to it.", param: "model")
+    }
+    public static func wrongCapability(_ model: String, wanted: String) -> Self {
+        .init(.invalidParameter, "The model '\(model)' does not support \(wanted).", param: "model")
+    }
+    public static func notFound(_ what: String) -> Self { .init(.notFound, what) }
+    public static func payloadTooLarge(limitBytes: Int, param: String? = nil) -> Self {
+        .init(.payloadTooLarge, "Request body too large: the limit is \(limitBytes) bytes.", param: param)
+    }
+    public static func unsupportedMediaType(_ message: String, param: String? = nil) -> Self {
+        .init(.unsupportedMediaType, message, param: param)
+    }
+    public static func rateLimited(retryAfter: Int) -> Self {
+        .init(.rateLimited, "Rate limit reached for this API key. Retry after \(retryAfter)s.", retryAfter: retryAfter)
+    }
+    public static func notImplemented(_ message: String, param: String? = nil) -> Self {
+        .init(.notImplemented, message, param: param)
+    }
+    public static func upstreamUnreachable(provider: String, _ detail: String) -> Self {
+        .init(.upstreamUnreachable, "Could not reach provider '\(provider)': \(detail)")
+    }
+    public static func upstreamTimeout(provider: String) -> Self {
+        .init(.upstreamTimeout, "Provider '\(provider)' did not answer in time.")
+    }
+    public static func upstreamFailed(provider: String, _ detail: String) -> Self {
+        .init(.upstreamFailed, "Provider '\(provider)' failed: \(detail)")
+    }
+    public static func internalError(_ message: String) -> Self { .init(.internalError, message) }
+    public static func unauthorizedAdmin() -> Self {
+        .init(.invalidKey, "This route needs the master key.")
+    }
+}

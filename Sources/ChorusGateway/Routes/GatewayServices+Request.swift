@@ -1,0 +1,76 @@
+import Hummingbird
+import NIOCore
+
+/// The first steps every /v1 route shares: authenticate, rate-limit, read and parse the body.
+extension GatewayServices {
+    func authenticate(_ request: Request, trace: RequestTrace) async throws(GatewayError) -> Caller {
+        let caller = try await authenticator.authenticate(request.headers)
+        trace.update { $0.keyID = caller.keyID }
+        if !caller.isMaster, let rpm = caller.rpm ?? (config.server.defaultRPM > 0 ? config.server.defaultRPM : nil),
+            let keyID = caller.keyID, let wait = rateLimiter.acquire(keyID: keyID, rpm: rpm)
+        {
+            throw .rateLimited(retryAfter: wait)
+        }
+        return caller
+    }
+
+    /// Reads the body up to `limit` bytes: 413 as soon as the declared or the received length crosses it.
+    func collectBody(_ request: inout Request, limit: Int, trace: RequestTrace) async throws(GatewayError) -> ByteBuffer {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw .payloadTooLarge(limitBytes: limit)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw .payloadTooLarge(limitBytes: limit)
+        } catch {
+            throw .invalidRequest("Could not read the request body: \(error)")
+        }
+        trace.update { $0.bytesIn = body.readableBytes }
+        return body
+    }
+
+    /// A JSON object body, or 400 saying what is wrong with it.
+    func parseJSONObject(_ body: ByteBuffer) throws(GatewayError) -> JSONValue {
+        guard body.readableBytes > 0 else { throw .invalidJSON("the body is empty") }
+        let value: JSONValue
+        do {
+            value = try body.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
+        } catch {
+            throw .invalidJSON(error.description)
+        }
+        guard case .object = value else { throw .invalidRequest("The request body must be a JSON object.") }
+        return value
+    }
+}
+
+extension JSONValue {
+    /// A required string member, or 400 naming it.
+    func requiredString(_ key: String) throws(GatewayError) -> String {
+        guard let value = self[key], !value.isNull else { throw .missingParameter(key) }
+        guard let string = value.stringValue else { throw .invalidParameter(key, "'\(key)' must be a string.") }
+        return string
+    }
+
+    func optionalBool(_ key: String) throws(GatewayError) -> Bool? {
+        guard let value = self[key], !value.isNull else { return nil }
+        guard let bool = value.boolValue else { throw .invalidParameter(key, "'\(key)' must be a boolean.") }
+        return bool
+    }
+
+    func optionalString(_ key: String) throws(GatewayError) -> String? {
+        guard let value = self[key], !value.isNull else { return nil }
+        guard let string = value.stringValue else { throw .invalidParameter(key, "'\(key)' must be a string.") }
+        return string
+    }
+
+    func optionalNumber(_ key: String, in range: ClosedRange<Double>) throws(GatewayError) -> Double? {
+        guard let value = self[key], !value.isNull else { return nil }
+        guard let number = value.doubleValue else { throw .invalidParameter(key, "'\(key)' must be a number.") }
+        guard range.contains(number) else {
+            throw .invalidParameter(key, "'\(key)' must be between \(range.lowerBound) and \(range.upperBound).")
+        }
+        return number
+    }
+}

@@ -1,0 +1,22 @@
+import ChorusUpstream
+import Logging
+
+/// What the routes share: built once per application by `buildApplication`.
+public struct GatewayServices: Sendable {
+    public let config: GatewayConfig
+    public let catalog: ModelCatalog
+    public let store: Store
+    public let authenticator: Authenticator
+    public let rateLimiter: RateLimiter
+    public let upstream: UpstreamClient
+    public let usageLog: UsageLog
+    public let metrics: GatewayMetrics
+    public let logger: Logger
+
+    var maxBodyBytes: Int { config.server.maxBodyMB * 1024 * 1024 }
+    var maxUploadBytes: Int { config.server.maxUploadMB * 1024 * 1024 }
+
+    func trace(route: String) -> RequestTrace {
+        RequestTrace(route: route, usageLog: usageLog, metrics: metrics)
+    }
+}

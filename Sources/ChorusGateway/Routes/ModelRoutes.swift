@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `GET /models` (only what the caller's key may use) and `GET /models/{id}`, in OpenAI's list shape.
+struct ModelRoutes: Sendable {
+    let services: GatewayServices
+    /// OpenAI reports a creation time; Chorus reports when the config was loaded.
+    let created = Int(Date().timeIntervalSince1970)
+
+    func register(on group: RouterGroup<GatewayRequestContext>) {
+        group.get("models") { request, _ in try await list(request) }
+        group.get("models/{id}") { request, context in
+            try await retrieve(request, id: context.parameters.get("id") ?? "")
+        }
+    }
+
+    private func entry(_ model: ResolvedModel) -> JSONValue {
+        ["id": .string(model.name), "object": "model", "created": .number(created), "owned_by": .string(model.provider.name)]
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        let trace = services.trace(route: "/models")
+        return try await trace.run {
+            let caller = try await services.authenticate(request, trace: trace)
+            let data = services.catalog.all.filter { caller.allows(model: $0.name) }.map(entry)
+            trace.finish(status: 200)
+            return Self.json(["object": "list", "data": .array(data)])
+        }
+    }
+
+    func retrieve(_ request: Request, id: String) async throws -> Response {
+        let trace = services.trace(route: "/models/{id}")
+        return try await trace.run {
+            let caller = try await services.authenticate(request, trace: trace)
+            trace.update { $0.model = id }
+            guard let model = services.catalog.resolve(id), caller.allows(model: id) else { throw GatewayError.modelNotFound(id) }
+            trace.finish(status: 200)
+            return Self.json(entry(model))
+        }
+    }
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    }
+}

@@ -1,0 +1,90 @@
+import ChorusUpstream
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Writes an upstream response to the client as it arrives: same status, same bytes (SSE included, no
+/// re-framing), each chunk written the moment it comes in. It counts bytes, notes the time to first byte,
+/// picks up `usage`, and on a client hang-up cancels the upstream transfer.
+struct UpstreamPassthrough: Sendable {
+    let services: GatewayServices
+    let trace: RequestTrace
+
+    /// Hop-by-hop headers and those the server sets itself.
+    static let droppedHeaders: Set<String> = [
+        "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate",
+        "proxy-authorization", "content-length", "date", "server",
+    ]
+
+    func response(for upstream: UpstreamResponse, request: Request, watchClientClose: Bool) -> Response {
+        var headers = HTTPFields()
+        for (name, value) in upstream.headers where !Self.droppedHeaders.contains(name.lowercased()) {
+            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+        }
+        if let requestIDName = HTTPField.Name("x-request-id") { headers[requestIDName] = trace.requestID }
+        let contentLength = upstream.header("content-length").flatMap(Int.init)
+        let status = upstream.status
+        let trace = self.trace
+        let upstreamBody = upstream.body
+
+        let body = ResponseBody(contentLength: contentLength) { writer in
+            var scanner = UsageScanner()
+            do {
+                if watchClientClose {
+                    // A streaming client that hangs up closes its side; cancel the upstream transfer at once
+                    // instead of waiting for the next chunk to fail to write.
+                    try await request.body.consumeWithInboundCloseHandler({ _ in
+                        try await Self.pump(upstreamBody, into: &writer, scanner: &scanner, trace: trace)
+                    }, onInboundClosed: {
+                        upstreamBody.cancel()
+                    })
+                } else {
+                    try await Self.pump(upstreamBody, into: &writer, scanner: &scanner, trace: trace)
+                }
+                try await writer.finish(nil)
+            } catch {
+                upstreamBody.cancel()
+                Self.record(scanner, status: status, trace: trace)
+                let reason: String
+                if let upstreamError = error as? UpstreamError, upstreamError.kind != .cancelled {
+                    reason = "upstream failed mid-response: \(upstreamError.message)"
+                } else {
+                    reason = "client closed the connection mid-response"
+                }
+                trace.finish(status: status, error: reason)
+                throw error
+            }
+            Self.record(scanner, status: status, trace: trace)
+            trace.finish(status: status)
+        }
+        return Response(status: .init(code: status), headers: headers, body: body)
+    }
+
+    private static func pump(
+        _ body: UpstreamResponseBody, into writer: inout any ResponseBodyWriter, scanner: inout UsageScanner, trace: RequestTrace
+    ) async throws {
+        var first = true
+        for try await chunk in body {
+            try await writer.write(chunk)
+            if first {
+                trace.markFirstByte()
+                first = false
+            }
+            scanner.feed(chunk)
+        }
+    }
+
+    private static func record(_ scanner: UsageScanner, status: Int, trace: RequestTrace) {
+        let tokens = scanner.tokens()
+        let errorText: String? = status >= 400 ? scanner.errorSummary() : nil
+        trace.update { record in
+            record.bytesOut = scanner.totalBytes
+            if let tokens {
+                record.promptTokens = tokens.prompt
+                record.completionTokens = tokens.completion
+                record.totalTokens = tokens.total
+            }
+            if let errorText, record.error == nil { record.error = "upstream \(status): \(errorText)" }
+        }
+    }
+}

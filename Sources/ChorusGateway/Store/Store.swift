@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+
+/// The gateway's SQLite database: one DatabasePool in WAL mode, so the usage writer never blocks key lookups.
+public final class Store: Sendable {
+    let pool: DatabasePool
+    public let path: String
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.label = "chorus"
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        self.path = path
+        try Self.migrator.migrate(pool)
+    }
+
+    /// Versioned migrations. They use table names as strings, never app types, so old migrations never change.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-keys-and-logs") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_keys (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL,
+                    key_hash TEXT NOT NULL UNIQUE,
+                    key_hint TEXT NOT NULL,
+                    rpm INTEGER,
+                    models TEXT,
+                    expires_at DOUBLE,
+                    created_at DOUBLE NOT NULL,
+                    revoked_at DOUBLE
+                );
+                CREATE TABLE generation_logs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    created_at DOUBLE NOT NULL,
+                    request_id TEXT NOT NULL,
+                    key_id INTEGER,
+                    model TEXT,
+                    provider TEXT,
+                    route TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    stream INTEGER NOT NULL DEFAULT 0,
+                    prompt_summary TEXT,
+                    prompt_tokens INTEGER,
+                    completion_tokens INTEGER,
+                    total_tokens INTEGER,
+                    characters INTEGER,
+                    audio_seconds DOUBLE,
+                    images INTEGER,
+                    image_size TEXT,
+                    ttfb_ms DOUBLE,
+                    latency_ms DOUBLE NOT NULL,
+                    bytes_in INTEGER NOT NULL DEFAULT 0,
+                    bytes_out INTEGER NOT NULL DEFAULT 0,
+                    error TEXT
+                );
+                CREATE INDEX generation_logs_created ON generation_logs(created_at);
+                CREATE INDEX generation_logs_key ON generation_logs(key_id, created_at);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,26 @@
+import Prometheus
+
+/// Prometheus metrics for `/metrics`. Each application owns its registry (no global bootstrap), so tests can
+/// build many applications in one process.
+public final class GatewayMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+
+    private static let latencyBuckets: [Duration] = [
+        .microseconds(250), .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100),
+        .milliseconds(250), .seconds(1), .seconds(2.5), .seconds(10), .seconds(30), .seconds(120),
+    ]
+
+    public init() {}
+
+    public func requestFinished(route: String, status: Int, duration: Duration) {
+        registry.makeCounter(name: "chorus_requests_total", labels: [("route", route), ("status", String(status))]).increment()
+        registry.makeDurationHistogram(name: "chorus_request_duration_seconds", labels: [("route", route)],
+                                       buckets: Self.latencyBuckets).record(duration)
+    }
+
+    public func upstreamError(provider: String, kind: String) {
+        registry.makeCounter(name: "chorus_upstream_errors_total", labels: [("provider", provider), ("kind", kind)]).increment()
+    }
+
+    public func text() -> [UInt8] { registry.emitToBuffer() }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+import NIOConcurrencyHelpers
+
+/// Follows one request from arrival to its usage row. Exactly one row is written: by `finish`, or — when the
+/// response is dropped without finishing (the client went away before the body ran) — by `deinit`.
+final class RequestTrace: Sendable {
+    private struct State {
+        var record: UsageRecord
+        var firstByte: ContinuousClock.Instant?
+        var finished = false
+    }
+
+    let start = ContinuousClock.now
+    let requestID: String
+    private let state: NIOLockedValueBox<State>
+    private let usageLog: UsageLog
+    private let metrics: GatewayMetrics
+
+    init(route: String, usageLog: UsageLog, metrics: GatewayMetrics) {
+        let requestID = Self.makeRequestID()
+        self.requestID = requestID
+        self.state = NIOLockedValueBox(State(record: UsageRecord(requestID: requestID, route: route)))
+        self.usageLog = usageLog
+        self.metrics = metrics
+    }
+
+    func update(_ change: (inout UsageRecord) -> Void) {
+        state.withLockedValue { change(&$0.record) }
+    }
+
+    func markFirstByte() {
+        state.withLockedValue { state in
+            if state.firstByte == nil { state.firstByte = .now }
+        }
+    }
+
+    var route: String { state.withLockedValue { $0.record.route } }
+
+    func finish(status: Int, error: String? = nil) {
+        let now = ContinuousClock.now
+        let record: UsageRecord? = state.withLockedValue { state in
+            guard !state.finished else { return nil }
+            state.finished = true
+            state.record.status = status
+            if let error, state.record.error == nil { state.record.error = String(error.prefix(500)) }
+            state.record.latencyMs = Self.milliseconds(now - start)
+            if let firstByte = state.firstByte { state.record.ttfbMs = Self.milliseconds(firstByte - start) }
+            return state.record
+        }
+        guard let record else { return }
+        usageLog.record(record)
+        metrics.requestFinished(route: record.route, status: status, duration: now - start)
+    }
+
+    deinit {
+        finish(status: 499, error: "client closed the connection before the response was sent")
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+
+    static func makeRequestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let hex = Array("0123456789abcdef".utf8)
+        var bytes = Array("req_".utf8)
+        for _ in 0..<20 { bytes.append(hex[Int(generator.next(upperBound: 16 as UInt64))]) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension RequestTrace {
+    /// Runs a route body; a `GatewayError` it throws finishes the trace with that error's status before it goes
+    /// to the client. (Responses that stream finish the trace themselves when the body ends.)
+    func run(_ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let error as GatewayError {
+            finish(status: Int(error.status.code), error: error.message)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import NIOCore
+
+/// Finds the upstream's `usage` object in a response passing through, without holding the whole body:
+/// small bodies are kept whole, large ones only as a tail (OpenAI-style servers put `usage` last, and in a
+/// stream the usage chunk is the last event before `[DONE]`).
+struct UsageScanner {
+    static let keepWhole = 256 * 1024
+    static let tailSize = 16 * 1024
+
+    private var head: [UInt8] = []
+    private var tail: [UInt8] = []
+    private(set) var totalBytes = 0
+
+    mutating func feed(_ buffer: ByteBuffer) {
+        totalBytes += buffer.readableBytes
+        buffer.withUnsafeReadableBytes { bytes in
+            if head.count + bytes.count <= Self.keepWhole {
+                head.append(contentsOf: bytes)
+            } else {
+                tail.append(contentsOf: bytes)
+                if tail.count > Self.tailSize * 2 { tail.removeFirst(tail.count - Self.tailSize) }
+            }
+        }
+    }
+
+    /// (prompt, completion, total) tokens from the last `"usage": {…}` seen.
+    func tokens() -> (prompt: Int?, completion: Int?, total: Int?)? {
+        let haystack = tail.isEmpty ? head : Array(head.suffix(Self.tailSize)) + tail
+        guard let object = Self.lastUsageObject(in: haystack), let usage = try? JSONParser.parse(object) else { return nil }
+        let prompt = usage["prompt_tokens"]?.intValue ?? usage["input_tokens"]?.intValue
+        let completion = usage["completion_tokens"]?.intValue ?? usage["output_tokens"]?.intValue
+        let total = usage["total_tokens"]?.intValue ?? prompt.map { $0 + (completion ?? 0) }
+        if prompt == nil && completion == nil && total == nil { return nil }
+        return (prompt, completion, total)
+    }
+
+    /// The balanced `{…}` following the last `"usage"` key, strings taken into account.
+    static func lastUsageObject(in bytes: [UInt8]) -> ArraySlice<UInt8>? {
+        let needle = Array("\"usage\"".utf8)
+        var searchEnd = bytes.count
+        while let found = lastIndex(of: needle, in: bytes, before: searchEnd) {
+            searchEnd = found
+            var i = found + needle.count
+            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { continue }
+            i += 1
+            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { continue }
+            let start = i
+            var depth = 0
+            var inString = false
+            var escaped = false
+            while i < bytes.count {
+                let b = bytes[i]
+                if inString {
+                    if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+                } else if b == UInt8(ascii: "\"") {
+                    inString = true
+                } else if b == UInt8(ascii: "{") {
+                    depth += 1
+                } else if b == UInt8(ascii: "}") {
+                    depth -= 1
+                    if depth == 0 { return bytes[start...i] }
+                }
+                i += 1
+            }
+        }
+        return nil
+    }
+
+    private static func lastIndex(of needle: [UInt8], in bytes: [UInt8], before end: Int) -> Int? {
+        guard needle.count <= end else { return nil }
+        var i = end - needle.count
+        while i >= 0 {
+            if bytes[i] == needle[0], bytes[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i -= 1
+        }
+        return nil
+    }
+}
+
+extension UsageScanner {
+    /// The start of an error body, for the usage row of a failed upstream call.
+    func errorSummary() -> String {
+        let prefix = head.prefix(300)
+        if let json = try? JSONParser.parse(head), let message = json["error"]?["message"]?.stringValue ?? json["error"]?.stringValue {
+            return String(message.prefix(300))
+        }
+        return String(decoding: prefix, as: UTF8.self)
+    }
+}

@@ -1,0 +1,43 @@
+public import NIOCore
+
+/// One HTTP request to an upstream. Redirects are never followed.
+public struct UpstreamRequest: Sendable {
+    public var method: String
+    public var url: String
+    /// Sent in this order. Curl adds `Host`, and `Accept: */*` when no `Accept` is given.
+    public var headers: [(String, String)]
+    public var body: UpstreamRequestBody
+    /// Seconds to establish the connection (TCP + TLS). 0 means libcurl's default (300 s).
+    public var connectTimeout: Double
+    /// Seconds for the whole transfer, body included; 0 means no limit.
+    public var timeout: Double
+    /// Abort the body with `responseTooLarge` once more than this many bytes arrived.
+    public var maxResponseBytes: Int?
+    /// Refuse to connect to loopback, private, link-local, unique-local and CGNAT addresses, checked on the
+    /// address the host actually resolved to (and again on a reused connection).
+    public var refusePrivateAddresses: Bool
+
+    public init(
+        method: String = "GET", url: String, headers: [(String, String)] = [], body: UpstreamRequestBody = .none,
+        connectTimeout: Double = 10, timeout: Double = 60, maxResponseBytes: Int? = nil,
+        refusePrivateAddresses: Bool = false
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+        self.maxResponseBytes = maxResponseBytes
+        self.refusePrivateAddresses = refusePrivateAddresses
+    }
+}
+
+public enum UpstreamRequestBody: Sendable {
+    case none
+    /// Sent from memory with a `Content-Length`.
+    case bytes(ByteBuffer)
+    /// Streamed as the sequence yields. With `length` it is sent with that `Content-Length` (the stream must
+    /// yield exactly that many bytes); without it, HTTP/1.1 uses chunked encoding.
+    case stream(AsyncThrowingStream<ByteBuffer, any Error>, length: Int?)
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import ChorusGateway
+import Foundation
+
+struct Logs: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print recent usage rows, newest first.")
+    @OptionGroup var options: ConfigOption
+    @Option(help: "How many rows.") var limit = 20
+
+    func run() throws {
+        let config = try loadConfigOrExit(options.config)
+        let rows = try Store(path: config.database).recentLogs(limit: max(1, limit))
+        let time = ISO8601DateFormatter()
+        print(["TIME", "KEY", "ROUTE", "MODEL", "PROVIDER", "STATUS", "TOKENS", "TTFB_MS", "MS", "IN", "OUT", "PROMPT", "ERROR"]
+            .joined(separator: "\t"))
+        for row in rows {
+            let tokens = row.totalTokens.map { "\($0)" } ?? "-"
+            print([
+                time.string(from: row.createdAt), row.keyID.map(String.init) ?? "master", row.route, row.model ?? "-",
+                row.provider ?? "-", String(row.status), tokens, row.ttfbMs.map { String(format: "%.1f", $0) } ?? "-",
+                String(format: "%.1f", row.latencyMs), String(row.bytesIn), String(row.bytesOut),
+                row.promptSummary ?? "", row.error ?? "",
+            ].joined(separator: "\t"))
+        }
+    }
+}

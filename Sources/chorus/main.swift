@@ -1,2 +1,0 @@
-import ChorusGateway
-print("chorus")

@@ -1,0 +1,39 @@
+@testable import ChorusGateway
+import Testing
+
+@Suite struct JSONParserTests {
+    @Test func parsesAndKeepsKeyOrderAndNumberText() throws {
+        let value = try JSONParser.parse(Array(#"{"b": 1.50, "a": [true, null, "x\n\u00e9\ud83d\ude00"], "c": -0.0e+1}"#.utf8))
+        #expect(value.objectValue?.map(\.0) == ["b", "a", "c"])
+        #expect(value["b"] == .number("1.50"))
+        #expect(value["a"]?.arrayValue?[2] == .string("x\né😀"))
+        #expect(value.jsonString == #"{"b":1.50,"a":[true,null,"x\né😀"],"c":-0.0e+1}"#)
+    }
+
+    @Test(arguments: [
+        "", "{", "{\"a\"}", "{\"a\":1,}", "[1,]", "01", "1.", "-", "\"\\x\"", "\"\\ud800\"", "nul", "{} x",
+        "\"a\u{01}\"", "[" + String(repeating: "[", count: 300) + String(repeating: "]", count: 301),
+    ])
+    func rejectsInvalidDocuments(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xFF, 0xFE, 0x22]) }
+    }
+
+    @Test func mergingKeepsRequestValuesAndFillsDefaults() {
+        let request: JSONValue = ["model": "m", "temperature": 1, "extra": ["a": 1]]
+        let merged = request.merging(defaults: ["temperature": 0, "top_p": 1, "extra": ["a": 2, "b": 3]])
+        #expect(merged["temperature"] == 1)
+        #expect(merged["top_p"] == 1)
+        #expect(merged["extra"] == ["a": 1, "b": 3])
+    }
+
+    @Test func usageScannerFindsTheLastUsageObjectInAStream() {
+        var scanner = UsageScanner()
+        scanner.feed(.init(string: "data: {\"usage\":null}\n\ndata: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}}\n\ndata: [DONE]\n\n"))
+        let tokens = scanner.tokens()
+        #expect(tokens?.prompt == 5 && tokens?.completion == 2 && tokens?.total == 7)
+    }
+}

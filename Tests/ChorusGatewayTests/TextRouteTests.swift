@@ -1,0 +1,268 @@
+import ChorusGateway
+import ChorusUpstream
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite struct TextRouteTests {
+    @Test func chatCompletionPassesUpstreamBodyAndStatusThrough() async throws {
+        try await withGateway { client, gateway, mock in
+            let body = #"{"model":"gpt-test","messages":[{"role":"user","content":"Say hello"}]}"#
+            let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                                     body: ByteBuffer(string: body))
+            #expect(response.status == .ok)
+            #expect(String(buffer: response.body) == MockUpstream.chatJSON(model: "upstream-model"))
+            #expect(response.headers[HTTPField.Name("x-upstream")!] == "mock")
+            #expect(response.headers[HTTPField.Name("x-request-id")!]?.hasPrefix("req_") == true)
+
+            let rows = try await logRows(gateway)
+            let row = try #require(rows.first)
+            #expect(row.route == "/chat/completions")
+            #expect(row.status == 200)
+            #expect(row.model == "gpt-test")
+            #expect(row.provider == "mock")
+            #expect(row.promptTokens == 11 && row.completionTokens == 3 && row.totalTokens == 14)
+            #expect(row.promptSummary == "Say hello")
+            #expect(row.bytesIn == body.utf8.count)
+            #expect(row.bytesOut == MockUpstream.chatJSON(model: "upstream-model").utf8.count)
+            #expect(row.ttfbMs != nil)
+            #expect(row.error == nil)
+        }
+    }
+
+    @Test func adapterRewritesModelMergesDefaultsAndUsesProviderKey() async throws {
+        try await withGateway { client, _, mock in
+            let body = #"{"model":"gpt-test","messages":[{"role":"user","content":"hi"}],"temperature":0.9,"n":1}"#
+            _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey), body: ByteBuffer(string: body))
+            let received = try #require(mock.lastReceived)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(received.body.utf8)) as? [String: Any])
+            #expect(json["model"] as? String == "upstream-model")
+            #expect(json["temperature"] as? Double == 0.9, "the request wins over model defaults")
+            #expect(json["user"] as? String == "chorus", "provider defaults fill what is missing")
+            #expect(received.headers[.authorization] == "Bearer sk-upstream-secret")
+            #expect(received.headers[HTTPField.Name("X-Provider-Header")!] == "yes")
+        }
+    }
+
+    @Test func requestWithoutRewritesIsForwardedByteForByte() async throws {
+        try await withGateway(config: { port in
+            var config = testConfig(upstreamPort: port)
+            config.providers[0].defaults = [:]
+            config.models.append(ModelConfig(name: "upstream-model", provider: "mock", model: "upstream-model"))
+            return config
+        }) { client, _, mock in
+            let body = "{ \"model\" : \"upstream-model\", \"messages\": [{\"role\":\"user\",\"content\":\"x\"}], \"top_p\": 1.00 }"
+            _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey), body: ByteBuffer(string: body))
+            #expect(mock.lastReceived?.body == body)
+        }
+    }
+
+    @Test func streamedChatBytesEqualUpstreamBytesAndArriveBeforeUpstreamFinishes() async throws {
+        let mock = MockUpstream(sseChunks: 6, sseInterval: .milliseconds(100))
+        try await withGateway(mock: mock) { client, gateway, mock in
+            let http = try UpstreamClient()
+            let port = try #require(client.port)
+            let started = ContinuousClock.now
+            let response = try await http.execute(UpstreamRequest(
+                method: "POST", url: "http://127.0.0.1:\(port)/v1/chat/completions",
+                headers: [("Authorization", "Bearer \(masterKey)"), ("Content-Type", "application/json")],
+                body: .bytes(ByteBuffer(string: #"{"model":"gpt-test","stream":true,"messages":[{"role":"user","content":"count"}]}"#))))
+            #expect(response.status == 200)
+            #expect(response.header("content-type") == "text/event-stream")
+            var received: [UInt8] = []
+            var firstChunkAt: Duration?
+            for try await chunk in response.body {
+                if firstChunkAt == nil { firstChunkAt = ContinuousClock.now - started }
+                received.append(contentsOf: chunk.readableBytesView)
+            }
+            let expected = mock.sseEvents(model: "upstream-model").joined()
+            #expect(String(decoding: received, as: UTF8.self) == expected)
+            // The mock takes 8 × 100 ms; the first chunk must come long before that.
+            #expect(try #require(firstChunkAt) < .milliseconds(400))
+            await http.shutdown()
+
+            let row = try #require(try await logRows(gateway).first)
+            #expect(row.stream)
+            #expect(row.totalTokens == 13, "usage comes from the final usage chunk of the stream")
+            #expect(row.bytesOut == expected.utf8.count)
+        }
+    }
+
+    @Test func clientHangingUpMidStreamClosesUpstreamWithinASecond() async throws {
+        let mock = MockUpstream(sseChunks: 200, sseInterval: .milliseconds(50))
+        try await withGateway(mock: mock) { client, gateway, mock in
+            let http = try UpstreamClient()
+            let port = try #require(client.port)
+            let response = try await http.execute(UpstreamRequest(
+                method: "POST", url: "http://127.0.0.1:\(port)/v1/chat/completions",
+                headers: [("Authorization", "Bearer \(masterKey)"), ("Content-Type", "application/json")],
+                body: .bytes(ByteBuffer(string: #"{"model":"gpt-test","stream":true,"messages":[]}"#))))
+            var iterator = response.body.makeAsyncIterator()
+            _ = try await iterator.next()
+            response.body.cancel()
+            let hungUpAt = ContinuousClock.now
+            var closedAt: ContinuousClock.Instant?
+            for _ in 0..<40 {
+                if let at = mock.streamClosedAt { closedAt = at; break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let closed = try #require(closedAt, "the upstream stream was never closed")
+            #expect(closed - hungUpAt < .seconds(1))
+            #expect(mock.streamsFinished == 0)
+            await http.shutdown()
+            #expect(gateway.services.upstream.activeTransfers == 0)
+
+            let row = try #require(try await logRows(gateway).first)
+            #expect(row.error?.contains("client closed") == true)
+        }
+    }
+
+    @Test func completionsAndEmbeddingsAreProxied() async throws {
+        try await withGateway { client, gateway, _ in
+            let completion = try await client.execute(uri: "/v1/completions", method: .post, headers: bearer(masterKey),
+                                                       body: ByteBuffer(string: #"{"model":"gpt-test","prompt":"Hello"}"#))
+            #expect(completion.status == .ok)
+            #expect(String(buffer: completion.body).contains("text_completion"))
+            let embedding = try await client.execute(uri: "/v1/embeddings", method: .post, headers: bearer(masterKey),
+                                                      body: ByteBuffer(string: #"{"model":"gpt-test","input":"some text"}"#))
+            #expect(embedding.status == .ok)
+            #expect(String(buffer: embedding.body).contains("\"embedding\""))
+            let rows = try await logRows(gateway, atLeast: 2)
+            #expect(Set(rows.map(\.route)) == ["/completions", "/embeddings"])
+            #expect(rows.first { $0.route == "/embeddings" }?.promptSummary == "some text")
+            #expect(rows.first { $0.route == "/embeddings" }?.promptTokens == 4)
+        }
+    }
+
+    @Test func apiV1PrefixServesTheSameSurface() async throws {
+        try await withGateway { client, _, _ in
+            let response = try await client.execute(uri: "/api/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                                     body: ByteBuffer(string: #"{"model":"gpt-alias","messages":[]}"#))
+            #expect(response.status == .ok)
+            let models = try await client.execute(uri: "/api/v1/models", method: .get, headers: bearer(masterKey))
+            #expect(models.status == .ok)
+        }
+    }
+
+    @Test func upstreamErrorPassesThroughWithStatusAndBody() async throws {
+        try await withGateway { client, gateway, _ in
+            let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                                     body: ByteBuffer(string: #"{"model":"fail","messages":[]}"#))
+            #expect(response.status == .tooManyRequests)
+            #expect(try errorBody(response).message == "Upstream says slow down")
+            let row = try #require(try await logRows(gateway).first)
+            #expect(row.status == 429)
+            #expect(row.error?.contains("Upstream says slow down") == true)
+        }
+    }
+
+    @Test func unreachableUpstreamIs502WithARow() async throws {
+        try await withGateway(config: { _ in
+            var config = testConfig(upstreamPort: 1)  // nothing listens on port 1
+            config.providers[0].connectTimeout = 1
+            return config
+        }) { client, gateway, _ in
+            let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                                     body: ByteBuffer(string: #"{"model":"gpt-test","messages":[]}"#))
+            #expect(response.status == .badGateway)
+            #expect(try errorBody(response).code == "upstream_unreachable")
+            let row = try #require(try await logRows(gateway).first)
+            #expect(row.status == 502)
+            #expect(row.error?.contains("Could not reach provider 'mock'") == true)
+        }
+    }
+
+    @Test func hangingUpstreamIs504AfterTheProviderTimeout() async throws {
+        try await withGateway(config: { testConfig(upstreamPort: $0, timeout: 1) }) { client, gateway, _ in
+            let started = ContinuousClock.now
+            let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                                     body: ByteBuffer(string: #"{"model":"hang","messages":[]}"#))
+            #expect(response.status == .gatewayTimeout)
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(try errorBody(response).code == "upstream_timeout")
+            let row = try #require(try await logRows(gateway).first)
+            #expect(row.status == 504)
+            #expect(gateway.services.upstream.activeTransfers == 0)
+        }
+    }
+
+    @Test(arguments: [
+        ("{\"model\": \"gpt-test\",", "invalid_json"),
+        ("[1,2,3]", nil),
+        ("{\"model\": 42}", "invalid_value"),
+        ("{\"messages\": []}", "missing_required_parameter"),
+        ("", "invalid_json"),
+        (String(repeating: "[", count: 5000), "invalid_json"),
+    ])
+    func malformedBodiesAre400WithAReadableMessage(body: String, code: String?) async throws {
+        try await withGateway { client, gateway, _ in
+            let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                                     body: ByteBuffer(string: body))
+            #expect(response.status == .badRequest)
+            let error = try errorBody(response)
+            #expect(error.type == "invalid_request_error")
+            #expect(!error.message.isEmpty)
+            #expect(error.code == code)
+            let row = try #require(try await logRows(gateway).first)
+            #expect(row.status == 400)
+        }
+    }
+
+    @Test func unknownModelIs404ModelNotFound() async throws {
+        try await withGateway { client, gateway, _ in
+            let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                                     body: ByteBuffer(string: #"{"model":"nope","messages":[]}"#))
+            #expect(response.status == .notFound)
+            let error = try errorBody(response)
+            #expect(error.code == "model_not_found")
+            #expect(error.param == "model")
+            #expect(try await logRows(gateway).first?.status == 404)
+        }
+    }
+
+    @Test func modelWithoutTheCapabilityIsRefused() async throws {
+        try await withGateway { client, _, _ in
+            let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                                     body: ByteBuffer(string: #"{"model":"local-tts","messages":[]}"#))
+            #expect(response.status == .badRequest)
+            #expect(try errorBody(response).param == "model")
+        }
+    }
+
+    @Test func oversizedBodyIs413() async throws {
+        try await withGateway(config: { port in
+            var config = testConfig(upstreamPort: port)
+            config.server.maxBodyMB = 1
+            return config
+        }) { client, _, _ in
+            let big = #"{"model":"gpt-test","messages":[{"role":"user","content":""# + String(repeating: "a", count: 2 << 20) + #""}]}"#
+            let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                                     body: ByteBuffer(string: big))
+            #expect(response.status == .contentTooLarge)
+            #expect(try errorBody(response).code == "payload_too_large")
+        }
+    }
+
+    @Test func unknownRouteAnswersInOpenAIErrorShape() async throws {
+        try await withGateway { client, _, _ in
+            let response = try await client.execute(uri: "/v1/nothing/here", method: .get, headers: bearer(masterKey))
+            #expect(response.status == .notFound)
+            #expect(try errorBody(response).message.contains("/v1/nothing/here"))
+        }
+    }
+
+    @Test func healthAndMetricsAnswer() async throws {
+        try await withGateway { client, _, _ in
+            _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                         body: ByteBuffer(string: #"{"model":"gpt-test","messages":[]}"#))
+            let health = try await client.execute(uri: "/health", method: .get)
+            #expect(health.status == .ok)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"chorus_requests_total{route="/chat/completions",status="200"} 1"#))
+            #expect(metrics.contains("chorus_request_duration_seconds_bucket"))
+        }
+    }
+}

@@ -1,0 +1,106 @@
+"""Starts the mock upstream and the real `chorus` binary for the SDK tests."""
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CHORUS = os.environ.get("CHORUS_BIN", os.path.join(ROOT, ".build", "debug", "chorus"))
+MASTER = "sk-chorus-sdk-test-master"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except Exception:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+class Env:
+    pass
+
+
+@pytest.fixture(scope="session")
+def env():
+    e = Env()
+    tmp = tempfile.mkdtemp(prefix="chorus-sdk-")
+    e.upstream_port = free_port()
+    e.port = free_port()
+    e.db = os.path.join(tmp, "chorus.sqlite")
+    e.config = os.path.join(tmp, "chorus.yaml")
+    with open(e.config, "w") as f:
+        f.write(f"""
+server: {{host: 127.0.0.1, port: {e.port}}}
+database: {e.db}
+providers:
+  mock:
+    type: openai
+    base_url: http://127.0.0.1:{e.upstream_port}/v1
+    api_key: sk-upstream
+    timeout: 2
+    connect_timeout: 1
+  dead:
+    type: openai
+    base_url: http://127.0.0.1:{free_port()}/v1
+    connect_timeout: 1
+models:
+  - {{name: gpt-4o-mini, provider: mock, model: upstream-chat}}
+  - {{name: text-embedding-3-small, provider: mock, model: upstream-embed}}
+  - {{name: hang, provider: mock, model: hang}}
+  - {{name: fail, provider: mock, model: fail}}
+  - {{name: dead, provider: dead, model: x}}
+""")
+    e.upstream = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "mock_upstream.py"),
+                                   str(e.upstream_port)])
+    environ = dict(os.environ, CHORUS_MASTER_KEY=MASTER)
+    e.key = subprocess.check_output([CHORUS, "keys", "create", "--config", e.config, "--name", "sdk"],
+                                    env=environ, text=True).strip()
+    e.log = open(os.path.join(tmp, "chorus.log"), "w")
+    e.chorus = subprocess.Popen([CHORUS, "serve", "--config", e.config], env=environ, stdout=e.log, stderr=e.log)
+    e.base_url = f"http://127.0.0.1:{e.port}/v1"
+    e.upstream_url = f"http://127.0.0.1:{e.upstream_port}/v1"
+    e.log_path = e.log.name    try:
+        wait_for(f"http://127.0.0.1:{e.port}/health")
+        wait_for(f"http://127.0.0.1:{e.upstream_port}/v1/models")
+        yield e
+    finally:
+        e.chorus.terminate()
+        e.upstream.terminate()
+        e.chorus.wait(10)
+        e.upstream.wait(10)
+
+
+@pytest.fixture
+def rows(env):
+    """Returns a function giving the usage rows written since this test started (waits for the batch writer)."""
+    def count():
+        with sqlite3.connect(env.db) as db:
+            return db.execute("SELECT COUNT(*) FROM generation_logs").fetchone()[0]
+    start = count()
+
+    def fetch(expected=1, timeout=3):
+        deadline = time.time() + timeout
+        while True:
+            with sqlite3.connect(env.db) as db:
+                db.row_factory = sqlite3.Row
+                got = db.execute("SELECT * FROM generation_logs ORDER BY id LIMIT -1 OFFSET ?", (start,)).fetchall()
+            if len(got) >= expected or time.time() > deadline:
+                return got
+            time.sleep(0.05)
+    return fetch
