@@ -229,6 +229,8 @@ def main():
               f"{m['duration']} s per leg and scenario; medians of rounds |")
     md.append(f"| load average | {m['loadavg_start']} at start, {m['loadavg_end']} at end |")
     md.append(f"| wall time | {m['wall_s']:.0f} s |")
+    if m.get("note"):
+        md.append(f"| note | {m['note']} |")
     if m.get("warning"):
         md.append(f"\n> ⚠️ {m['warning']}\n")
     md.append("")
