@@ -1,8 +1,9 @@
 // client.c — the bench's precise HTTP/1.1 client (one connection, blocking, CLOCK_MONOTONIC).
 //
 //   client lat --port P [--host H] [--path /v1/chat/completions] --body JSON [--key K] --duration S [--warmup S]
+//              [--dump FILE]
 //       closed loop at concurrency 1 on one keep-alive connection; every request's latency is kept and the
-//       exact percentiles are printed as one line:  RESULT {...}
+//       exact percentiles are printed as one line:  RESULT {...}; --dump writes every latency (ns) in order
 //   client sse --port P [--host H] [--path ...] --body JSON [--key K] --out FILE
 //       sends one streaming request, writes the de-chunked response body to FILE and prints
 //       RESULT {"status":..,"t_send_ns":..,"t_headers_ns":..,"events":[[index,arrival_ns],...],...}
@@ -23,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *host = "127.0.0.1", *path = "/v1/chat/completions", *body = "{}", *key = NULL, *outpath = NULL;
+static const char *host = "127.0.0.1", *path = "/v1/chat/completions", *body = "{}", *key = NULL, *outpath = NULL, *dumppath = NULL;
 static int port = 0;
 static double duration = 5, warmup = 0;
 
@@ -148,6 +149,10 @@ static int run_lat(void) {
     uint64_t tend = now_ns();
     close(fd);
     if (!n) { fprintf(stderr, "no samples\n"); return 1; }
+    if (dumppath) {   // every latency in ns, in request order (before sorting)
+        FILE *f = fopen(dumppath, "w");
+        if (f) { for (size_t i = 0; i < n; i++) fprintf(f, "%llu\n", (unsigned long long)lat[i]); fclose(f); }
+    }
     qsort(lat, n, sizeof *lat, cmp_u64);
     double sum = 0; for (size_t i = 0; i < n; i++) sum += (double)lat[i];
 #define PCT(p) ((double)lat[(size_t)((p) / 100.0 * (double)(n - 1) + 0.5)] / 1000.0)
@@ -260,6 +265,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--duration")) duration = atof(v);
         else if (!strcmp(a, "--warmup")) warmup = atof(v);
         else if (!strcmp(a, "--out")) outpath = v;
+        else if (!strcmp(a, "--dump")) dumppath = v;
         else goto usage;
         i++;
     }
@@ -268,6 +274,6 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "lat")) return run_lat();
     if (!strcmp(mode, "sse")) return run_sse();
 usage:
-    fprintf(stderr, "usage: client lat|sse --port P [--host H] [--path P] [--body JSON] [--key K] [--duration S] [--warmup S] [--out FILE]\n");
+    fprintf(stderr, "usage: client lat|sse --port P [--host H] [--path P] [--body JSON] [--key K] [--duration S] [--warmup S] [--out FILE] [--dump FILE]\n");
     return 2;
 }

@@ -23,7 +23,7 @@ def proc_status(pid):
         with open(f"/proc/{pid}/status") as f:
             for line in f:
                 k, _, v = line.partition(":")
-                if k in ("VmRSS", "VmHWM", "Threads"):
+                if k in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads"):
                     out[k] = int(v.split()[0])
         out["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
     except (FileNotFoundError, ProcessLookupError, PermissionError):
@@ -136,6 +136,9 @@ async def main():
         "events_during_hold": ev1 - ev0, "hold_seconds": args.hold,
         "rss_before_kb": before.get("VmRSS"), "rss_open_max_kb": max(rss) if rss else None,
         "rss_open_median_kb": sorted(rss)[len(rss) // 2] if rss else None,
+        "rss_anon_before_kb": before.get("RssAnon"), "rss_file_before_kb": before.get("RssFile"),
+        "rss_anon_open_kb": max((x.get("RssAnon", 0) for x in samples), default=None),
+        "rss_file_open_kb": max((x.get("RssFile", 0) for x in samples), default=None),
         "hwm_kb": max((x.get("VmHWM", 0) for x in samples), default=None),
         "threads_open": max((x.get("Threads", 0) for x in samples), default=None),
         "fds_open": max((x.get("fds", 0) for x in samples), default=None),

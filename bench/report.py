@@ -203,14 +203,19 @@ def main():
     mem = {r["what"]: r for r in recs if r["kind"] == "mem"}
     hold = next((r["result"] for r in recs if r["kind"] == "hold"), None)
     summary["rss_1000_streams"] = hold["rss_open_max_kb"] if hold and hold.get("opened") == hold.get("conns") else None
-    mem_rows = [f"| idle, just started | {fmt_mb(mem.get('idle_start', {}).get('rss_kb'))} | |",
-                f"| idle, after the chat and SSE rounds | {fmt_mb(mem.get('idle_after_rounds', {}).get('rss_kb'))} | |"]
+    def mrow(label, rec):
+        rec = rec or {}
+        return (f"| {label} | {fmt_mb(rec.get('rss_kb'))} | {fmt_mb(rec.get('anon_kb'))} | "
+                f"{fmt_mb(rec.get('file_kb'))} | |")
+    mem_rows = [mrow("idle, just started", mem.get("idle_start")),
+                mrow("idle, after the chat and SSE rounds", mem.get("idle_after_rounds"))]
     if hold:
         mem_rows.append(f"| {hold['opened']} of {hold['conns']} SSE streams open (max over {hold['hold_seconds']} s) | "
-                        f"**{fmt_mb(hold['rss_open_max_kb'])}** | "
+                        f"**{fmt_mb(hold['rss_open_max_kb'])}** | {fmt_mb(hold.get('rss_anon_open_kb'))} | "
+                        f"{fmt_mb(hold.get('rss_file_open_kb'))} | "
                         f"{verdict('rss_1000_streams', summary['rss_1000_streams'])} |")
-        mem_rows.append(f"| peak (VmHWM) | {fmt_mb(hold['hwm_kb'])} | |")
-        mem_rows.append(f"| {settle_label(hold)} | {fmt_mb(hold['rss_after_close_kb'])} | |")
+        mem_rows.append(f"| peak (VmHWM) | {fmt_mb(hold['hwm_kb'])} | | | |")
+        mem_rows.append(f"| {settle_label(hold)} | {fmt_mb(hold['rss_after_close_kb'])} | | | |")
 
     # ---- write ---------------------------------------------------------------------------------------------
     m = meta
@@ -262,7 +267,7 @@ def main():
               f"{', '.join(h[:16] for h in hashes['direct']) or 'n/a'} / via {', '.join(h[:16] for h in hashes['via']) or 'n/a'}"
               f"{'' if sse_ok else ' (some streams were incomplete or failed: see out/records.jsonl)'}.\n")
     md.append(f"## (d) Memory of the {via_name} process (VmRSS)\n")
-    md.append("| state | RSS | target |\n|---|---|---|")
+    md.append("| state | RSS | anonymous | file-backed (binary, libraries) | target |\n|---|---|---|---|---|")
     md.extend(mem_rows)
     if hold:
         md.append("")
