@@ -17,6 +17,9 @@ final class MockUpstream: Sendable {
 
     private let state = NIOLockedValueBox<(received: [Received], streamClosedAt: ContinuousClock.Instant?, streamsFinished: Int)>(([], nil, 0))
     private let speechFinished = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+    private let streamFinished = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+    /// When the last SSE stream was completely sent.
+    var streamFinishedAt: ContinuousClock.Instant? { streamFinished.withLockedValue { $0 } }
     /// When the last speech response was completely sent.
     var speechFinishedAt: ContinuousClock.Instant? { speechFinished.withLockedValue { $0 } }
     let sseChunks: Int
@@ -128,6 +131,7 @@ final class MockUpstream: Sendable {
                     }
                     try await writer.finish(nil)
                     self.state.withLockedValue { $0.streamsFinished += 1 }
+                    self.streamFinished.withLockedValue { $0 = .now }
                 } catch {
                     self.state.withLockedValue { $0.streamClosedAt = .now }
                     throw error

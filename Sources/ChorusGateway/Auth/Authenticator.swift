@@ -8,36 +8,45 @@ import NIOConcurrencyHelpers
 /// off the database on the hot path, and a key revoked from the CLI stops working within that time.
 public final class Authenticator: Sendable {
     private let store: Store
-    private let masterKeyHash: [UInt8]?
+    /// The master key's bytes, compared in constant time (hashing it on every request cost more than the check).
+    private let masterKey: [UInt8]?
     private let cacheSeconds: Double
     private let cache = NIOLockedValueBox([String: (record: APIKeyRecord?, fetched: Double)]())
 
     public init(store: Store, masterKey: String?, cacheSeconds: Double) {
         self.store = store
-        self.masterKeyHash = masterKey.flatMap { $0.isEmpty ? nil : Array(APIKeyHasher.hash($0).utf8) }
+        self.masterKey = masterKey.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
         self.cacheSeconds = cacheSeconds
     }
 
+    private static let apiKeyHeader = HTTPField.Name("x-api-key")
+
     public static func presentedKey(in headers: HTTPFields) -> String? {
         if let authorization = headers[.authorization] {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                let key = parts[1].trimmingCharacters(in: .whitespaces)
-                return key.isEmpty ? nil : key
-            }
-            return nil
+            // "Bearer" is case-insensitive; surrounding spaces are ignored.
+            let utf8 = Array(authorization.utf8)
+            guard utf8.count > 7, utf8[6] == 0x20,
+                String(decoding: utf8[0..<6], as: UTF8.self).lowercased() == "bearer"
+            else { return nil }
+            return trimmedSpaces(utf8[7...])
         }
-        if let name = HTTPField.Name("x-api-key"), let key = headers[name]?.trimmingCharacters(in: .whitespaces), !key.isEmpty {
-            return key
+        if let name = apiKeyHeader, let value = headers[name] {
+            return trimmedSpaces(ArraySlice(value.utf8))
         }
         return nil
     }
 
+    private static func trimmedSpaces(_ bytes: ArraySlice<UInt8>) -> String? {
+        var slice = bytes
+        while let first = slice.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
+        while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
+        return slice.isEmpty ? nil : String(decoding: slice, as: UTF8.self)
+    }
+
     public func authenticate(_ headers: HTTPFields) async throws(GatewayError) -> Caller {
         guard let key = Self.presentedKey(in: headers) else { throw .missingKey }
-        let hash = APIKeyHasher.hash(key)
-        if let masterKeyHash, Self.constantTimeEqual(Array(hash.utf8), masterKeyHash) { return .master }
-        let record = try await lookup(hash: hash)
+        if let masterKey, Self.constantTimeEqual(Array(key.utf8), masterKey) { return .master }
+        let record = try await lookup(hash: APIKeyHasher.hash(key))
         guard let record else { throw .invalidKey }
         if record.revokedAt != nil { throw .revokedKey }
         if record.isExpired() { throw .expiredKey }
@@ -46,8 +55,8 @@ public final class Authenticator: Sendable {
 
     /// True when the headers carry the master key (admin routes).
     public func isMaster(_ headers: HTTPFields) -> Bool {
-        guard let masterKeyHash, let key = Self.presentedKey(in: headers) else { return false }
-        return Self.constantTimeEqual(Array(APIKeyHasher.hash(key).utf8), masterKeyHash)
+        guard let masterKey, let key = Self.presentedKey(in: headers) else { return false }
+        return Self.constantTimeEqual(Array(key.utf8), masterKey)
     }
 
     private func lookup(hash: String) async throws(GatewayError) -> APIKeyRecord? {

@@ -1,3 +1,4 @@
+import Atomics
 import Foundation
 import Hummingbird
 import NIOConcurrencyHelpers
@@ -62,13 +63,19 @@ final class RequestTrace: Sendable {
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 
+    /// `req_` + a per-process random prefix + a counter: unique without a syscall per request (the id is a
+    /// correlation handle, not a secret).
     static func makeRequestID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let hex = Array("0123456789abcdef".utf8)
-        var bytes = Array("req_".utf8)
-        for _ in 0..<20 { bytes.append(hex[Int(generator.next(upperBound: 16 as UInt64))]) }
-        return String(decoding: bytes, as: UTF8.self)
+        let n = requestCounter.wrappingIncrementThenLoad(ordering: .relaxed)
+        return "req_" + requestIDPrefix + String(n, radix: 16)
     }
+
+    private static let requestCounter = ManagedAtomic<UInt64>(0)
+    private static let requestIDPrefix: String = {
+        var generator = SystemRandomNumberGenerator()
+        let bits: UInt64 = generator.next()
+        return String(bits & 0xFFFF_FFFF_FFFF, radix: 16) + "_"
+    }()
 }
 
 extension RequestTrace {
