@@ -4,9 +4,9 @@ public import Logging
 /// Embedded text-to-speech on libespeak-ng, in-process.
 ///
 /// - Threading: espeak-ng is process-global and not thread-safe. Every call to it runs on one dedicated
-///   thread (`chorus.espeak`, shared by all engines of the process, see `EspeakRuntime`), fed by a locked
-///   FIFO queue, so requests are serialised: never on an event loop, never concurrently. Requests from many
-///   tasks queue up and run one after the other.
+///   thread (`chorus.espeak`, shared by all engines of the process and kept for its lifetime, see
+///   `EspeakRuntime`), fed by a locked FIFO queue, so requests are serialised: never on an event loop, never
+///   concurrently. Requests from many tasks queue up and run one after the other.
 /// - Output: 22050 Hz, signed 16-bit, mono PCM, delivered in ~100 ms chunks as espeak's synth callback
 ///   produces them, so the first audio arrives long before a long text is done. The stream buffers without
 ///   bound (synthesis runs ~50× faster than real time, so a slow consumer holds at most the whole clip).
@@ -24,7 +24,6 @@ public final class EspeakEngine: Sendable {
         var jobs: [ObjectIdentifier: SynthesisJob] = [:]
     }
 
-    private let runtime: EspeakRuntime
     private let pool: WorkerPool<EspeakSession>
     private let state = Locked(State())
     private let logger: Logger
@@ -34,9 +33,8 @@ public final class EspeakEngine: Sendable {
     /// Blocks until espeak is ready (a few milliseconds).
     /// - Parameter dataPath: the espeak-ng-data directory; `nil` uses the library's default.
     public init(dataPath: String? = nil, logger: Logger = Logger(label: "chorus.engines.espeak")) throws {
-        self.runtime = .shared
         self.logger = logger
-        self.pool = try runtime.acquire(dataPath: dataPath)
+        self.pool = try EspeakRuntime.shared.worker(dataPath: dataPath)
     }
 
     deinit {
@@ -136,8 +134,7 @@ public final class EspeakEngine: Sendable {
     }
 
     /// Stops this engine: new requests fail with ``EngineError/Code/shutdown``, running and queued ones end with
-    /// that error promptly. The espeak thread itself stops when the last engine of the process shuts down.
-    /// Idempotent; also called on deinit.
+    /// that error promptly. The shared espeak thread stays (idle) for other engines. Idempotent; also called on deinit.
     public func shutdown() {
         let jobs: [SynthesisJob]? = state.withLock { state in
             guard !state.isShutdown else { return nil }
@@ -146,7 +143,6 @@ public final class EspeakEngine: Sendable {
         }
         guard let jobs else { return }
         for job in jobs { job.requestStop(.shutdown) }
-        runtime.release()
     }
 
     // MARK: - Validation helpers

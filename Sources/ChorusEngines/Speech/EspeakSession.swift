@@ -1,8 +1,9 @@
 import CEspeak
 import Foundation
 
-/// The process-global espeak-ng state, as a thread-confined resource: created, used and released (with
-/// `espeak_ng_Terminate`) on the one espeak worker thread, never anywhere else.
+/// The process-global espeak-ng state, as a thread-confined resource: created and used on the one espeak
+/// worker thread, never anywhere else. It is never torn down (see `EspeakRuntime` for why there is no
+/// `espeak_ng_Terminate`); on an initialisation failure nothing was started, so there is nothing to free.
 final class EspeakSession {
     /// Length of each buffer espeak hands to the synth callback, in milliseconds (the streaming granularity).
     static let bufferMilliseconds: Int32 = 100
@@ -23,20 +24,14 @@ final class EspeakSession {
         }
         let output = espeak_ng_InitializeOutput(ENOUTPUT_MODE_SYNCHRONOUS, Self.bufferMilliseconds, nil)
         if output != ENS_OK {
-            espeak_ng_Terminate()
             throw EngineError.initializationFailed("espeak-ng output: \(Self.message(for: output))",
                                                    status: Int(output.rawValue))
         }
         let rate = Int(espeak_ng_GetSampleRate())
         guard rate == EspeakEngine.sampleRate else {
-            espeak_ng_Terminate()
             throw EngineError.initializationFailed("espeak-ng produces \(rate) Hz, expected \(EspeakEngine.sampleRate) Hz")
         }
         espeak_SetSynthCallback(espeakSynthCallback)
-    }
-
-    deinit {
-        espeak_ng_Terminate()
     }
 
     /// Selects the voice and parameters, then synthesises `job.text`, handing audio to `job` from the synth
@@ -54,8 +49,6 @@ final class EspeakSession {
         try check(espeak_ng_SetParameter(espeakRANGE, 50, 0), "set pitch range")
         try check(espeak_ng_SetParameter(espeakVOLUME, 100, 0), "set volume")
         try check(espeak_ng_SetParameter(espeakWORDGAP, 0, 0), "set word gap")
-        try check(espeak_ng_SetParameter(espeakPUNCTUATION, Int32(espeakPUNCT_NONE.rawValue), 0), "set punctuation")
-        try check(espeak_ng_SetParameter(espeakCAPITALS, 0, 0), "set capitals")
 
         let userData = Unmanaged.passUnretained(job).toOpaque()
         let status = withExtendedLifetime(job) {
