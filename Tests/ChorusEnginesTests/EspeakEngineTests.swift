@@ -62,6 +62,12 @@ import Testing
         #expect(german.seconds > 1)
     }
 
+    @Test func wrongDataPathIsATypedError() throws {
+        // Checked when espeak starts; once it runs, a different path is refused (one data path per process).
+        let error = try #require(throws: EngineError.self) { try EspeakEngine(dataPath: "/nonexistent/espeak-ng-data") }
+        #expect(error.code == .initializationFailed)
+    }
+
     @Test func unknownLanguageIsAVoiceNotFoundError() async throws {
         let engine = try EspeakEngine()
         let error = try await #require(throws: EngineError.self) {

@@ -47,6 +47,7 @@ private let sharedEngine = Result { try PocketSphinxEngine() }
 
         // Partial results fired while decoding, and the last one is the final text.
         let seen = partials.withLock { $0 }
+        print("pocketsphinx partials: \(seen.map { "\"\($0)\"" }.joined(separator: ", "))")
         #expect(seen.count >= 3, "\(seen)")
         #expect(seen.last == transcript.text)
     }
@@ -103,6 +104,22 @@ private let sharedEngine = Result { try PocketSphinxEngine() }
             return try await engine.transcribe(try fixtureSamples())
         }
         await #expect(throws: CancellationError.self) { try await task.value }
+    }
+
+    @Test func cancellingAQueuedRequestFailsAtOnce() async throws {
+        let engine = try sharedEngine.get()
+        let clip = try fixtureSamples()
+        let busy = Task { try await engine.transcribe(clip) }  // occupies the one decoder for seconds
+        try await Task.sleep(for: .milliseconds(50))
+        let clock = ContinuousClock()
+        let queued = Task { try await engine.transcribe(clip) }
+        try await Task.sleep(for: .milliseconds(50))
+        let start = clock.now
+        queued.cancel()
+        await #expect(throws: CancellationError.self) { try await queued.value }
+        #expect(clock.now - start < .seconds(1))
+        busy.cancel()
+        _ = await busy.result
     }
 
     @Test func missingModelIsATypedError() throws {

@@ -65,8 +65,10 @@ public final class EspeakEngine: Sendable {
     }
 
     /// Speaks `request` and streams the PCM (22050 Hz s16 mono) chunk by chunk as it is produced.
-    /// Errors (unknown language/voice: ``EngineError/Code/voiceNotFound``, ``EngineError/Code/invalidLanguage``;
-    /// engine shut down: ``EngineError/Code/shutdown``) end the stream. Empty text gives an empty stream.
+    /// Errors end the stream; the caller errors (unknown language or voice: ``EngineError/Code/voiceNotFound``,
+    /// ``EngineError/Code/invalidLanguage``) always come before any audio, so awaiting the first element is
+    /// enough to choose between an error response and a streamed one. Engine shut down:
+    /// ``EngineError/Code/shutdown``. Empty text gives (almost) no audio and no error.
     public func synthesize(_ request: SpeechRequest) -> AsyncThrowingStream<[Int16], any Error> {
         let (stream, continuation) = AsyncThrowingStream<[Int16], any Error>.makeStream()
         let voiceName: String

@@ -10,6 +10,10 @@ final class EspeakSession {
 
     init(dataPath: String?) throws {
         if let dataPath {
+            // espeak-ng silently falls back to its built-in path when this one is wrong: check it here.
+            guard FileManager.default.fileExists(atPath: URL(fileURLWithPath: dataPath).appendingPathComponent("phontab").path) else {
+                throw EngineError.initializationFailed("no espeak-ng data (phontab) in \(dataPath)")
+            }
             dataPath.withCString { espeak_ng_InitializePath($0) }
         } else {
             espeak_ng_InitializePath(nil)
