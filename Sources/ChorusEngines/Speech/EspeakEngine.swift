@@ -8,8 +8,12 @@ public import Logging
 ///   `EspeakRuntime`), fed by a locked FIFO queue, so requests are serialised: never on an event loop, never
 ///   concurrently. Requests from many tasks queue up and run one after the other.
 /// - Output: 22050 Hz, signed 16-bit, mono PCM, delivered in ~100 ms chunks as espeak's synth callback
-///   produces them, so the first audio arrives long before a long text is done. The stream buffers without
-///   bound (synthesis runs ~50× faster than real time, so a slow consumer holds at most the whole clip).
+///   produces them, so the first audio arrives long before a long text is done (measured: first chunk
+///   after <1 ms, 222 s of audio in 0.25–1.2 s on 2 busy cores). The stream buffers without bound: synthesis
+///   runs hundreds of times faster than real time, so a slow consumer holds at most the whole clip
+///   (~2.6 MB per minute), and the espeak thread is never held up by one slow client.
+/// - Determinism: the same request does not give byte-identical PCM twice in one process: espeak's flutter
+///   and noise generators carry state between utterances (up to ~3% difference in length, measured).
 /// - Cancellation: when the consumer stops (task cancelled, stream dropped), the synth callback returns 1
 ///   and espeak stops within one chunk; queued requests whose consumer is gone are skipped.
 public final class EspeakEngine: Sendable {
