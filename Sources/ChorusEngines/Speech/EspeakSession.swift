@@ -1,14 +1,19 @@
 import CEspeak
 import Foundation
 
-/// The process-global espeak-ng state, as a thread-confined resource: created, used and released (with
-/// `espeak_ng_Terminate`) on the one espeak worker thread, never anywhere else.
+/// The process-global espeak-ng state, as a thread-confined resource: created and used on the one espeak
+/// worker thread, never anywhere else. It is never torn down (see `EspeakRuntime` for why there is no
+/// `espeak_ng_Terminate`); on an initialisation failure nothing was started, so there is nothing to free.
 final class EspeakSession {
     /// Length of each buffer espeak hands to the synth callback, in milliseconds (the streaming granularity).
     static let bufferMilliseconds: Int32 = 100
 
     init(dataPath: String?) throws {
         if let dataPath {
+            // espeak-ng silently falls back to its built-in path when this one is wrong: check it here.
+            guard FileManager.default.fileExists(atPath: URL(fileURLWithPath: dataPath).appendingPathComponent("phontab").path) else {
+                throw EngineError.initializationFailed("no espeak-ng data (phontab) in \(dataPath)")
+            }
             dataPath.withCString { espeak_ng_InitializePath($0) }
         } else {
             espeak_ng_InitializePath(nil)
@@ -23,20 +28,14 @@ final class EspeakSession {
         }
         let output = espeak_ng_InitializeOutput(ENOUTPUT_MODE_SYNCHRONOUS, Self.bufferMilliseconds, nil)
         if output != ENS_OK {
-            espeak_ng_Terminate()
             throw EngineError.initializationFailed("espeak-ng output: \(Self.message(for: output))",
                                                    status: Int(output.rawValue))
         }
         let rate = Int(espeak_ng_GetSampleRate())
         guard rate == EspeakEngine.sampleRate else {
-            espeak_ng_Terminate()
             throw EngineError.initializationFailed("espeak-ng produces \(rate) Hz, expected \(EspeakEngine.sampleRate) Hz")
         }
         espeak_SetSynthCallback(espeakSynthCallback)
-    }
-
-    deinit {
-        espeak_ng_Terminate()
     }
 
     /// Selects the voice and parameters, then synthesises `job.text`, handing audio to `job` from the synth
@@ -54,8 +53,6 @@ final class EspeakSession {
         try check(espeak_ng_SetParameter(espeakRANGE, 50, 0), "set pitch range")
         try check(espeak_ng_SetParameter(espeakVOLUME, 100, 0), "set volume")
         try check(espeak_ng_SetParameter(espeakWORDGAP, 0, 0), "set word gap")
-        // Punctuation and capitals stay at espeak's defaults (none / off): espeak-ng 1.51 answers EINVAL when
-        // they are set in synchronous mode.
 
         let userData = Unmanaged.passUnretained(job).toOpaque()
         let status = withExtendedLifetime(job) {

@@ -11,8 +11,12 @@ public import Logging
 ///   (100 frames/s) with fillers dropped. Segments split at pauses ≥ 0.5 s and at most every ~10 s.
 /// - Partial results: after each chunk, if the hypothesis changed, `onPartial` gets the whole transcript so
 ///   far (finished utterances + the current utterance's partial hypothesis). Words of the current utterance
-///   may still change in later calls; text of finished utterances never does. Called on the decoder thread.
-/// - Cancellation: cancelling the calling task stops decoding at the next chunk and throws `CancellationError`.
+///   may still change in later calls (pocketsphinx revises its best path); text of finished utterances never
+///   does, and the last call carries the final text. It runs on the decoder thread, so keep it cheap (e.g.
+///   yield into an `AsyncStream`); a consumer emitting append-only deltas should send only the growth of
+///   the longest common prefix, or wait for the final text.
+/// - Cancellation: cancelling the calling task throws `CancellationError` at once; the decoder stops at
+///   the next 0.5 s chunk (or skips the job if it had not started).
 /// - Accuracy on synthetic (espeak) voices is poor; measure word error rate, do not rely on exact words.
 public final class PocketSphinxEngine: Sendable {
     public static let sampleRate = 16000
@@ -68,6 +72,7 @@ public final class PocketSphinxEngine: Sendable {
                 job.attach(continuation)
                 let accepted = pool.submit(.init(
                     run: { decoder in
+                        if job.isCancelled { return job.resume(with: .failure(CancellationError())) }
                         let start = ContinuousClock.now
                         let result = Result { try Self.decode(job, with: decoder, duration: duration) }
                         logger.debug("pocketsphinx transcription", metadata: [

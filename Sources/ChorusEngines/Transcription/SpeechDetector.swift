@@ -9,7 +9,8 @@ import Foundation
 /// yields no region, hence an empty transcript.
 ///
 /// Frames are 10 ms. A frame is speech when its energy is ``margin`` dB above the clip's noise floor (the
-/// 10th percentile of frame energies) and above ``minimumLevel`` dB (re 1 LSB², so 30 dB ≈ −60 dBFS).
+/// 10th percentile of frame energies, capped at ``maximumFloor`` so that a clip with no quiet part at all is
+/// decoded whole) and above ``minimumLevel`` dB (re 1 LSB², so 30 dB ≈ −60 dBFS, 50 dB ≈ −40 dBFS).
 /// Speech runs closer than ``minimumSilence`` are merged, each region is padded by ``padding`` on both sides,
 /// regions with less than ``minimumSpeech`` of speech are dropped, and regions longer than ``maxRegion`` are
 /// cut at their quietest frame so that no utterance grows without bound.
@@ -18,6 +19,7 @@ struct SpeechDetector: Sendable {
     var frameDuration = 0.010
     var margin = 10.0
     var minimumLevel = 30.0
+    var maximumFloor = 50.0
     var minimumSilence = 0.5
     var padding = 0.25
     var minimumSpeech = 0.06
@@ -31,7 +33,7 @@ struct SpeechDetector: Sendable {
 
         let energies = frameEnergies(samples, frameLength: frameLength, frameCount: frameCount)
         let sorted = energies.sorted()
-        let floor = sorted[sorted.count / 10]
+        let floor = min(sorted[sorted.count / 10], maximumFloor)
         let threshold = max(floor + margin, minimumLevel)
 
         func frames(_ seconds: Double) -> Int { Int((seconds / frameDuration).rounded()) }

@@ -1,5 +1,6 @@
 /// One `transcribe` call: the samples, the partial-result callback, a cancellation flag, and the
-/// continuation resumed exactly once (by the worker, by a pool shutdown, or by a refused submit).
+/// continuation, resumed exactly once: by the worker, by a pool shutdown, by a refused submit, or at once
+/// by cancellation (so a cancelled caller never waits for its turn on a busy decoder).
 final class TranscriptionJob: Sendable {
     let samples: [Int16]
     let onPartial: (@Sendable (String) -> Void)?
@@ -12,10 +13,23 @@ final class TranscriptionJob: Sendable {
 
     var isCancelled: Bool { state.withLock { $0.cancelled } }
 
-    func cancel() { state.withLock { $0.cancelled = true } }
+    /// Marks the job cancelled and fails the caller now; the worker skips or stops the job when it sees the flag.
+    func cancel() {
+        let continuation = state.withLock { state in
+            state.cancelled = true
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(throwing: CancellationError())
+    }
 
+    /// Stores the continuation; if the job was already cancelled, fails it at once.
     func attach(_ continuation: CheckedContinuation<Transcript, any Error>) {
-        state.withLock { $0.continuation = continuation }
+        let cancelled = state.withLock { state in
+            if !state.cancelled { state.continuation = continuation }
+            return state.cancelled
+        }
+        if cancelled { continuation.resume(throwing: CancellationError()) }
     }
 
     func resume(with result: Result<Transcript, any Error>) {

@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+@testable import ChorusEngines
+
+/// One engine for the suite: loading the model costs ~0.4 s of CPU per decoder.
+private let sharedEngine = Result { try PocketSphinxEngine() }
+
+// Serialised: the tests share one decoder, and the machine has two cores.
+@Suite(.serialized, .timeLimit(.minutes(1))) struct PocketSphinxEngineTests {
+    @Test func clipGivesTimedWordsSegmentsAndPartials() async throws {
+        let engine = try sharedEngine.get()
+        let samples = try fixtureSamples()
+        let duration = Double(samples.count) / Double(PocketSphinxEngine.sampleRate)
+        let partials = Locked<[String]>([])
+        let clock = ContinuousClock()
+        let start = clock.now
+        let transcript = try await engine.transcribe(samples) { text in partials.withLock { $0.append(text) } }
+        let elapsed = clock.now - start
+        print("pocketsphinx: \(String(format: "%.2f", duration)) s of audio in \(elapsed), realtime factor \(String(format: "%.2f", elapsed.seconds / duration)): \"\(transcript.text)\"")
+
+        #expect(!transcript.text.isEmpty)
+        #expect(transcript.language == "en")
+        #expect(abs(transcript.duration - duration) < 0.001)
+        #expect(transcript.text == transcript.words.map(\.word).joined(separator: " "))
+
+        // Word times: inside the clip, each word well-formed, in order, no fillers.
+        var previousEnd = 0.0
+        for word in transcript.words {
+            #expect(word.start >= 0 && word.end <= duration, "\(word)")
+            #expect(word.start <= word.end, "\(word)")
+            #expect(word.start >= previousEnd - 0.001, "\(word) overlaps the previous word")
+            #expect(!word.word.isEmpty && !word.word.hasPrefix("<") && !word.word.hasPrefix("[") && !word.word.contains("("))
+            previousEnd = word.end
+        }
+        // Speech starts after the 0.3 s lead-in.
+        let first = try #require(transcript.words.first)
+        #expect(first.start > 0.15)
+
+        // Segments cover the words exactly, in order, and split at the 1 s pause between the sentences.
+        #expect(transcript.segments.flatMap(\.words) == transcript.words)
+        #expect(transcript.segments.count >= 2)
+        for (index, segment) in transcript.segments.enumerated() {
+            #expect(segment.id == index)
+            #expect(segment.start == segment.words.first?.start && segment.end == segment.words.last?.end)
+            #expect(segment.text == segment.words.map(\.word).joined(separator: " "))
+        }
+
+        // Partial results fired while decoding, and the last one is the final text.
+        let seen = partials.withLock { $0 }
+        print("pocketsphinx partials: \(seen.map { "\"\($0)\"" }.joined(separator: ", "))")
+        #expect(seen.count >= 3, "\(seen)")
+        #expect(seen.last == transcript.text)
+    }
+
+    @Test func silenceGivesAnEmptyTranscript() async throws {
+        let engine = try sharedEngine.get()
+        let partials = Locked(0)
+        let silence = [Int16](repeating: 0, count: PocketSphinxEngine.sampleRate * 2)
+        let transcript = try await engine.transcribe(silence) { _ in partials.withLock { $0 += 1 } }
+        #expect(transcript.text.isEmpty && transcript.words.isEmpty && transcript.segments.isEmpty)
+        #expect(transcript.duration == 2.0)
+        #expect(partials.withLock { $0 } == 0)
+    }
+
+    @Test func faintNoiseIsHandledWithoutError() async throws {
+        let engine = try sharedEngine.get()
+        var generator = SystemRandomNumberGenerator()
+        let noise = (0..<PocketSphinxEngine.sampleRate).map { _ in Int16.random(in: -20...20, using: &generator) }
+        let transcript = try await engine.transcribe(noise)
+        #expect(transcript.duration == 1.0)
+    }
+
+    @Test func emptyInputGivesAnEmptyTranscript() async throws {
+        let engine = try sharedEngine.get()
+        let transcript = try await engine.transcribe([])
+        #expect(transcript.text.isEmpty && transcript.duration == 0 && transcript.segments.isEmpty)
+    }
+
+    @Test func cancellingStopsDecodingEarly() async throws {
+        let engine = try sharedEngine.get()
+        let clip = try fixtureSamples()
+        let long = Array([[Int16]](repeating: clip, count: 5).joined())  // ~30 s of audio
+        let partials = Locked(0)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let task = Task {
+            try await engine.transcribe(long) { _ in partials.withLock { $0 += 1 } }
+        }
+        while partials.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        task.cancel()
+        let result = await task.result
+        let elapsed = clock.now - start
+        #expect(throws: CancellationError.self) { try result.get() }
+        // Decoding 30 s takes well over 5 s here; a cancelled run stops within a chunk.
+        #expect(elapsed < .seconds(6), "\(elapsed)")
+        // The decoder is usable afterwards.
+        #expect(try await engine.transcribe([Int16](repeating: 0, count: 1600)).text.isEmpty)
+    }
+
+    @Test func alreadyCancelledTaskThrowsAtOnce() async throws {
+        let engine = try sharedEngine.get()
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await engine.transcribe(try fixtureSamples())
+        }
+        await #expect(throws: CancellationError.self) { try await task.value }
+    }
+
+    @Test func cancellingAQueuedRequestFailsAtOnce() async throws {
+        let engine = try sharedEngine.get()
+        let clip = try fixtureSamples()
+        let busy = Task { try await engine.transcribe(clip) }  // occupies the one decoder for seconds
+        try await Task.sleep(for: .milliseconds(50))
+        let clock = ContinuousClock()
+        let queued = Task { try await engine.transcribe(clip) }
+        try await Task.sleep(for: .milliseconds(50))
+        let start = clock.now
+        queued.cancel()
+        await #expect(throws: CancellationError.self) { try await queued.value }
+        #expect(clock.now - start < .seconds(1))
+        busy.cancel()
+        _ = await busy.result
+    }
+
+    @Test func missingModelIsATypedError() throws {
+        let error = try #require(throws: EngineError.self) {
+            try PocketSphinxEngine(modelDirectory: "/nonexistent/model")
+        }
+        #expect(error.code == .modelNotFound)
+    }
+
+    @Test func badExtraArgumentsAreATypedError() throws {
+        let error = try #require(throws: EngineError.self) {
+            try PocketSphinxEngine(extraArguments: ["-no_such_flag", "1"])
+        }
+        #expect(error.code == .initializationFailed)
+    }
+
+    @Test func shutdownRefusesNewRequests() async throws {
+        let engine = try PocketSphinxEngine()
+        engine.shutdown()
+        let error = await #expect(throws: EngineError.self) { try await engine.transcribe(try fixtureSamples()) }
+        #expect(error?.code == .shutdown)
+    }
+
+    @Test func fillersAndPronunciationVariantsAreCleaned() {
+        #expect(PocketSphinxDecoder.cleanWord("<s>") == nil)
+        #expect(PocketSphinxDecoder.cleanWord("</s>") == nil)
+        #expect(PocketSphinxDecoder.cleanWord("<sil>") == nil)
+        #expect(PocketSphinxDecoder.cleanWord("[NOISE]") == nil)
+        #expect(PocketSphinxDecoder.cleanWord("++GARBAGE++") == nil)
+        #expect(PocketSphinxDecoder.cleanWord("read(2)") == "read")
+        #expect(PocketSphinxDecoder.cleanWord("hello") == "hello")
+    }
+}
