@@ -153,6 +153,13 @@ struct AudioHostileInputTests {
             let transcoder = try StreamingTranscoder(output: .opus, sampleRate: 24000, bitrate: nil, limits: AudioLimits())
             _ = try transcoder.feed(Array(mp3.prefix(mp3.count / 2)))
         }
+        // Other tests may have a demuxer thread running right now, but not twenty.
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        let demuxThreads = tasks.filter { task in
+            let name = (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)) ?? ""
+            return name.hasPrefix("chorus-demux")
+        }
+        #expect(demuxThreads.count < 10, "\(demuxThreads.count) demuxer threads still running")
     }
 }
 

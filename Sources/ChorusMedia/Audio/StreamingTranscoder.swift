@@ -66,10 +66,6 @@ public final class StreamingTranscoder {
         pipeline.maxSeconds = limits.maxDurationSeconds
     }
 
-    deinit {
-        if case .demux(let worker) = mode { worker.cancel() }
-    }
-
     /// Transcodes `bytes`; returns the encoded bytes ready so far (may be empty).
     public func feed(_ bytes: [UInt8]) throws -> [UInt8] {
         try guarded {

@@ -69,7 +69,8 @@ final class WorkerThread {
         }
     }
 
-    /// Waits for the closure to return. Safe to call more than once.
+    /// Waits for the closure to return. Safe to call more than once, from the owner's thread
+    /// (never from the closure itself).
     func join() {
         guard !joined else { return }
         joined = true
