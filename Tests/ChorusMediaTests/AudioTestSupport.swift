@@ -44,7 +44,8 @@ enum AudioFixtures {
                            "-c:a", "flac", path("tone.flac"),
                            "-c:a", "aac", "-b:a", "64k", path("tone.m4a"),
                            "-c:a", "libopus", "-b:a", "32k", path("tone.webm"),
-                           "-c:a", "aac", "-b:a", "64k", path("tone.aac")])
+                           "-c:a", "aac", "-b:a", "64k", path("tone.aac"),
+                           "-c:a", "pcm_alaw", "-ar", "8000", path("tone-alaw.wav")])
         try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=10:duration=\(toneDuration)",
                            "-f", "lavfi", "-i", "sine=frequency=440:duration=\(toneDuration):sample_rate=44100",
                            "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "48k", path("video.mp4"),
