@@ -41,8 +41,8 @@ public final class StreamingTranscoder {
     private var wavParser: WAVStreamParser
     private var wavWriter = WAVBlockWriter()
     private var wavFormat: WAVStreamParser.Format?
-    /// Bytes fed while the WAV header is read, to hand to libavformat if the codec is not PCM.
-    private var wavHeaderBytes: [UInt8] = []
+    /// libavformat for a WAVE codec other than PCM, fed the sample data behind a clean header.
+    private var wavDemuxer: StreamingDemuxWorker?
     private var pcmCarry: UInt8?
     private var recognised = false
     private var finished = false
@@ -94,6 +94,7 @@ public final class StreamingTranscoder {
                 if wavParser.dataBytes < (wavFormat?.blockAlign ?? 1) {
                     throw AudioError.truncated("the input holds no audio samples")
                 }
+                try wavDemuxer?.finish()
             case .pcm:
                 if bytesIn < 2 { throw AudioError.notAudio("the input is empty") }
             case .demux(let worker):
@@ -129,27 +130,25 @@ public final class StreamingTranscoder {
     }
 
     private func consumeWAV(_ bytes: [UInt8]) throws {
-        if !wavParser.inData { wavHeaderBytes.append(contentsOf: bytes) }
-        do {
-            try bytes.withUnsafeBytes { raw in
-                try wavParser.push(raw, start: { format, declaredBytes in
-                    wavFormat = format
-                    if let declaredBytes {
-                        try AudioDecoder.checkDeclaredDuration(Double(declaredBytes) / Double(format.bytesPerSecond), limits: limits)
-                    }
+        try bytes.withUnsafeBytes { raw in
+            try wavParser.push(raw, start: { format, declaredBytes in
+                wavFormat = format
+                try AudioDecoder.checkDeclaredSize(declaredBytes, format: format, limits: limits)
+                if format.isDirectPCM {
                     recognised = true
-                }, samples: { block in
-                    guard let wavFormat else { return }
+                } else {
+                    let demuxer = try StreamingDemuxWorker(sink: pipeline, limits: limits)
+                    wavDemuxer = demuxer
+                    if try demuxer.feed(format.cleanHeader()) { recognised = true }
+                }
+            }, samples: { block in
+                if let wavDemuxer {
+                    if try wavDemuxer.feed(Array(block)) { recognised = true }
+                } else if let wavFormat {
                     try wavWriter.write(block, format: wavFormat, to: pipeline)
-                })
-            }
-        } catch is WAVStreamParser.NeedsDemuxer {
-            let header = wavHeaderBytes
-            wavHeaderBytes = []
-            try startDemuxer(with: header)
-            return
+                }
+            })
         }
-        if wavParser.inData { wavHeaderBytes = [] }
     }
 
     private func consumePCM(_ bytes: [UInt8], rate: Int) throws {
@@ -183,6 +182,7 @@ public final class StreamingTranscoder {
             let failure = error as? AudioError ?? .corrupt("\(error)")
             self.failure = failure
             if case .demux(let worker) = mode { worker.cancel() }
+            wavDemuxer?.cancel()
             throw failure
         }
     }
