@@ -129,4 +129,21 @@ struct AudioStreamingTests {
         #expect(abs(encoder.secondsEncoded - espeak.duration) < 0.001)
         try Self.checkOutput(output, format: format, duration: espeak.duration)
     }
+
+    @Test func transcoderCanBeUsedFromOneThreadAfterAnother() async throws {
+        let speech = try AudioFixtures.speech()
+        let mp3 = try AudioEncoder.encode(speech, to: .mp3, sampleRate: 24000, bitrate: 64000)
+        // Sendable: handed to detached tasks (as a thread pool would run it), one call at a time.
+        let transcoder = try StreamingTranscoder(output: .opus, sampleRate: 24000, bitrate: nil, limits: AudioLimits())
+        var output: [UInt8] = []
+        var offset = 0
+        while offset < mp3.count {
+            let piece = Array(mp3[offset..<min(offset + 3000, mp3.count)])
+            output += try await Task.detached { try transcoder.feed(piece) }.value
+            offset += piece.count
+        }
+        output += try await Task.detached { try transcoder.finish() }.value
+        try Self.checkOutput(output, format: .opus, duration: transcoder.secondsEncoded)
+        #expect(abs(transcoder.secondsEncoded - speech.duration) < 0.1)
+    }
 }

@@ -9,9 +9,11 @@
 /// (bounded by ``AudioLimits/maxInputBytes``).
 ///
 /// No output is returned until the input is recognised as audio, so a caller can still answer
-/// with an error when an upstream sends something else. Not thread-safe: use it from one task at
-/// a time, off the event loops. Once a call throws, every later call throws the same error.
-public final class StreamingTranscoder {
+/// with an error when an upstream sends something else. Calls block while they decode and encode,
+/// so make them off the event loops (a thread pool); calls from several threads are serialised
+/// by a lock, which is what makes the class `Sendable`. Once a call throws, every later call
+/// throws the same error.
+public final class StreamingTranscoder: @unchecked Sendable {
     /// What the input is.
     public enum Input: Sendable, Hashable {
         /// Recognised from its first bytes: WAV, or any container libavformat reads.
@@ -22,11 +24,11 @@ public final class StreamingTranscoder {
 
     public let output: AudioFormat
     /// The rate of the encoded audio (the requested rate, or the codec's nearest supported one).
-    public var outputSampleRate: Int { pipeline.outputRate }
+    public let outputSampleRate: Int
     /// Seconds of input audio encoded so far.
-    public var secondsEncoded: Double { pipeline.inputSeconds }
+    public var secondsEncoded: Double { lock.withLock { pipeline.inputSeconds } }
     /// Input bytes fed so far.
-    public private(set) var bytesIn = 0
+    public var bytesIn: Int { lock.withLock { bytesReceived } }
 
     private enum Mode {
         case undecided(prefix: [UInt8])
@@ -35,8 +37,10 @@ public final class StreamingTranscoder {
         case demux(StreamingDemuxWorker)
     }
 
+    private let lock = ConditionLock()
     private let limits: AudioLimits
     private let pipeline: EncoderPipeline
+    private var bytesReceived = 0
     private var mode: Mode
     private var wavParser: WAVStreamParser
     private var wavWriter = WAVBlockWriter()
@@ -64,14 +68,15 @@ public final class StreamingTranscoder {
         }
         pipeline = try EncoderPipeline(format: output, sampleRate: sampleRate, bitrate: bitrate, streaming: true)
         pipeline.maxSeconds = limits.maxDurationSeconds
+        outputSampleRate = pipeline.outputRate
     }
 
     /// Transcodes `bytes`; returns the encoded bytes ready so far (may be empty).
     public func feed(_ bytes: [UInt8]) throws -> [UInt8] {
         try guarded {
             guard !finished else { throw AudioError.encoderFailed("the transcoder is finished") }
-            bytesIn += bytes.count
-            guard bytesIn <= limits.maxInputBytes else {
+            bytesReceived += bytes.count
+            guard bytesReceived <= limits.maxInputBytes else {
                 throw AudioError.tooLarge("the input is more than the \(limits.maxInputBytes) bytes allowed")
             }
             try consume(bytes)
@@ -96,7 +101,7 @@ public final class StreamingTranscoder {
                 }
                 try wavDemuxer?.finish()
             case .pcm:
-                if bytesIn < 2 { throw AudioError.notAudio("the input is empty") }
+                if bytesReceived < 2 { throw AudioError.notAudio("the input is empty") }
             case .demux(let worker):
                 try worker.finish()
             }
@@ -175,6 +180,8 @@ public final class StreamingTranscoder {
     }
 
     private func guarded(_ body: () throws -> [UInt8]) throws -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
         if let failure { throw failure }
         do {
             return try body()
