@@ -30,8 +30,16 @@ enum AudioFixtures {
     }
 
     private static func make() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("chorus-audio-tests-\(ProcessInfo.processInfo.processIdentifier)")
+        let temporary = FileManager.default.temporaryDirectory
+        // Fixture folders of test runs that have ended (their process is gone) are removed.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        where name.hasPrefix("chorus-audio-tests-") {
+            let pid = name.dropFirst("chorus-audio-tests-".count)
+            if Int(pid) != nil, !FileManager.default.fileExists(atPath: "/proc/\(pid)") {
+                try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+            }
+        }
+        let directory = temporary.appendingPathComponent("chorus-audio-tests-\(ProcessInfo.processInfo.processIdentifier)")
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = { (name: String) in directory.appendingPathComponent(name).path }
