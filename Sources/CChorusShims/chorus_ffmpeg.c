@@ -76,7 +76,8 @@ static void chorus_av_log_callback(void *avcl, int level, const char *fmt, va_li
             const AVClass *cls = *(const AVClass **)avcl;
             if (cls != NULL && cls->item_name != NULL) name = cls->item_name(avcl);
         }
-        snprintf(chorus_log_component, sizeof(chorus_log_component), "%s", name == NULL ? "" : name);
+        if (name == NULL || strcmp(name, "NULL") == 0) name = "";
+        snprintf(chorus_log_component, sizeof(chorus_log_component), "%s", name);
     }
     size_t room = sizeof(chorus_log_line) - chorus_log_length;
     if (room > 1) {

@@ -153,6 +153,13 @@ struct AudioHostileInputTests {
             let transcoder = try StreamingTranscoder(output: .opus, sampleRate: 24000, bitrate: nil, limits: AudioLimits())
             _ = try transcoder.feed(Array(mp3.prefix(mp3.count / 2)))
         }
+        // Other tests may have a demuxer thread running right now, but not twenty.
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        let demuxThreads = tasks.filter { task in
+            let name = (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)) ?? ""
+            return name.hasPrefix("chorus-demux")
+        }
+        #expect(demuxThreads.count < 10, "\(demuxThreads.count) demuxer threads still running")
     }
 }
 
@@ -175,5 +182,33 @@ extension AudioHostileInputTests {
             let transcoder = try StreamingTranscoder(output: .pcm, sampleRate: 48000, bitrate: nil, limits: limits)
             _ = try transcoder.feed(wav)
         }
+    }
+}
+
+extension AudioHostileInputTests {
+    static func maxResidentMegabytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss / 1024
+    }
+
+    @Test func hugeMetadataChunkInANonPCMWAVNeverReachesFFmpeg() throws {
+        // An a-law WAV whose LIST chunk claims 2 GB: libavformat would allocate chunks of that
+        // size while reading it as INFO tags. The chunk is refused before libavformat sees it.
+        let alaw = try AudioFixtures.bytes("tone-alaw.wav")
+        let list = Array("LIST".utf8) + [0xF0, 0xFF, 0xFF, 0x7F] + Array("INFOISFT".utf8) + [0x04, 0, 0, 0] + Array("Lavf".utf8)
+        let dataStart = try #require(AudioHostileInputTests.find(Array("data".utf8), in: alaw))
+        let hostile = Array(alaw[..<dataStart]) + list + Array(alaw[dataStart...])
+        let before = Self.maxResidentMegabytes()
+        Self.expectBothFail(.notAudio, hostile)
+        #expect(Self.maxResidentMegabytes() - before < 300)
+        // With the LIST chunk well formed, the same file decodes through libavformat.
+        let pcm = try AudioDecoder.decode(alaw, sampleRate: nil, limits: AudioLimits())
+        #expect(abs(pcm.duration - AudioFixtures.toneDuration) <= 0.05)
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        return (0...(haystack.count - needle.count)).first { Array(haystack[$0..<($0 + needle.count)]) == needle }
     }
 }

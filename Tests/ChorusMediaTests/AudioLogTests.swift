@@ -18,7 +18,7 @@ struct AudioLogTests {
     struct CollectingHandler: LogHandler {
         let collector: Collector
         var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .warning
+        var logLevel: Logger.Level = .info
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] }
             set { metadata[key] = newValue }
@@ -34,23 +34,24 @@ struct AudioLogTests {
         FFmpegLog.install(logger: logger)
         defer { FFmpegLog.uninstall() }
         let m4a = try AudioFixtures.bytes("tone.m4a")
-        // The mov demuxer logs "moov atom not found" at error level for an mp4 without its index.
+        // The mov demuxer logs "moov atom not found" at its error level for an mp4 without its index.
         expectAudioError(.truncated) { _ = try AudioDecoder.decode(Array(m4a.prefix(m4a.count / 2)), sampleRate: nil) }
         let moov = collector.all.first { $0.1.contains("moov atom not found") }
         let entry = try #require(moov, "got \(collector.all.map(\.1))")
-        #expect(entry.0 == .error)
+        #expect(entry.0 == .warning)
         #expect(entry.1 == "moov atom not found")
         #expect(entry.2["ffmpeg.level"] == "error")
         #expect(entry.2["ffmpeg.component"] == "mov,mp4,m4a,3gp,3g2,mj2")
     }
 
-    @Test func levelsMapFromFFmpegToSwiftLog() {
+    @Test func levelsMapOneStepDownFromFFmpegToSwiftLog() {
         #expect(FFmpegLog.mapLevel(8).0 == .critical)
-        #expect(FFmpegLog.mapLevel(16).0 == .error)
-        #expect(FFmpegLog.mapLevel(24).0 == .warning)
-        #expect(FFmpegLog.mapLevel(32).0 == .info)
+        #expect(FFmpegLog.mapLevel(16).0 == .warning)
+        #expect(FFmpegLog.mapLevel(24).0 == .notice)
+        #expect(FFmpegLog.mapLevel(32).0 == .debug)
         #expect(FFmpegLog.mapLevel(40).0 == .debug)
         #expect(FFmpegLog.mapLevel(48).0 == .trace)
-        #expect(FFmpegLog.ffmpegLevel(for: .warning) == 24)
+        #expect(FFmpegLog.ffmpegLevel(for: .info) == 24)
+        #expect(FFmpegLog.ffmpegLevel(for: .warning) == 16)
     }
 }

@@ -53,18 +53,20 @@ struct AudioStreamingTests {
         let speech = try AudioFixtures.speech()
         let wav = try Self.streamedWAV(speech)
         let result = try Self.transcode(wav, to: format)
-        let first = try #require(result.firstOutputPiece)
+        let firstOutputPiece = result.firstOutputPiece
+        let first = try #require(firstOutputPiece, "no output before the input ended")
         #expect(first < result.pieces / 2, "first bytes after piece \(first) of \(result.pieces)")
         #expect(abs(result.seconds - speech.duration) < 0.01)
         try Self.checkOutput(result.output, format: format, duration: speech.duration)
     }
 
-    @Test(arguments: ["speech.mp3", "speech-opus.ogg", "speech.m4a", "tone.webm", "tone.aac", "tone.flac"])
+    @Test(arguments: ["speech.mp3", "speech-opus.ogg", "speech.m4a", "tone.webm", "tone.aac", "tone.flac", "tone-alaw.wav"])
     func containerUpstreamIsTranscodedWhileItArrives(file: String) throws {
         let input = try AudioFixtures.bytes(file)
         let expected = try AudioDecoder.decode(input, sampleRate: nil, limits: AudioLimits()).duration
         let result = try Self.transcode(input, to: .mp3, maxPiece: 1500)
-        let first = try #require(result.firstOutputPiece)
+        let firstOutputPiece = result.firstOutputPiece
+        let first = try #require(firstOutputPiece, "no output before the input ended")
         if file != "speech.m4a" {
             // An mp4 with its index at the end can only be decoded once the index arrives.
             #expect(first < result.pieces / 2, "first bytes after piece \(first) of \(result.pieces)")
@@ -126,5 +128,22 @@ struct AudioStreamingTests {
         #expect(chunksWithOutput > 5, "output arrives while feeding")
         #expect(abs(encoder.secondsEncoded - espeak.duration) < 0.001)
         try Self.checkOutput(output, format: format, duration: espeak.duration)
+    }
+
+    @Test func transcoderCanBeUsedFromOneThreadAfterAnother() async throws {
+        let speech = try AudioFixtures.speech()
+        let mp3 = try AudioEncoder.encode(speech, to: .mp3, sampleRate: 24000, bitrate: 64000)
+        // Sendable: handed to detached tasks (as a thread pool would run it), one call at a time.
+        let transcoder = try StreamingTranscoder(output: .opus, sampleRate: 24000, bitrate: nil, limits: AudioLimits())
+        var output: [UInt8] = []
+        var offset = 0
+        while offset < mp3.count {
+            let piece = Array(mp3[offset..<min(offset + 3000, mp3.count)])
+            output += try await Task.detached { try transcoder.feed(piece) }.value
+            offset += piece.count
+        }
+        output += try await Task.detached { try transcoder.finish() }.value
+        try Self.checkOutput(output, format: .opus, duration: transcoder.secondsEncoded)
+        #expect(abs(transcoder.secondsEncoded - speech.duration) < 0.1)
     }
 }

@@ -30,8 +30,16 @@ enum AudioFixtures {
     }
 
     private static func make() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("chorus-audio-tests-\(ProcessInfo.processInfo.processIdentifier)")
+        let temporary = FileManager.default.temporaryDirectory
+        // Fixture folders of test runs that have ended (their process is gone) are removed.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        where name.hasPrefix("chorus-audio-tests-") {
+            let pid = name.dropFirst("chorus-audio-tests-".count)
+            if Int(pid) != nil, !FileManager.default.fileExists(atPath: "/proc/\(pid)") {
+                try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+            }
+        }
+        let directory = temporary.appendingPathComponent("chorus-audio-tests-\(ProcessInfo.processInfo.processIdentifier)")
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = { (name: String) in directory.appendingPathComponent(name).path }
@@ -44,7 +52,8 @@ enum AudioFixtures {
                            "-c:a", "flac", path("tone.flac"),
                            "-c:a", "aac", "-b:a", "64k", path("tone.m4a"),
                            "-c:a", "libopus", "-b:a", "32k", path("tone.webm"),
-                           "-c:a", "aac", "-b:a", "64k", path("tone.aac")])
+                           "-c:a", "aac", "-b:a", "64k", path("tone.aac"),
+                           "-c:a", "pcm_alaw", "-ar", "8000", path("tone-alaw.wav")])
         try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=10:duration=\(toneDuration)",
                            "-f", "lavfi", "-i", "sine=frequency=440:duration=\(toneDuration):sample_rate=44100",
                            "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "48k", path("video.mp4"),

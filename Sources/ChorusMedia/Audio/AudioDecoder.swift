@@ -15,15 +15,13 @@ public enum AudioDecoder {
             throw AudioError.invalidArgument("sample rate must be between 1000 and 384000 Hz, not \(sampleRate)")
         }
         let collector = PCMCollector(rate: sampleRate, maxSeconds: limits.maxDurationSeconds)
+        var input = data
         if WAVStreamParser.looksLikeWAV(data) {
-            do {
-                try decodeWAV(data, into: collector, limits: limits)
-                return try collector.finish()
-            } catch is WAVStreamParser.NeedsDemuxer {
-                // A WAVE codec other than PCM: libavformat reads it below.
-            }
+            guard let cleaned = try decodeWAV(data, into: collector, limits: limits) else { return try collector.finish() }
+            // A WAVE codec other than PCM: libavformat reads it below, behind a clean header.
+            input = cleaned
         }
-        let decoder = try DemuxDecoder(input: MemoryInput(data), limits: limits)
+        let decoder = try DemuxDecoder(input: MemoryInput(input), limits: limits)
         try checkDeclaredDuration(decoder.declaredDuration, limits: limits)
         try decoder.decodeAll { frame in try collector.write(frame: frame) }
         return try collector.finish()
@@ -33,21 +31,28 @@ public enum AudioDecoder {
     /// decoding it (a duration the container only estimates is measured by reading the packets).
     public static func probe(_ data: [UInt8], limits: AudioLimits = AudioLimits()) throws -> AudioInfo {
         try checkInput(data, limits: limits)
+        var input = data
         if WAVStreamParser.looksLikeWAV(data) {
-            do {
-                var parser = WAVStreamParser(headerLimit: limits.probeBytes)
-                try data.withUnsafeBytes { bytes in try parser.push(bytes, start: { _, _ in }, samples: { _ in }) }
-                guard let format = parser.format, parser.inData else {
-                    throw AudioError.truncated("the WAV input ends before its sample data")
-                }
+            var parser = WAVStreamParser(headerLimit: limits.probeBytes)
+            var foreign: [UInt8]?
+            try data.withUnsafeBytes { bytes in
+                try parser.push(bytes, start: { format, _ in
+                    if !format.isDirectPCM { foreign = format.cleanHeader() }
+                }, samples: { block in
+                    foreign?.append(contentsOf: block)
+                })
+            }
+            guard let format = parser.format, parser.inData else {
+                throw AudioError.truncated("the WAV input ends before its sample data")
+            }
+            guard let foreign else {
                 return AudioInfo(container: "wav", codec: format.codecName,
                                  duration: Double(parser.dataBytes / format.blockAlign) / Double(format.sampleRate),
                                  sampleRate: format.sampleRate, channels: format.channels, bitRate: format.bytesPerSecond * 8)
-            } catch is WAVStreamParser.NeedsDemuxer {
-                // Probed by libavformat below.
             }
+            input = foreign
         }
-        let decoder = try DemuxDecoder(input: MemoryInput(data), limits: limits)
+        let decoder = try DemuxDecoder(input: MemoryInput(input), limits: limits)
         var info = decoder.info
         if decoder.durationIsEstimate, let measured = try decoder.scanDuration() {
             info.duration = measured
@@ -69,24 +74,39 @@ public enum AudioDecoder {
         }
     }
 
-    private static func decodeWAV(_ data: [UInt8], into collector: PCMCollector, limits: AudioLimits) throws {
+    /// Decodes a WAV file into `collector`, or, for a codec other than PCM, returns its data behind
+    /// a clean header for libavformat.
+    private static func decodeWAV(_ data: [UInt8], into collector: PCMCollector, limits: AudioLimits) throws -> [UInt8]? {
         var parser = WAVStreamParser(headerLimit: limits.probeBytes)
         var writer = WAVBlockWriter()
         var wavFormat: WAVStreamParser.Format?
+        var foreign: [UInt8]?
         try data.withUnsafeBytes { bytes in
             try parser.push(bytes, start: { format, declaredBytes in
                 wavFormat = format
-                if let declaredBytes {
-                    try checkDeclaredDuration(Double(declaredBytes) / Double(format.bytesPerSecond), limits: limits)
+                try checkDeclaredSize(declaredBytes, format: format, limits: limits)
+                if !format.isDirectPCM {
+                    foreign = format.cleanHeader()
+                    foreign?.reserveCapacity(data.count + 100)
                 }
             }, samples: { block in
-                guard let wavFormat else { return }
-                try writer.write(block, format: wavFormat, to: collector)
+                if foreign != nil {
+                    foreign?.append(contentsOf: block)
+                } else if let wavFormat {
+                    try writer.write(block, format: wavFormat, to: collector)
+                }
             })
         }
         try parser.finish()
         if parser.dataBytes < (wavFormat?.blockAlign ?? 1) {
             throw AudioError.truncated("the input holds no audio samples")
         }
+        return foreign
+    }
+
+    /// Refuses a WAV whose `data` chunk states a length over the duration limit.
+    static func checkDeclaredSize(_ declaredBytes: Int?, format: WAVStreamParser.Format, limits: AudioLimits) throws {
+        guard let declaredBytes, format.bytesPerSecond > 0 else { return }
+        try checkDeclaredDuration(Double(declaredBytes) / Double(format.bytesPerSecond), limits: limits)
     }
 }

@@ -7,10 +7,14 @@ public enum FFmpegLog {
     private static let lock = ConditionLock()
     nonisolated(unsafe) private static var logger: Logger?
 
-    /// Sends every FFmpeg log line at or above `logger.logLevel` to `logger`, with metadata
-    /// `ffmpeg.level` (FFmpeg's own level name) and `ffmpeg.component` (the demuxer, codec… that logged). FFmpeg's levels map to: panic/fatal → critical,
-    /// error → error, warning → warning, info → info, verbose → debug, debug/trace → trace.
-    /// Process-wide; the last call wins.
+    /// Sends FFmpeg's log lines to `logger`, with metadata `ffmpeg.level` (FFmpeg's own level
+    /// name) and `ffmpeg.component` (the demuxer, codec… that logged). Lines below the logger's
+    /// level are dropped inside FFmpeg, before formatting. Process-wide; the last call wins.
+    ///
+    /// Levels are shifted down one step, because FFmpeg's errors and warnings are nearly always
+    /// about the input a caller sent (the outcome reaches the caller as an ``AudioError``), and its
+    /// info level is chatty: panic/fatal → critical, error → warning, warning → notice,
+    /// info/verbose → debug, debug/trace → trace.
     public static func install(logger: Logger) {
         lock.withLock { Self.logger = logger }
         chorus_av_log_install({ level, component, line in
@@ -35,23 +39,23 @@ public enum FFmpegLog {
         switch level {
         case ...AV_LOG_PANIC: (.critical, "panic")
         case ...AV_LOG_FATAL: (.critical, "fatal")
-        case ...AV_LOG_ERROR: (.error, "error")
-        case ...AV_LOG_WARNING: (.warning, "warning")
-        case ...AV_LOG_INFO: (.info, "info")
+        case ...AV_LOG_ERROR: (.warning, "error")
+        case ...AV_LOG_WARNING: (.notice, "warning")
+        case ...AV_LOG_INFO: (.debug, "info")
         case ...AV_LOG_VERBOSE: (.debug, "verbose")
         case ...AV_LOG_DEBUG: (.trace, "debug")
         default: (.trace, "trace")
         }
     }
 
+    /// The most verbose FFmpeg level whose lines `level` lets through, after ``mapLevel(_:)``.
     static func ffmpegLevel(for level: Logger.Level) -> Int32 {
         switch level {
-        case .trace: AV_LOG_DEBUG
+        case .trace: AV_LOG_TRACE
         case .debug: AV_LOG_VERBOSE
-        case .info, .notice: AV_LOG_INFO
-        case .warning: AV_LOG_WARNING
-        case .error: AV_LOG_ERROR
-        case .critical: AV_LOG_FATAL
+        case .info, .notice: AV_LOG_WARNING
+        case .warning: AV_LOG_ERROR
+        case .error, .critical: AV_LOG_FATAL
         }
     }
 }

@@ -1,12 +1,14 @@
 /// Encodes mono s16 PCM pushed in pieces (embedded TTS output) to `format`, returning encoded bytes
-/// as soon as the encoder emits them. Not thread-safe: use it from one task at a time, off the event loops.
-public final class StreamingEncoder {
+/// as soon as the encoder emits them. Calls block while they encode, so make them off the event
+/// loops; calls from several threads are serialised by a lock, which makes the class `Sendable`.
+public final class StreamingEncoder: @unchecked Sendable {
     public let format: AudioFormat
     /// The rate of the encoded audio (the requested rate, or the codec's nearest supported one).
-    public var outputSampleRate: Int { pipeline.outputRate }
+    public let outputSampleRate: Int
     /// Seconds of audio fed so far.
-    public var secondsEncoded: Double { pipeline.inputSeconds }
+    public var secondsEncoded: Double { lock.withLock { pipeline.inputSeconds } }
 
+    private let lock = ConditionLock()
     private let pipeline: EncoderPipeline
     private let inputRate: Int
     private var failure: AudioError?
@@ -18,6 +20,7 @@ public final class StreamingEncoder {
         self.format = format
         self.inputRate = inputRate
         self.pipeline = try EncoderPipeline(format: format, sampleRate: outputRate, bitrate: bitrate, streaming: true)
+        self.outputSampleRate = pipeline.outputRate
     }
 
     /// Encodes `samples` (mono, at the input rate); returns the bytes ready so far (may be empty).
@@ -34,6 +37,8 @@ public final class StreamingEncoder {
     }
 
     private func guarded(_ body: () throws -> [UInt8]) throws -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
         if let failure { throw failure }
         do {
             return try body()

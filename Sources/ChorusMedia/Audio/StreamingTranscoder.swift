@@ -9,9 +9,11 @@
 /// (bounded by ``AudioLimits/maxInputBytes``).
 ///
 /// No output is returned until the input is recognised as audio, so a caller can still answer
-/// with an error when an upstream sends something else. Not thread-safe: use it from one task at
-/// a time, off the event loops. Once a call throws, every later call throws the same error.
-public final class StreamingTranscoder {
+/// with an error when an upstream sends something else. Calls block while they decode and encode,
+/// so make them off the event loops (a thread pool); calls from several threads are serialised
+/// by a lock, which is what makes the class `Sendable`. Once a call throws, every later call
+/// throws the same error.
+public final class StreamingTranscoder: @unchecked Sendable {
     /// What the input is.
     public enum Input: Sendable, Hashable {
         /// Recognised from its first bytes: WAV, or any container libavformat reads.
@@ -22,11 +24,11 @@ public final class StreamingTranscoder {
 
     public let output: AudioFormat
     /// The rate of the encoded audio (the requested rate, or the codec's nearest supported one).
-    public var outputSampleRate: Int { pipeline.outputRate }
+    public let outputSampleRate: Int
     /// Seconds of input audio encoded so far.
-    public var secondsEncoded: Double { pipeline.inputSeconds }
+    public var secondsEncoded: Double { lock.withLock { pipeline.inputSeconds } }
     /// Input bytes fed so far.
-    public private(set) var bytesIn = 0
+    public var bytesIn: Int { lock.withLock { bytesReceived } }
 
     private enum Mode {
         case undecided(prefix: [UInt8])
@@ -35,14 +37,16 @@ public final class StreamingTranscoder {
         case demux(StreamingDemuxWorker)
     }
 
+    private let lock = ConditionLock()
     private let limits: AudioLimits
     private let pipeline: EncoderPipeline
+    private var bytesReceived = 0
     private var mode: Mode
     private var wavParser: WAVStreamParser
     private var wavWriter = WAVBlockWriter()
     private var wavFormat: WAVStreamParser.Format?
-    /// Bytes fed while the WAV header is read, to hand to libavformat if the codec is not PCM.
-    private var wavHeaderBytes: [UInt8] = []
+    /// libavformat for a WAVE codec other than PCM, fed the sample data behind a clean header.
+    private var wavDemuxer: StreamingDemuxWorker?
     private var pcmCarry: UInt8?
     private var recognised = false
     private var finished = false
@@ -64,18 +68,15 @@ public final class StreamingTranscoder {
         }
         pipeline = try EncoderPipeline(format: output, sampleRate: sampleRate, bitrate: bitrate, streaming: true)
         pipeline.maxSeconds = limits.maxDurationSeconds
-    }
-
-    deinit {
-        if case .demux(let worker) = mode { worker.cancel() }
+        outputSampleRate = pipeline.outputRate
     }
 
     /// Transcodes `bytes`; returns the encoded bytes ready so far (may be empty).
     public func feed(_ bytes: [UInt8]) throws -> [UInt8] {
         try guarded {
             guard !finished else { throw AudioError.encoderFailed("the transcoder is finished") }
-            bytesIn += bytes.count
-            guard bytesIn <= limits.maxInputBytes else {
+            bytesReceived += bytes.count
+            guard bytesReceived <= limits.maxInputBytes else {
                 throw AudioError.tooLarge("the input is more than the \(limits.maxInputBytes) bytes allowed")
             }
             try consume(bytes)
@@ -98,8 +99,9 @@ public final class StreamingTranscoder {
                 if wavParser.dataBytes < (wavFormat?.blockAlign ?? 1) {
                     throw AudioError.truncated("the input holds no audio samples")
                 }
+                try wavDemuxer?.finish()
             case .pcm:
-                if bytesIn < 2 { throw AudioError.notAudio("the input is empty") }
+                if bytesReceived < 2 { throw AudioError.notAudio("the input is empty") }
             case .demux(let worker):
                 try worker.finish()
             }
@@ -133,27 +135,25 @@ public final class StreamingTranscoder {
     }
 
     private func consumeWAV(_ bytes: [UInt8]) throws {
-        if !wavParser.inData { wavHeaderBytes.append(contentsOf: bytes) }
-        do {
-            try bytes.withUnsafeBytes { raw in
-                try wavParser.push(raw, start: { format, declaredBytes in
-                    wavFormat = format
-                    if let declaredBytes {
-                        try AudioDecoder.checkDeclaredDuration(Double(declaredBytes) / Double(format.bytesPerSecond), limits: limits)
-                    }
+        try bytes.withUnsafeBytes { raw in
+            try wavParser.push(raw, start: { format, declaredBytes in
+                wavFormat = format
+                try AudioDecoder.checkDeclaredSize(declaredBytes, format: format, limits: limits)
+                if format.isDirectPCM {
                     recognised = true
-                }, samples: { block in
-                    guard let wavFormat else { return }
+                } else {
+                    let demuxer = try StreamingDemuxWorker(sink: pipeline, limits: limits)
+                    wavDemuxer = demuxer
+                    if try demuxer.feed(format.cleanHeader()) { recognised = true }
+                }
+            }, samples: { block in
+                if let wavDemuxer {
+                    if try wavDemuxer.feed(Array(block)) { recognised = true }
+                } else if let wavFormat {
                     try wavWriter.write(block, format: wavFormat, to: pipeline)
-                })
-            }
-        } catch is WAVStreamParser.NeedsDemuxer {
-            let header = wavHeaderBytes
-            wavHeaderBytes = []
-            try startDemuxer(with: header)
-            return
+                }
+            })
         }
-        if wavParser.inData { wavHeaderBytes = [] }
     }
 
     private func consumePCM(_ bytes: [UInt8], rate: Int) throws {
@@ -180,6 +180,8 @@ public final class StreamingTranscoder {
     }
 
     private func guarded(_ body: () throws -> [UInt8]) throws -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
         if let failure { throw failure }
         do {
             return try body()
@@ -187,6 +189,7 @@ public final class StreamingTranscoder {
             let failure = error as? AudioError ?? .corrupt("\(error)")
             self.failure = failure
             if case .demux(let worker) = mode { worker.cancel() }
+            wavDemuxer?.cancel()
             throw failure
         }
     }

@@ -23,6 +23,9 @@ final class ConditionLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
@@ -69,7 +72,8 @@ final class WorkerThread {
         }
     }
 
-    /// Waits for the closure to return. Safe to call more than once.
+    /// Waits for the closure to return. Safe to call more than once, from the owner's thread
+    /// (never from the closure itself).
     func join() {
         guard !joined else { return }
         joined = true

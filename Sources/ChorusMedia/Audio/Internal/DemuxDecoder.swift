@@ -97,9 +97,14 @@ final class DemuxDecoder {
             formatContext = nil // avformat_open_input freed it
             throw Self.openError(openResult, input: input, io: io, what: "cannot read the \(names[0]) headers")
         }
-        let streamInfoResult = avformat_find_stream_info(context, nil)
-        if streamInfoResult < 0 {
-            throw Self.openError(streamInfoResult, input: input, io: io, what: "cannot read the \(names[0]) stream parameters")
+        // avformat_find_stream_info reads ahead until it has seen timestamps, for some inputs (a-law
+        // WAV…) to the end. A stream waits for that input, so when the headers already give the
+        // audio parameters it is skipped; in memory it also works out the duration, so it runs.
+        if input.isSeekable || !Self.headersDescribeAudio(context) {
+            let streamInfoResult = avformat_find_stream_info(context, nil)
+            if streamInfoResult < 0 {
+                throw Self.openError(streamInfoResult, input: input, io: io, what: "cannot read the \(names[0]) stream parameters")
+            }
         }
 
         // Stream and decoder.
@@ -165,6 +170,19 @@ final class DemuxDecoder {
         if codecContext != nil { avcodec_free_context(&codecContext) }
         if formatContext != nil { avformat_close_input(&formatContext) }
         if ioContext != nil { chorus_avio_context_free(&ioContext) }
+    }
+
+    /// Whether the container headers name an audio codec with its sample rate and channel count.
+    private static func headersDescribeAudio(_ context: UnsafeMutablePointer<AVFormatContext>) -> Bool {
+        for index in 0..<Int(context.pointee.nb_streams) {
+            guard let parameters = context.pointee.streams[index]?.pointee.codecpar,
+                  parameters.pointee.codec_type == AVMEDIA_TYPE_AUDIO else { continue }
+            if parameters.pointee.codec_id != AV_CODEC_ID_NONE, parameters.pointee.sample_rate > 0,
+               parameters.pointee.ch_layout.nb_channels > 0 {
+                return true
+            }
+        }
+        return false
     }
 
     /// Whether the duration is only a bit-rate estimate (or unknown), so a packet scan is worth it.

@@ -7,15 +7,45 @@ import CFFmpeg
 /// Calls are strictly alternating: ``feed(_:)`` hands bytes over and returns once the thread has
 /// used them all and waits for more (or has stopped). So the thread touches the sink only while
 /// the caller is inside ``feed(_:)`` or ``finish()``, never at the same time as the caller.
-final class StreamingDemuxWorker: @unchecked Sendable {
-    private let lock = ConditionLock()
+final class StreamingDemuxWorker {
+    private let session: Session
+    private let thread: WorkerThread
+
+    init(sink: any SampleSink, limits: AudioLimits) throws {
+        let session = Session(sink: sink, limits: limits)
+        self.session = session
+        // The thread holds the session, not this owner, so dropping the owner still stops it.
+        self.thread = try WorkerThread(name: "chorus-demux") { session.run() }
+    }
+
+    deinit { cancel() }
+
+    /// Hands `bytes` to the demuxer and waits until it has used them. Returns whether the
+    /// decoder is open (the input was recognised as audio).
+    func feed(_ bytes: [UInt8]) throws -> Bool { try session.feed(bytes) }
+
+    /// Ends the input, waits for the thread to decode the rest, and reports its failure if any.
+    func finish() throws {
+        defer { thread.join() }
+        try session.finish()
+    }
+
+    /// Stops the thread (blocking reads return AVERROR_EXIT) and waits for it.
+    func cancel() {
+        session.cancel()
+        thread.join()
+    }
+}
+
+/// The state shared between the caller and the demuxer thread.
+private final class Session: @unchecked Sendable {
+    fileprivate let lock = ConditionLock()
     private let sink: any SampleSink
     private let limits: AudioLimits
     private let abortFlag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-    private var thread: WorkerThread?
 
     // Guarded by `lock`.
-    private var received: [UInt8] = []
+    fileprivate var received: [UInt8] = []
     private var inputClosed = false
     private var cancelled = false
     private var parked = false
@@ -26,20 +56,14 @@ final class StreamingDemuxWorker: @unchecked Sendable {
     // Worker thread only.
     private var readPosition = 0
 
-    init(sink: any SampleSink, limits: AudioLimits) throws {
+    init(sink: any SampleSink, limits: AudioLimits) {
         self.sink = sink
         self.limits = limits
         abortFlag.initialize(to: 0)
-        thread = try WorkerThread(name: "chorus-demux") { [self] in run() }
     }
 
-    deinit {
-        cancel()
-        abortFlag.deallocate()
-    }
+    deinit { abortFlag.deallocate() }
 
-    /// Hands `bytes` to the demuxer and waits until it has used them. Returns whether the
-    /// decoder is open (the input was recognised as audio).
     func feed(_ bytes: [UInt8]) throws -> Bool {
         try lock.withLock {
             received.append(contentsOf: bytes)
@@ -51,7 +75,6 @@ final class StreamingDemuxWorker: @unchecked Sendable {
         }
     }
 
-    /// Ends the input, waits for the thread to decode the rest, and reports its failure if any.
     func finish() throws {
         try lock.withLock {
             inputClosed = true
@@ -59,23 +82,21 @@ final class StreamingDemuxWorker: @unchecked Sendable {
             while !stopped { lock.wait() }
             if let failure { throw failure }
         }
-        thread?.join()
     }
 
-    /// Stops the thread (blocking reads return AVERROR_EXIT) and waits for it.
     func cancel() {
         lock.withLock {
             cancelled = true
             abortFlag.pointee = 1
             lock.broadcast()
         }
-        thread?.join()
     }
 
-    private func run() {
+    /// The thread's body: demux and decode until the input ends, fails or is cancelled.
+    func run() {
         var outcome: AudioError?
         do {
-            let decoder = try DemuxDecoder(input: StreamInput(worker: self), limits: limits, abortFlag: abortFlag)
+            let decoder = try DemuxDecoder(input: StreamInput(session: self), limits: limits, abortFlag: abortFlag)
             if let declared = decoder.declaredDuration, declared > limits.maxDurationSeconds + 0.1 {
                 throw AudioError.tooLong("audio is \(DemuxDecoder.seconds(declared)) long, more than \(DemuxDecoder.seconds(limits.maxDurationSeconds))")
             }
@@ -129,10 +150,10 @@ final class StreamingDemuxWorker: @unchecked Sendable {
     /// The streamed input as libavformat sees it: not seekable (no optional seeks), but seeks
     /// backwards into what arrived still work, and seeks forward wait for the bytes.
     private final class StreamInput: AVIOInput {
-        unowned let worker: StreamingDemuxWorker
-        init(worker: StreamingDemuxWorker) { self.worker = worker }
-        override func read(_ buffer: UnsafeMutablePointer<UInt8>, _ size: Int) -> Int32 { worker.read(buffer, size, input: self) }
-        override func seek(_ offset: Int64, _ whence: Int32) -> Int64 { worker.seek(offset, whence) }
-        override func prefix(_ count: Int) -> [UInt8] { worker.lock.withLock { Array(worker.received.prefix(count)) } }
+        unowned let session: Session
+        init(session: Session) { self.session = session }
+        override func read(_ buffer: UnsafeMutablePointer<UInt8>, _ size: Int) -> Int32 { session.read(buffer, size, input: self) }
+        override func seek(_ offset: Int64, _ whence: Int32) -> Int64 { session.seek(offset, whence) }
+        override func prefix(_ count: Int) -> [UInt8] { session.lock.withLock { Array(session.received.prefix(count)) } }
     }
 }

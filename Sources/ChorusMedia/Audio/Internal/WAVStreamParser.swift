@@ -1,23 +1,39 @@
 import CChorusShims
 import CFFmpeg
 
-/// An incremental RIFF/WAVE reader for integer and float PCM: fed bytes as they arrive, it reports
-/// the format when the `data` chunk starts and then hands out whole sample blocks, without copying
-/// when a piece holds whole blocks. Anything else in WAVE (a-law, ADPCM…) is left to libavformat.
+/// An incremental RIFF/WAVE reader: fed bytes as they arrive, it reports the format when the
+/// `data` chunk starts and then hands out the sample data — whole sample blocks of integer and
+/// float PCM, without copying when a piece holds whole blocks.
 ///
-/// A plain state machine; it owns no C resources.
+/// Other WAVE codecs (a-law, ADPCM…) are for libavformat: their data is handed out as it comes,
+/// and ``Format/cleanHeader()`` gives a minimal header (fmt + data, nothing else) to put in front,
+/// so libavformat never sees the file's other chunks (a hostile LIST chunk can make it allocate
+/// up to 2 GB). A plain state machine; it owns no C resources.
 struct WAVStreamParser {
     struct Format: Equatable {
-        /// 1 (integer PCM) or 3 (IEEE float), after resolving WAVE_FORMAT_EXTENSIBLE.
+        /// The codec tag, after resolving WAVE_FORMAT_EXTENSIBLE: 1 integer PCM, 3 IEEE float…
         var codecTag: Int
         var channels: Int
         var sampleRate: Int
         var bitsPerSample: Int
         var channelMask: UInt64?
+        /// nAvgBytesPerSec as the header states it.
+        var headerByteRate: Int
+        /// The `fmt ` chunk body as found (for libavformat).
+        var formatChunk: [UInt8]
 
+        /// Integer PCM of 8/16/24/32 bits or float of 32/64 bits, read here; anything else goes to libavformat.
+        var isDirectPCM: Bool {
+            switch (codecTag, bitsPerSample) {
+            case (1, 8), (1, 16), (1, 24), (1, 32), (3, 32), (3, 64): true
+            default: false
+            }
+        }
         var bytesPerSample: Int { bitsPerSample / 8 }
-        var blockAlign: Int { channels * bytesPerSample }
-        var bytesPerSecond: Int { blockAlign * sampleRate }
+        /// Bytes per sample frame; 1 for codecs left to libavformat (their data passes through as it comes).
+        var blockAlign: Int { isDirectPCM ? channels * bytesPerSample : 1 }
+        /// Bytes per second of the data (0 when a foreign codec's header does not say).
+        var bytesPerSecond: Int { isDirectPCM ? blockAlign * sampleRate : max(headerByteRate, 0) }
 
         /// How the samples look to libswresample; 24-bit samples are widened to 32 bits first.
         var sampleSpec: SampleSpec {
@@ -37,13 +53,22 @@ struct WAVStreamParser {
             switch (codecTag, bitsPerSample) {
             case (1, 8): "pcm_u8"
             case (1, let bits): "pcm_s\(bits)le"
-            case (_, let bits): "pcm_f\(bits)le"
+            case (3, let bits): "pcm_f\(bits)le"
+            default: "wav codec 0x\(String(codecTag, radix: 16))"
             }
         }
-    }
 
-    /// Thrown for a valid WAVE file whose codec this reader does not handle (libavformat should).
-    struct NeedsDemuxer: Error { var codecTag: Int }
+        /// A minimal streamed-WAV header (RIFF, fmt, data with unknown sizes) for this format.
+        func cleanHeader() -> [UInt8] {
+            var header = Array("RIFF".utf8) + [0xFF, 0xFF, 0xFF, 0xFF] + Array("WAVEfmt ".utf8)
+            let size = UInt32(formatChunk.count)
+            withUnsafeBytes(of: size.littleEndian) { header.append(contentsOf: $0) }
+            header += formatChunk
+            if formatChunk.count % 2 == 1 { header.append(0) }
+            header += Array("data".utf8) + [0xFF, 0xFF, 0xFF, 0xFF]
+            return header
+        }
+    }
 
     /// Sizes at or above this in a `data` chunk header mean "unknown" (streamed WAV: OpenAI and
     /// FFmpeg write 0xFFFFFFFF, others 0x7FFFFFFF or 0).
@@ -100,7 +125,8 @@ struct WAVStreamParser {
             case .chunkHeader:
                 offset += collect(8, from: input, at: offset)
                 guard pending.count == 8 else { return }
-                let id = String(decoding: pending[0..<4], as: UTF8.self)
+                // Printable ASCII only: the id ends up in error messages.
+                let id = String(decoding: pending[0..<4].map { (0x20..<0x7F).contains($0) ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
                 let size = Self.uint32(pending, at: 4)
                 pending.removeAll(keepingCapacity: true)
                 headerBytes += 8
@@ -108,22 +134,28 @@ struct WAVStreamParser {
                 switch id {
                 case "fmt ":
                     guard size >= 16, size <= 1024 else { throw AudioError.corrupt("WAV fmt chunk has an invalid size (\(size))") }
-                    state = .formatBody(size: Int(size) + Int(size & 1))
+                    state = .formatBody(size: Int(size))
                 case "data":
                     guard let format else { throw AudioError.corrupt("WAV data chunk comes before the fmt chunk") }
                     declaredDataBytes = (size == 0 || size >= Self.unknownSizeThreshold) ? nil : Int(size)
                     try start(format, declaredDataBytes)
                     state = .data(remaining: declaredDataBytes)
                 default:
-                    state = .skipping(remaining: Int(size) + Int(size & 1))
+                    let skip = Int(size) + Int(size & 1)
+                    // Fail now rather than wait for bytes that could never fit in the header limit.
+                    if headerBytes + skip > headerLimit {
+                        throw AudioError.notAudio("a \(skip)-byte '\(id)' chunk comes before the WAV sample data")
+                    }
+                    state = .skipping(remaining: skip)
                 }
 
             case .formatBody(let size):
-                offset += collect(size, from: input, at: offset)
-                guard pending.count == size else { return }
-                headerBytes += size
+                let padded = size + (size & 1)
+                offset += collect(padded, from: input, at: offset)
+                guard pending.count == padded else { return }
+                headerBytes += padded
                 try checkHeaderLimit()
-                format = try Self.parseFormat(pending)
+                format = try Self.parseFormat(Array(pending.prefix(size)))
                 pending.removeAll(keepingCapacity: true)
                 state = .chunkHeader
 
@@ -215,6 +247,7 @@ struct WAVStreamParser {
         var tag = uint16(body, at: 0)
         let channels = uint16(body, at: 2)
         let rate = Int(uint32(body, at: 4))
+        let byteRate = Int(uint32(body, at: 8))
         let bits = uint16(body, at: 14)
         var mask: UInt64?
         if tag == 0xFFFE {
@@ -226,13 +259,7 @@ struct WAVStreamParser {
         guard channels >= 1, channels <= 64 else { throw AudioError.corrupt("WAV declares \(channels) channels") }
         guard rate >= 1, rate <= 1_536_000 else { throw AudioError.corrupt("WAV declares a sample rate of \(rate) Hz") }
         guard rate >= 1000 else { throw AudioError.unsupported("a sample rate of \(rate) Hz is not supported") }
-        switch (tag, bits) {
-        case (1, 8), (1, 16), (1, 24), (1, 32), (3, 32), (3, 64):
-            return Format(codecTag: tag, channels: channels, sampleRate: rate, bitsPerSample: bits, channelMask: mask)
-        case (1, _), (3, _):
-            throw AudioError.unsupported("WAV with \(bits)-bit samples is not supported")
-        default:
-            throw NeedsDemuxer(codecTag: tag)
-        }
+        return Format(codecTag: tag, channels: channels, sampleRate: rate, bitsPerSample: bits, channelMask: mask,
+                      headerByteRate: byteRate, formatChunk: body)
     }
 }
