@@ -39,7 +39,7 @@ public enum MaskConverter {
     public static func editMap(mask: [UInt8], imageWidth: Int, imageHeight: Int, editColor: MaskEditColor = .white,
                                limits: ImageLimits = .default) throws -> [UInt8] {
         let header = try checkedHeader(mask, imageWidth: imageWidth, imageHeight: imageHeight, limits: limits)
-        return try read(mask, header: header, editColor: editColor).edits
+        return render(try decode(mask, header: header), editColor: editColor, edit: 1, keep: 0)
     }
 
     // MARK: - Implementation
@@ -47,30 +47,18 @@ public enum MaskConverter {
     static func convertTyped(mask: [UInt8], imageWidth: Int, imageHeight: Int, to mode: MaskMode,
                              editColor: MaskEditColor, limits: ImageLimits) throws(ImageError) -> [UInt8] {
         let header = try checkedHeader(mask, imageWidth: imageWidth, imageHeight: imageHeight, limits: limits)
-        let read = try read(mask, header: header, editColor: editColor)
-        let count = header.width * header.height
+        let decoded = try decode(mask, header: header)
         switch mode {
         case .alpha:
-            if read.alphaStyle { return mask }
-            let pixels = [UInt8](unsafeUninitializedCapacity: count * 4) { out, initialized in
-                read.edits.withUnsafeBufferPointer { edits in
-                    // Keep pixels are opaque black, edit pixels fully transparent black.
-                    out.withMemoryRebound(to: UInt32.self) { words in
-                        let opaque = UInt32(littleEndian: 0xFF00_0000)
-                        for i in 0..<count { words[i] = edits[i] != 0 ? 0 : opaque }
-                    }
-                }
-                initialized = count * 4
-            }
+            if decoded.alphaStyle { return mask }
+            // Keep pixels are opaque black, edit pixels fully transparent black (RGBA bytes 0,0,0,255 / 0,0,0,0).
+            let words: [UInt32] = render(decoded, editColor: editColor, edit: 0, keep: UInt32(littleEndian: 0xFF00_0000))
+            let pixels = words.withUnsafeBytes { [UInt8]($0) }
             return try PNGCodec.encode(pixels, width: header.width, height: header.height, layout: .rgba, fast: true)
         case .whiteEdits, .blackEdits:
-            let (edit, keep): (UInt8, UInt8) = mode == .whiteEdits ? (255, 0) : (0, 255)
-            let pixels = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-                read.edits.withUnsafeBufferPointer { edits in
-                    for i in 0..<count { out[i] = edits[i] != 0 ? edit : keep }
-                }
-                initialized = count
-            }
+            let pixels: [UInt8] = mode == .whiteEdits
+                ? render(decoded, editColor: editColor, edit: 255, keep: 0)
+                : render(decoded, editColor: editColor, edit: 0, keep: 255)
             return try PNGCodec.encode(pixels, width: header.width, height: header.height, layout: .gray, fast: true)
         }
     }
@@ -92,51 +80,68 @@ public enum MaskConverter {
         return header
     }
 
-    struct Read {
-        /// 1 where the pixel is to be edited, 0 where it is kept; one byte per pixel.
-        var edits: [UInt8]
+    struct DecodedMask {
+        /// 8-bit samples, `channels` per pixel (gray, gray+alpha, RGB or RGBA).
+        var pixels: [UInt8]
+        var count: Int
+        var channels: Int
+        var isGray: Bool
+        /// Has an alpha channel with at least one value below 255: alpha decides.
         var alphaStyle: Bool
     }
 
-    /// Decodes the mask in the narrowest layout that keeps its information and classifies every pixel.
-    static func read(_ mask: [UInt8], header: PNGHeader, editColor: MaskEditColor) throws(ImageError) -> Read {
+    /// Decodes the mask in the narrowest layout that keeps its information.
+    static func decode(_ mask: [UInt8], header: PNGHeader) throws(ImageError) -> DecodedMask {
         let layout = PNGHeader.layout(mask)
         let hasAlpha = header.hasAlphaChannel || layout.hasTransparencyChunk
         let isGray = header.colorType == 0 || header.colorType == 4
         let pixelLayout: PNGPixelLayout = isGray ? (hasAlpha ? .grayAlpha : .gray) : (hasAlpha ? .rgba : .rgb)
         let decoded = try PNGCodec.decode(mask, header: header, layout: layout, as: pixelLayout)
-        let count = header.width * header.height
         let channels = pixelLayout.channels
-        let threshold = Self.threshold
-        let editWhite: UInt8 = editColor == .white ? 1 : 0
-
-        return decoded.pixels.withUnsafeBufferPointer { p -> Read in
-            var alphaStyle = false
-            if hasAlpha {
+        var alphaStyle = false
+        if hasAlpha {
+            alphaStyle = decoded.pixels.withUnsafeBufferPointer { p in
                 var i = channels - 1
                 while i < p.count {
-                    if p[i] != 255 { alphaStyle = true; break }
+                    if p[i] != 255 { return true }
                     i += channels
                 }
+                return false
             }
-            let edits = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-                if alphaStyle {
-                    let a = UInt8(threshold)
-                    for i in 0..<count { out[i] = p[i * channels + channels - 1] < a ? 1 : 0 }
-                } else if isGray {
-                    let t = UInt8(threshold)
-                    for i in 0..<count { out[i] = (p[i * channels] >= t ? 1 : 0) == editWhite ? 1 : 0 }
-                } else {
-                    let t = UInt32(threshold * 1000)
-                    for i in 0..<count {
-                        let o = i * channels
-                        let y = 299 * UInt32(p[o]) + 587 * UInt32(p[o + 1]) + 114 * UInt32(p[o + 2])
-                        out[i] = (y >= t ? 1 : 0) == editWhite ? 1 : 0
+        }
+        return DecodedMask(pixels: decoded.pixels, count: header.width * header.height, channels: channels,
+                           isGray: isGray, alphaStyle: alphaStyle)
+    }
+
+    /// One output value per pixel: `edit` where the pixel is to be edited, `keep` elsewhere. A single pass through
+    /// a 256-entry table (alpha or gray), or the luminance sum for colour.
+    static func render<T: FixedWidthInteger>(_ mask: DecodedMask, editColor: MaskEditColor, edit: T, keep: T) -> [T] {
+        let count = mask.count, channels = mask.channels
+        let editsWhite = editColor == .white
+        let table: [T]
+        if mask.alphaStyle {
+            table = (0..<256).map { $0 < threshold ? edit : keep }
+        } else {
+            table = (0..<256).map { ($0 >= threshold) == editsWhite ? edit : keep }
+        }
+        return [T](unsafeUninitializedCapacity: count) { out, initialized in
+            mask.pixels.withUnsafeBufferPointer { p in
+                table.withUnsafeBufferPointer { t in
+                    if mask.alphaStyle || mask.isGray {
+                        let offset = mask.alphaStyle ? channels - 1 : 0
+                        for i in 0..<count { out[i] = t[Int(p[i &* channels &+ offset])] }
+                    } else {
+                        let white = UInt32(threshold * 1000)
+                        let (whiteValue, blackValue) = editsWhite ? (edit, keep) : (keep, edit)
+                        for i in 0..<count {
+                            let o = i &* channels
+                            let y = 299 &* UInt32(p[o]) &+ 587 &* UInt32(p[o &+ 1]) &+ 114 &* UInt32(p[o &+ 2])
+                            out[i] = y >= white ? whiteValue : blackValue
+                        }
                     }
                 }
-                initialized = count
             }
-            return Read(edits: edits, alphaStyle: alphaStyle)
+            initialized = count
         }
     }
 }
