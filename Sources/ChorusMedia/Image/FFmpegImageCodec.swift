@@ -31,6 +31,7 @@ enum FFmpegImageCodec {
 
         let width = Int(frame.pointer.pointee.width), height = Int(frame.pointer.pointee.height)
         try limits.check(width: width, height: height)
+        guard width <= Int(Int32.max) / 4 else { throw .tooManyPixels(width: width, height: height, limit: limits.maxPixels) }
         guard let sourceFormat = AVPixelFormat(rawValue: frame.pointer.pointee.format) as AVPixelFormat?,
               sourceFormat != AV_PIX_FMT_NONE
         else { throw .corrupt("decoder produced no pixel format") }

@@ -15,7 +15,7 @@ public struct RGBAImage: Sendable, Equatable {
     public init(width: Int, height: Int, fill: (r: UInt8, g: UInt8, b: UInt8, a: UInt8)) {
         self.width = width
         self.height = height
-        let count = max(0, width) * max(0, height)
+        let count = width > 0 && height > 0 ? (byteCount(width: width, height: height, channels: 4) ?? 0) / 4 : 0
         var pixels = [UInt8](repeating: 0, count: count * 4)
         for i in 0..<count {
             pixels[4 * i] = fill.r

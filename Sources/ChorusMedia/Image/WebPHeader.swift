@@ -45,8 +45,3 @@ enum WebPHeader {
         }
     }
 }
-
-@inline(__always)
-func readUInt32LE(_ data: [UInt8], _ offset: Int) -> UInt32 {
-    UInt32(data[offset]) | UInt32(data[offset + 1]) << 8 | UInt32(data[offset + 2]) << 16 | UInt32(data[offset + 3]) << 24
-}
