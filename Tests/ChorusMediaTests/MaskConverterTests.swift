@@ -115,6 +115,12 @@ import Testing
         #expect(try MaskConverter.convert(mask: palette, imageWidth: 3, imageHeight: 1, to: .alpha, editColor: .black, limits: .default) == palette)
     }
 
+    @Test func sixteenBitMaskIsRead() throws {
+        let mask = TestPNG.make(width: 3, height: 1, bitDepth: 16, colorType: 0, rows: [[0xFF, 0xFF, 0x00, 0x00, 0xFF, 0xFF]])
+        let out = try MaskConverter.convert(mask: mask, imageWidth: 3, imageHeight: 1, to: .blackEdits, editColor: .white, limits: .default)
+        #expect(try grayValues(out) == [0, 255, 0])
+    }
+
     @Test func convertedMasksRoundTripBetweenModes() throws {
         let alpha = try MaskConverter.convert(mask: Self.grayRamp, imageWidth: 16, imageHeight: 16, to: .alpha, editColor: .white, limits: .default)
         let white = try MaskConverter.convert(mask: alpha, imageWidth: 16, imageHeight: 16, to: .whiteEdits, editColor: .white, limits: .default)

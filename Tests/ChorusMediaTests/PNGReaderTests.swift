@@ -49,6 +49,46 @@ import Testing
         #expect(image.pixel(1, 0) == [0, 0, 255, 255])
     }
 
+    @Test func interlacedAndSixteenBitPNGsDecode() throws {
+        // 2x1 Adam7: pass 1 holds pixel (0,0), pass 6 holds pixel (1,0).
+        let interlaced = TestPNG.signature + TestPNG.ihdr(width: 2, height: 1, colorType: 0, interlace: 1)
+            + TestPNG.chunk("IDAT", TestPNG.zlibStored([0, 10, 0, 200])) + TestPNG.chunk("IEND", [])
+        let image = try ImageReader.decode(interlaced)
+        #expect(image.pixel(0, 0) == [10, 10, 10, 255])
+        #expect(image.pixel(1, 0) == [200, 200, 200, 255])
+
+        let sixteen = TestPNG.make(width: 2, height: 1, bitDepth: 16, colorType: 0, rows: [[0x00, 0x00, 0xFF, 0xFF]])
+        let wide = try ImageReader.decode(sixteen)
+        #expect(wide.pixel(0, 0) == [0, 0, 0, 255])
+        #expect(wide.pixel(1, 0) == [255, 255, 255, 255])
+    }
+
+    @Test func concurrentDecodesAndEncodesAreIndependent() async throws {
+        let png = try ImageWriter.encode(Self.sample, as: .png)
+        let inputs = [png, ImageFixtures.testsrcJPEG, ImageFixtures.testsrcWebP, ImageFixtures.yellowAlphaLossyWebP]
+        let expected = try inputs.map { try ImageReader.decode($0) }
+        let results = try await withThrowingTaskGroup(of: (Int, RGBAImage, Int).self) { group in
+            for round in 0..<8 {
+                for (index, input) in inputs.enumerated() {
+                    group.addTask {
+                        let image = try ImageReader.decode(input)
+                        let format = ImageFormat.allCases[round % 3]
+                        let encoded = try ImageWriter.encode(image, as: format, quality: 80)
+                        return (index, image, try ImageReader.info(encoded).width)
+                    }
+                }
+            }
+            var all: [(Int, RGBAImage, Int)] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        #expect(results.count == 32)
+        for (index, image, width) in results {
+            #expect(image == expected[index])
+            #expect(width == image.width)
+        }
+    }
+
     @Test func headerDeclaring100000x100000IsRefusedBeforeDecoding() throws {
         let bomb = TestPNG.signature + TestPNG.ihdr(width: 100_000, height: 100_000, colorType: 6)
             + TestPNG.chunk("IDAT", TestPNG.zlibStored([0, 0, 0, 0, 0])) + TestPNG.chunk("IEND", [])
