@@ -77,7 +77,10 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .testTarget(name: "ChorusEnginesTests", dependencies: ["ChorusEngines"], exclude: ["Fixtures"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "ChorusMediaTests", dependencies: ["ChorusMedia"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChorusMediaTests", dependencies: [
+            "ChorusMedia",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "ChorusGatewayTests", dependencies: [
             "ChorusGateway", "ChorusUpstream",
             .product(name: "Hummingbird", package: "hummingbird"),
