@@ -39,7 +39,7 @@ public enum MaskConverter {
     public static func editMap(mask: [UInt8], imageWidth: Int, imageHeight: Int, editColor: MaskEditColor = .white,
                                limits: ImageLimits = .default) throws -> [UInt8] {
         let header = try checkedHeader(mask, imageWidth: imageWidth, imageHeight: imageHeight, limits: limits)
-        return render(try decode(mask, header: header), editColor: editColor, edit: 1, keep: 0)
+        return render(try decode(mask, header: header), editColor: editColor, edit: UInt8(1), keep: 0)
     }
 
     // MARK: - Implementation
@@ -52,13 +52,12 @@ public enum MaskConverter {
         case .alpha:
             if decoded.alphaStyle { return mask }
             // Keep pixels are opaque black, edit pixels fully transparent black (RGBA bytes 0,0,0,255 / 0,0,0,0).
-            let words: [UInt32] = render(decoded, editColor: editColor, edit: 0, keep: UInt32(littleEndian: 0xFF00_0000))
-            let pixels = words.withUnsafeBytes { [UInt8]($0) }
+            let pixels = render(decoded, editColor: editColor, edit: UInt32(0), keep: UInt32(littleEndian: 0xFF00_0000))
             return try PNGCodec.encode(pixels, width: header.width, height: header.height, layout: .rgba, fast: true)
         case .whiteEdits, .blackEdits:
-            let pixels: [UInt8] = mode == .whiteEdits
-                ? render(decoded, editColor: editColor, edit: 255, keep: 0)
-                : render(decoded, editColor: editColor, edit: 0, keep: 255)
+            let pixels = mode == .whiteEdits
+                ? render(decoded, editColor: editColor, edit: UInt8(255), keep: 0)
+                : render(decoded, editColor: editColor, edit: UInt8(0), keep: 255)
             return try PNGCodec.encode(pixels, width: header.width, height: header.height, layout: .gray, fast: true)
         }
     }
@@ -113,9 +112,10 @@ public enum MaskConverter {
                            isGray: isGray, alphaStyle: alphaStyle)
     }
 
-    /// One output value per pixel: `edit` where the pixel is to be edited, `keep` elsewhere. A single pass through
-    /// a 256-entry table (alpha or gray), or the luminance sum for colour.
-    static func render<T: FixedWidthInteger>(_ mask: DecodedMask, editColor: MaskEditColor, edit: T, keep: T) -> [T] {
+    /// One output value per pixel, as bytes: `edit` where the pixel is to be edited, `keep` elsewhere (a `UInt8` for
+    /// gray, a `UInt32` holding the RGBA bytes for alpha). A single pass through a 256-entry table (alpha or gray),
+    /// or the luminance sum for colour.
+    static func render<T: FixedWidthInteger>(_ mask: DecodedMask, editColor: MaskEditColor, edit: T, keep: T) -> [UInt8] {
         let count = mask.count, channels = mask.channels
         let editsWhite = editColor == .white
         let table: [T]
@@ -124,24 +124,29 @@ public enum MaskConverter {
         } else {
             table = (0..<256).map { ($0 >= threshold) == editsWhite ? edit : keep }
         }
-        return [T](unsafeUninitializedCapacity: count) { out, initialized in
+        let size = MemoryLayout<T>.size
+        return [UInt8](unsafeUninitializedCapacity: count * size) { buffer, initialized in
+            initialized = 0
+            guard let out = UnsafeMutableRawPointer(buffer.baseAddress) else { return }
             mask.pixels.withUnsafeBufferPointer { p in
                 table.withUnsafeBufferPointer { t in
                     if mask.alphaStyle || mask.isGray {
                         let offset = mask.alphaStyle ? channels - 1 : 0
-                        for i in 0..<count { out[i] = t[Int(p[i &* channels &+ offset])] }
+                        for i in 0..<count {
+                            out.storeBytes(of: t[Int(p[i &* channels &+ offset])], toByteOffset: i &* size, as: T.self)
+                        }
                     } else {
                         let white = UInt32(threshold * 1000)
                         let (whiteValue, blackValue) = editsWhite ? (edit, keep) : (keep, edit)
                         for i in 0..<count {
                             let o = i &* channels
                             let y = 299 &* UInt32(p[o]) &+ 587 &* UInt32(p[o &+ 1]) &+ 114 &* UInt32(p[o &+ 2])
-                            out[i] = y >= white ? whiteValue : blackValue
+                            out.storeBytes(of: y >= white ? whiteValue : blackValue, toByteOffset: i &* size, as: T.self)
                         }
                     }
                 }
             }
-            initialized = count
+            initialized = count * size
         }
     }
 }
