@@ -72,18 +72,6 @@ enum TestPNG {
     static func colorType(_ png: [UInt8]) -> UInt8 { png[25] }
 }
 
-/// A small deterministic generator (SplitMix64) so "random" inputs are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476C_1E9B_85E9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 extension RGBAImage {
     /// The RGBA samples at (x, y), or [] outside the image.

@@ -83,12 +83,17 @@ struct UpstreamClientTests {
             try await writer.end()
         }) { client, server in
             let response = try await client.execute(UpstreamRequest(url: "\(server.url)/big"))
-            // Not reading: curl must pause, and the server's writes must stall well before the end.
-            try await Task.sleep(for: .milliseconds(300))
-            let writtenEarly = server.stats.counts.bytesWritten
-            try await Task.sleep(for: .milliseconds(300))
-            let writtenWhileStalled = server.stats.counts.bytesWritten
-            #expect(writtenWhileStalled == writtenEarly, "the server kept writing while the reader stalled")
+            // Not reading: curl must pause, and the server's writes must stall well before the end. On a busy
+            // machine the socket buffers take a while to fill, so wait (bounded) for the writes to hold still.
+            var writtenWhileStalled = server.stats.counts.bytesWritten
+            var stalled = false
+            for _ in 0..<25 {
+                try await Task.sleep(for: .milliseconds(200))
+                let now = server.stats.counts.bytesWritten
+                if now == writtenWhileStalled { stalled = true; break }
+                writtenWhileStalled = now
+            }
+            #expect(stalled, "the server kept writing while the reader stalled")
             let stats = response.body.transfer.stats
             #expect(stats.pauseCount >= 1)
             #expect(stats.maxBufferedBytes <= Transfer.highWatermark + 64 * 1024)
