@@ -1,3 +1,4 @@
+import ChorusMedia
 import ChorusUpstream
 import Foundation
 import Hummingbird
@@ -21,6 +22,8 @@ public func buildGateway(
     if logger.logLevel == .info, let level = Logger.Level(rawValue: environment["LOG_LEVEL"] ?? config.server.logLevel) {
         logger.logLevel = level
     }
+    // FFmpeg's own messages (mostly about callers' media) go to swift-log with the rest.
+    FFmpegLog.install(logger: Logger(label: "chorus.ffmpeg"))
     let store = try Store(path: config.database)
     let upstream = try UpstreamClient(logger: Logger(label: "chorus.upstream"))
     let services = GatewayServices(
