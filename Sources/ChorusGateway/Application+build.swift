@@ -38,6 +38,7 @@ public func buildGateway(
         logger: logger)
 
     let speech = try SpeechServices(config: config, store: store, logger: logger)
+    let transcription = TranscriptionServices()
 
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: ErrorShapeMiddleware())
@@ -48,6 +49,7 @@ public func buildGateway(
         ModelRoutes(services: services).register(on: group)
         SpeechRoutes(services: services, speech: speech).register(on: group)
         VoiceRoutes(services: services, speech: speech).register(on: group)
+        TranscriptionRoutes(services: services, engines: transcription).register(on: group)
     }
     SpeechRoutes(services: services, speech: speech).registerLoLLMs(on: router)
     VoiceRoutes(services: services, speech: speech).registerLoLLMs(on: router)
@@ -55,7 +57,7 @@ public func buildGateway(
     let application = Application(
         responder: router.buildResponder(),
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "chorus"),
-        services: [services.usageLog, ShutdownService { await upstream.shutdown(); speech.shutdown() }],
+        services: [services.usageLog, ShutdownService { await upstream.shutdown(); speech.shutdown(); transcription.shutdown() }],
         logger: logger)
     return Gateway(application: application, services: services, speech: speech)
 }

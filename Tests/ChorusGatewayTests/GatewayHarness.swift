@@ -30,6 +30,8 @@ func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
         ModelConfig(name: "local-tts", provider: "local", model: "espeak"),
         ModelConfig(name: "wav-tts", provider: "wavonly", model: "upstream-tts"),
         ModelConfig(name: "clone-tts", provider: "cloner", model: "upstream-clone"),
+        ModelConfig(name: "local-stt", provider: "local", model: "pocketsphinx"),
+        ModelConfig(name: "verbose-stt", provider: "verbose", model: "upstream-stt"),
     ]
     var wavOnly = ProviderConfig(name: "wavonly", type: .openai)
     wavOnly.baseURL = "http://127.0.0.1:\(upstreamPort)/v1"
@@ -38,7 +40,10 @@ func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
     var cloner = wavOnly
     cloner.name = "cloner"
     cloner.voiceCloning = "audio_sample"
-    config.providers += [wavOnly, cloner]
+    var verbose = wavOnly
+    verbose.name = "verbose"
+    verbose.transcriptionFormats = ["json", "verbose_json"]
+    config.providers += [wavOnly, cloner, verbose]
     config.voicesDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-voices-\(UUID().uuidString)").path
     return config
 }

@@ -56,6 +56,7 @@ final class MockUpstream: Sendable {
             router.post(RouterPath(stringLiteral: path)) { request, context in try await self.answer(request, path: path) }
         }
         router.post("/v1/audio/speech") { request, _ in try await self.speech(request) }
+        router.post("/v1/audio/transcriptions") { request, _ in try await self.transcription(request) }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 
@@ -99,6 +100,16 @@ final class MockUpstream: Sendable {
             try await writer.finish(nil)
             self.speechFinished.withLockedValue { $0 = .now }
         })
+    }
+
+    /// A provider that only answers verbose_json, with a segment past the one-hour mark.
+    static let verboseTranscript = #"{"task":"transcribe","language":"english","duration":3727.25,"text":"Hello there. General Kenobi.","segments":[{"id":0,"seek":0,"start":0.0,"end":1.5,"text":" Hello there."},{"id":1,"seek":0,"start":3725.5,"end":3727.25,"text":" General Kenobi."}]}"#
+
+    private func transcription(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: 64 << 20)
+        state.withLockedValue { $0.received.append(Received(path: "/v1/audio/transcriptions", headers: request.headers, body: String(decoding: body.readableBytesView.prefix(4096), as: UTF8.self))) }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: Self.verboseTranscript)))
     }
 
     private func answer(_ request: Request, path: String) async throws -> Response {

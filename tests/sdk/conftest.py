@@ -76,6 +76,7 @@ models:
   - {{name: dead, provider: dead, model: x}}
   - {{name: tts-1, provider: local, model: espeak}}
   - {{name: wav-tts, provider: wavonly, model: upstream-tts}}
+  - {{name: whisper-1, provider: local, model: pocketsphinx}}
 """)
     e.upstream = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "mock_upstream.py"),
                                    str(e.upstream_port)])

@@ -18,7 +18,8 @@ import Yams
 ///     api_key, headers: {Name: value}, timeout (60), connect_timeout (10), defaults: {...}
 ///     speech_formats ([mp3, opus, aac, flac, wav, pcm]), voice_cloning (none | audio_sample)
 ///     mask_mode (alpha | white_edits | black_edits), mask_edit_color (white | black)
-///     transcription_input (original | wav16k), allow_private_urls (false)
+///     transcription_input (original | wav16k), transcription_formats ([json, text, srt, verbose_json, vtt]),
+///     allow_private_urls (false)
 /// models:                         # list
 ///   - {name, provider, model, defaults: {...}, capabilities: [chat, completions, embeddings, speech,
 ///      transcription, translation, images]}
@@ -119,7 +120,7 @@ public struct ConfigLoader: Sendable {
         let path = "providers.\(name)"
         let m = try reader.mapping(node, path: path, allowed: [
             "type", "base_url", "api_key", "headers", "timeout", "connect_timeout", "defaults", "speech_formats",
-            "voice_cloning", "mask_mode", "mask_edit_color", "transcription_input", "allow_private_urls",
+            "voice_cloning", "mask_mode", "mask_edit_color", "transcription_input", "transcription_formats", "allow_private_urls",
         ])
         guard let typeNode = m["type"] else { throw reader.error(path + ".type", "missing (openai, sdwebui or builtin)", node) }
         let typeName = try reader.choice(typeNode, path: path + ".type", from: ProviderType.allCases.map(\.rawValue))
@@ -150,6 +151,10 @@ public struct ConfigLoader: Sendable {
         if let v = m["mask_edit_color"] { provider.maskEditColor = try reader.choice(v, path: path + ".mask_edit_color", from: ["white", "black"]) }
         if let v = m["transcription_input"] {
             provider.transcriptionInput = try reader.choice(v, path: path + ".transcription_input", from: ["original", "wav16k"])
+        }
+        if let v = m["transcription_formats"] {
+            provider.transcriptionFormats = try reader.stringList(v, path: path + ".transcription_formats",
+                                                                  from: ["json", "text", "srt", "verbose_json", "vtt"])
         }
         if let v = m["allow_private_urls"] { provider.allowPrivateURLs = try reader.bool(v, path: path + ".allow_private_urls") }
         return provider

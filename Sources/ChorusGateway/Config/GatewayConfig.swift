@@ -75,6 +75,8 @@ public struct ProviderConfig: Sendable {
     public var maskMode = "alpha"
     public var maskEditColor = "white"
     public var transcriptionInput = "original"
+    /// Transcription `response_format`s the provider renders itself; for others Chorus asks for verbose_json.
+    public var transcriptionFormats: [String] = ["json", "text", "srt", "verbose_json", "vtt"]
     public var allowPrivateURLs = false
 
     public init(name: String, type: ProviderType) {

@@ -124,3 +124,23 @@ private final class PartCollector: @unchecked Sendable {
         data = ByteBuffer()
     }
 }
+
+extension MultipartForm {
+    /// A multipart/form-data body for an upstream: text fields, then one file. Returns the Content-Type (with
+    /// its random boundary) and the body.
+    static func encode(fields: [(String, String)], fileField: String, file: File) -> (contentType: String, body: ByteBuffer) {
+        var generator = SystemRandomNumberGenerator()
+        let boundary = "chorus-" + String(generator.next() as UInt64, radix: 36) + String(generator.next() as UInt64, radix: 36)
+        var body = ByteBuffer()
+        for (name, value) in fields {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        let filename = (file.filename ?? "audio").replacingOccurrences(of: "\"", with: "")
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(fileField)\"; filename=\"\(filename)\"\r\n")
+        body.writeString("Content-Type: \(file.contentType ?? "application/octet-stream")\r\n\r\n")
+        var data = file.data
+        body.writeBuffer(&data)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        return ("multipart/form-data; boundary=\(boundary)", body)
+    }
+}

@@ -1,0 +1,236 @@
+import ChorusEngines
+import ChorusMedia
+import ChorusUpstream
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// `POST /audio/transcriptions` and `POST /audio/translations`: a multipart upload of any audio container,
+/// transcribed by the embedded pocketsphinx engine or a provider; Chorus renders text, srt, vtt and
+/// verbose_json itself when the provider cannot.
+struct TranscriptionRoutes: Sendable {
+    let services: GatewayServices
+    let engines: TranscriptionServices
+
+    enum Task: String, Sendable {
+        case transcribe, translate
+        var route: String { self == .transcribe ? "/audio/transcriptions" : "/audio/translations" }
+        var capability: Capability { self == .transcribe ? .transcription : .translation }
+    }
+
+    func register(on group: RouterGroup<GatewayRequestContext>) {
+        group.post("audio/transcriptions") { request, _ in try await handle(request, task: .transcribe) }
+        group.post("audio/translations") { request, _ in try await handle(request, task: .translate) }
+    }
+
+    struct Parameters: Sendable {
+        var model: String
+        var file: MultipartForm.File
+        var format: TranscriptFormat
+        var language: String?
+        var prompt: String?
+        var temperature: String?
+        var granularities: [String]
+        var stream: Bool
+
+        init(_ form: MultipartForm) throws(GatewayError) {
+            guard let file = form.file("file"), file.data.readableBytes > 0 else { throw .missingParameter("file") }
+            guard let model = form.field("model"), !model.isEmpty else { throw .missingParameter("model") }
+            let formatName = form.field("response_format") ?? "json"
+            guard let format = TranscriptFormat(rawValue: formatName) else {
+                throw .invalidParameter("response_format", "'response_format' must be one of json, text, srt, verbose_json, vtt; got '\(formatName)'.")
+            }
+            self.model = model
+            self.file = file
+            self.format = format
+            language = form.field("language").flatMap { $0.isEmpty ? nil : $0 }
+            prompt = form.field("prompt")
+            temperature = form.field("temperature")
+            if let temperature, Double(temperature).map({ (0...1).contains($0) }) != true {
+                throw .invalidParameter("temperature", "'temperature' must be a number between 0 and 1.")
+            }
+            granularities = form.fieldValues("timestamp_granularities[]") + form.fieldValues("timestamp_granularities")
+            for value in granularities where value != "word" && value != "segment" {
+                throw .invalidParameter("timestamp_granularities", "'timestamp_granularities' values must be 'word' or 'segment'.")
+            }
+            switch form.field("stream")?.lowercased() {
+            case nil, "", "false", "0": stream = false
+            case "true", "1": stream = true
+            default: throw .invalidParameter("stream", "'stream' must be true or false.")
+            }
+        }
+    }
+
+    func handle(_ request: Request, task: Task) async throws -> Response {
+        let trace = services.trace(route: task.route)
+        return try await trace.run {
+            let caller = try await services.authenticate(request, trace: trace)
+            let form = try await MultipartForm.read(request, limit: services.maxUploadBytes, trace: trace)
+            let parameters = try Parameters(form)
+            trace.update {
+                $0.model = parameters.model
+                $0.stream = parameters.stream
+                $0.promptSummary = parameters.file.filename.map { "file \($0)" }
+            }
+            let model = try services.catalog.resolve(parameters.model, for: caller, capability: task.capability)
+            trace.update { $0.provider = model.provider.name }
+            let bytes = Array(parameters.file.data.readableBytesView)
+            let limits = AudioLimits(maxInputBytes: services.maxUploadBytes, maxDurationSeconds: 4 * 3600)
+            let info = try await Offload.run { () throws(GatewayError) in
+                do { return try AudioDecoder.probe(bytes, limits: limits) } catch {
+                    throw .invalidParameter("file", "The uploaded file is not audio Chorus can decode (\(String(describing: error))).")
+                }
+            }
+            trace.update { $0.audioSeconds = info.duration }
+            switch model.provider.type {
+            case .builtin:
+                return try await builtin(parameters, bytes: bytes, limits: limits, task: task, trace: trace)
+            case .openai:
+                return try await upstream(parameters, bytes: bytes, limits: limits, model: model, task: task, trace: trace, request: request)
+            case .sdwebui:
+                throw GatewayError.notImplemented("Provider '\(model.provider.name)' (sdwebui) does not offer transcription.", param: "model")
+            }
+        }
+    }
+
+    private func builtin(_ p: Parameters, bytes: [UInt8], limits: AudioLimits, task: Task, trace: RequestTrace) async throws -> Response {
+        let pcm = try await Offload.run { () throws(GatewayError) in
+            do { return try AudioDecoder.decode(bytes, sampleRate: PocketSphinxEngine.sampleRate, limits: limits) } catch {
+                throw .invalidParameter("file", "The uploaded file could not be decoded (\(String(describing: error))).")
+            }
+        }
+        let engine = try engines.engine()
+        trace.update { $0.audioSeconds = pcm.duration }
+        if p.stream {
+            return streamingResponse(engine: engine, samples: pcm.samples, trace: trace)
+        }
+        let transcript: Transcript
+        do {
+            transcript = try await engine.transcribe(pcm.samples)
+        } catch {
+            throw GatewayError.internalError("Transcription failed: \(error)")
+        }
+        return render(transcript, p, task: task, trace: trace)
+    }
+
+    private func render(_ transcript: Transcript, _ p: Parameters, task: Task, trace: RequestTrace) -> Response {
+        let body = TranscriptRenderer.render(transcript, as: p.format, task: task == .transcribe ? "transcribe" : "translate",
+                                             includeWords: p.granularities.contains("word"))
+        trace.update { $0.bytesOut = body.count }
+        trace.finish(status: 200)
+        return Response(status: .ok, headers: [.contentType: p.format.contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// `transcript.text.delta` events as the engine's hypothesis grows, then `transcript.text.done`.
+    private func streamingResponse(engine: PocketSphinxEngine, samples: [Int16], trace: RequestTrace) -> Response {
+        let (events, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        let sent = NIOLockedValueBox("")
+        let work = _Concurrency.Task {
+            do {
+                let transcript = try await engine.transcribe(samples) { partial in
+                    // Only growth of the text already sent can be a delta: revisions are folded into `done`.
+                    let delta: String? = sent.withLockedValue { sentText in
+                        guard partial.hasPrefix(sentText), partial.count > sentText.count else { return nil }
+                        let piece = String(partial.dropFirst(sentText.count))
+                        sentText = partial
+                        return piece
+                    }
+                    if let delta { continuation.yield(AudioResponse.sseFrame(["type": "transcript.text.delta", "delta": .string(delta)])) }
+                }
+                let already = sent.withLockedValue { $0 }
+                if transcript.text.hasPrefix(already), transcript.text.count > already.count {
+                    continuation.yield(AudioResponse.sseFrame(["type": "transcript.text.delta", "delta": .string(String(transcript.text.dropFirst(already.count)))]))
+                }
+                continuation.yield(AudioResponse.sseFrame(["type": "transcript.text.done", "text": .string(transcript.text)]))
+            } catch {
+                trace.update { $0.error = "transcription failed: \(error)" }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in work.cancel() }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
+            var bytesOut = 0
+            for await event in events {
+                bytesOut += event.readableBytes
+                try await writer.write(event)
+                trace.markFirstByte()
+            }
+            try await writer.finish(nil)
+            trace.update { $0.bytesOut = bytesOut }
+            trace.finish(status: 200)
+        })
+    }
+
+    private func upstream(_ p: Parameters, bytes: [UInt8], limits: AudioLimits, model: ResolvedModel, task: Task,
+                          trace: RequestTrace, request: Request) async throws -> Response {
+        let native = model.provider.transcriptionFormats.contains(p.format.rawValue)
+        let askFormat = native ? p.format : .verboseJSON
+        var file = p.file
+        if model.provider.transcriptionInput == "wav16k" {
+            let wav = try await Offload.run { () throws(GatewayError) in
+                do {
+                    let pcm = try AudioDecoder.decode(bytes, sampleRate: 16000, limits: limits)
+                    return try AudioEncoder.encode(pcm, to: .wav, sampleRate: 16000, bitrate: nil)
+                } catch {
+                    throw .invalidParameter("file", "The uploaded file could not be converted (\(String(describing: error))).")
+                }
+            }
+            file = MultipartForm.File(filename: "audio.wav", contentType: "audio/wav", data: ByteBuffer(bytes: wav))
+        }
+        var fields: [(String, String)] = [("model", model.upstreamModel), ("response_format", askFormat.rawValue)]
+        if let language = p.language { fields.append(("language", language)) }
+        if let prompt = p.prompt { fields.append(("prompt", prompt)) }
+        if let temperature = p.temperature { fields.append(("temperature", temperature)) }
+        for granularity in p.granularities { fields.append(("timestamp_granularities[]", granularity)) }
+        if p.stream && native { fields.append(("stream", "true")) }
+        let (contentType, body) = MultipartForm.encode(fields: fields, fileField: "file", file: file)
+        let adapter = OpenAICompatibleAdapter(provider: model.provider)
+        let upstreamRequest = UpstreamRequest(
+            method: "POST", url: adapter.url(task.route), headers: adapter.headers(contentType: contentType, accept: nil),
+            body: .bytes(body), connectTimeout: model.provider.connectTimeout, timeout: model.provider.timeout)
+        let response = try await services.execute(upstreamRequest, provider: model.provider.name)
+        if native || response.status != 200 {
+            return UpstreamPassthrough(services: services, trace: trace).response(for: response, request: request, watchClientClose: p.stream)
+        }
+        let answer: ByteBuffer
+        do { answer = try await response.body.collect(upTo: 16 << 20) } catch {
+            throw GatewayError.upstreamFailed(provider: model.provider.name, "the transcription could not be read: \(error)")
+        }
+        guard let json = try? answer.withUnsafeReadableBytes({ bytes throws(JSONParseError) in try JSONParser.parse(bytes) }),
+            let transcript = TranscriptRenderer.transcript(fromVerboseJSON: json)
+        else {
+            throw GatewayError.upstreamFailed(provider: model.provider.name, "its verbose_json answer could not be read")
+        }
+        if p.stream {
+            let events = [AudioResponse.sseFrame(["type": "transcript.text.delta", "delta": .string(transcript.text)]),
+                          AudioResponse.sseFrame(["type": "transcript.text.done", "text": .string(transcript.text)])]
+            trace.finish(status: 200)
+            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init(contentsOf: events))
+        }
+        return render(transcript, p, task: task, trace: trace)
+    }
+}
+
+/// The embedded recogniser, loaded on first use (its model takes a moment to load).
+public final class TranscriptionServices: Sendable {
+    private let pocketsphinx = NIOLockedValueBox<PocketSphinxEngine?>(nil)
+
+    public init() {}
+
+    func engine() throws(GatewayError) -> PocketSphinxEngine {
+        do {
+            return try pocketsphinx.withLockedValue { engine in
+                if let engine { return engine }
+                let started = try PocketSphinxEngine()
+                engine = started
+                return started
+            }
+        } catch {
+            throw .internalError("The embedded recogniser could not start: \(error)")
+        }
+    }
+
+    public func shutdown() { pocketsphinx.withLockedValue { $0?.shutdown() } }
+}

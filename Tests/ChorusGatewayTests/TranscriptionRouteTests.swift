@@ -1,0 +1,160 @@
+import ChorusGateway
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite struct TranscriptionRouteTests {
+    static func upload(model: String, file: [UInt8], filename: String, fields: [(String, String)] = []) -> (HTTPFields, ByteBuffer) {
+        let boundary = "chorus-stt-boundary"
+        var body = ByteBuffer()
+        for (name, value) in [("model", model)] + fields {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+        body.writeBytes(file)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        return ([.authorization: "Bearer \(masterKey)", .contentType: "multipart/form-data; boundary=\(boundary)"], body)
+    }
+
+    /// Speech from the embedded engine, as the round trip the acceptance asks for.
+    static func spoken(_ client: any TestClientProtocol, format: String = "mp3") async throws -> [UInt8] {
+        let response = try await client.execute(uri: "/v1/audio/speech", method: .post, headers: bearer(masterKey),
+                                                body: ByteBuffer(string: #"{"model":"local-tts","input":"Hello world. This is a test of the gateway.","voice":"alloy","response_format":"\#(format)"}"#))
+        return Array(buffer: response.body)
+    }
+
+    @Test(arguments: ["json", "text", "srt", "vtt", "verbose_json"])
+    func embeddedRoundTripGivesATranscriptInEveryFormat(format: String) async throws {
+        try await withGateway { client, gateway, _ in
+            let audio = try await Self.spoken(client)
+            let (headers, body) = Self.upload(model: "local-stt", file: audio, filename: "speech.mp3",
+                                              fields: [("response_format", format), ("timestamp_granularities[]", "word")])
+            let response = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let text = String(buffer: response.body)
+            switch format {
+            case "json":
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+                #expect(!(json["text"] as? String ?? "").isEmpty)
+            case "verbose_json":
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+                #expect(json["task"] as? String == "transcribe")
+                #expect(json["language"] as? String == "english")
+                #expect((json["duration"] as? Double ?? 0) > 1)
+                #expect(!(json["segments"] as? [Any] ?? []).isEmpty)
+                #expect(!(json["words"] as? [Any] ?? []).isEmpty)
+            case "srt":
+                #expect(text.hasPrefix("1\n00:00:"))
+                #expect(text.contains(" --> "))
+            case "vtt":
+                #expect(text.hasPrefix("WEBVTT\n\n00:00:"))
+            default:
+                #expect(!text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+            }
+            let rows = try await logRows(gateway, atLeast: 2)
+            let row = try #require(rows.first { $0.route == "/audio/transcriptions" })
+            #expect((row.audioSeconds ?? 0) > 1)
+        }
+    }
+
+    @Test(arguments: ["ogg", "m4a", "wav"])
+    func otherContainersAreAccepted(container: String) async throws {
+        try await withGateway { client, _, _ in
+            let wav = try await Self.spoken(client, format: "wav")
+            let converted = try convert(wav, to: container)
+            let (headers, body) = Self.upload(model: "local-stt", file: converted, filename: "speech.\(container)")
+            let response = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+        }
+    }
+
+    @Test func verboseOnlyProviderIsAskedForVerboseJSONAndChorusRendersSRTAndVTTWithHours() async throws {
+        try await withGateway { client, _, mock in
+            let audio = try await Self.spoken(client, format: "wav")
+            for (format, expected) in [
+                ("srt", "1\n00:00:00,000 --> 00:00:01,500\nHello there.\n\n2\n01:02:05,500 --> 01:02:07,250\nGeneral Kenobi.\n\n"),
+                ("vtt", "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello there.\n\n01:02:05.500 --> 01:02:07.250\nGeneral Kenobi.\n\n"),
+                ("text", "Hello there. General Kenobi.\n"),
+            ] {
+                let (headers, body) = Self.upload(model: "verbose-stt", file: audio, filename: "a.wav", fields: [("response_format", format)])
+                let response = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == expected)
+                let sent = try #require(mock.lastReceived)
+                #expect(sent.body.contains("verbose_json"), "Chorus asks the provider for verbose_json")
+                #expect(sent.body.contains("upstream-stt"))
+            }
+            // json is native for this provider: passed through as the provider sent it.
+            let (headers, body) = Self.upload(model: "verbose-stt", file: audio, filename: "a.wav", fields: [("response_format", "json")])
+            let passthrough = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+            #expect(String(buffer: passthrough.body) == MockUpstream.verboseTranscript)
+        }
+    }
+
+    @Test func textFileIs400NamingFile() async throws {
+        try await withGateway { client, gateway, _ in
+            let (headers, body) = Self.upload(model: "local-stt", file: Array("this is not audio at all".utf8), filename: "notes.txt")
+            let response = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+            #expect(response.status == .badRequest)
+            #expect(try errorBody(response).param == "file")
+            #expect(try await logRows(gateway).first?.status == 400)
+        }
+    }
+
+    @Test func uploadOverTheLimitIs413() async throws {
+        try await withGateway(config: { port in
+            var config = testConfig(upstreamPort: port)
+            config.server.maxUploadMB = 1
+            return config
+        }) { client, gateway, _ in
+            let (headers, body) = Self.upload(model: "local-stt", file: [UInt8](repeating: 7, count: 3 << 20), filename: "big.wav")
+            var noLength = headers
+            noLength[.contentLength] = nil
+            let response = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: noLength, body: body)
+            #expect(response.status == .contentTooLarge)
+            #expect(try errorBody(response).code == "payload_too_large")
+            #expect(try await logRows(gateway).first?.status == 413)
+        }
+    }
+
+    @Test func streamingGivesDeltaAndDoneEvents() async throws {
+        try await withGateway { client, _, _ in
+            let audio = try await Self.spoken(client)
+            let (headers, body) = Self.upload(model: "local-stt", file: audio, filename: "s.mp3", fields: [("stream", "true")])
+            let response = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+            #expect(response.headers[.contentType] == "text/event-stream")
+            let events = String(buffer: response.body).components(separatedBy: "\n\n").filter { !$0.isEmpty }
+            let last = try #require(events.last)
+            #expect(last.contains(#""type":"transcript.text.done""#))
+            #expect(events.dropLast().allSatisfy { $0.contains(#""type":"transcript.text.delta""#) })
+        }
+    }
+
+    @Test func missingFileAndBadFormatAre400() async throws {
+        try await withGateway { client, _, _ in
+            let (headers, body) = Self.upload(model: "local-stt", file: [], filename: "x.wav")
+            let noFile = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+            #expect(try errorBody(noFile).param == "file")
+            let (h2, b2) = Self.upload(model: "local-stt", file: [1, 2, 3], filename: "x.wav", fields: [("response_format", "docx")])
+            let badFormat = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: h2, body: b2)
+            #expect(try errorBody(badFormat).param == "response_format")
+        }
+    }
+}
+
+func convert(_ wav: [UInt8], to container: String) throws -> [UInt8] {
+    let dir = FileManager.default.temporaryDirectory
+    let input = dir.appendingPathComponent("c-\(UUID().uuidString).wav").path
+    let output = dir.appendingPathComponent("c-\(UUID().uuidString).\(container)").path
+    _ = FileManager.default.createFile(atPath: input, contents: Data(wav))
+    defer { try? FileManager.default.removeItem(atPath: input); try? FileManager.default.removeItem(atPath: output) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+    process.arguments = ["-v", "error", "-y", "-i", input, output]
+    try process.run()
+    process.waitUntilExit()
+    return Array(try Data(contentsOf: URL(fileURLWithPath: output)))
+}
