@@ -52,6 +52,24 @@ private let sharedEngine = Result { try PocketSphinxEngine() }
         #expect(seen.last == transcript.text)
     }
 
+    /// Regression: pocketsphinx keeps counting frames across utterances on one decoder, which put every word of
+    /// every later transcription at the clip's end.
+    @Test func laterTranscriptionsOnTheSameDecoderKeepTheirWordTimes() async throws {
+        let engine = try PocketSphinxEngine(decoders: 1)
+        defer { engine.shutdown() }
+        let samples = try fixtureSamples()
+        let duration = Double(samples.count) / Double(PocketSphinxEngine.sampleRate)
+        for round in 0..<3 {
+            let transcript = try await engine.transcribe(samples)
+            let words = transcript.words
+            #expect(!words.isEmpty)
+            let first = try #require(words.first)
+            #expect(first.start < duration / 2, "round \(round): first word at \(first.start) s of \(duration) s")
+            let spoken = words.filter { $0.end > $0.start }.count
+            #expect(spoken * 2 > words.count, "round \(round): most words must have a length")
+        }
+    }
+
     @Test func silenceGivesAnEmptyTranscript() async throws {
         let engine = try sharedEngine.get()
         let partials = Locked(0)

@@ -75,15 +75,19 @@ final class PocketSphinxDecoder {
     /// alternate-pronunciation markers (`read(2)`) stripped.
     func words() -> [(word: String, startFrame: Int, endFrame: Int)] {
         var result: [(word: String, startFrame: Int, endFrame: Int)] = []
+        // Fed incrementally (full_utt = 0), pocketsphinx 5prealpha keeps counting frames across utterances: the
+        // second utterance on a decoder starts near the first one's last frame. The first segment (`<s>`) always
+        // begins at the utterance's own frame 0, so frames are taken relative to it.
+        var base: Int32?
         var segment = ps_seg_iter(decoder)
         while let current = segment {
-            if let cWord = ps_seg_word(current) {
-                var start: Int32 = 0
-                var end: Int32 = 0
-                ps_seg_frames(current, &start, &end)
-                if let word = Self.cleanWord(String(cString: cWord)) {
-                    result.append((word, Int(start), Int(end)))
-                }
+            var start: Int32 = 0
+            var end: Int32 = 0
+            ps_seg_frames(current, &start, &end)
+            if base == nil { base = start }
+            if let cWord = ps_seg_word(current), let word = Self.cleanWord(String(cString: cWord)) {
+                let origin = base ?? 0
+                result.append((word, Int(start - origin), Int(end - origin)))
             }
             segment = ps_seg_next(current)  // frees the iterator at the end
         }
