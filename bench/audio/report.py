@@ -118,9 +118,17 @@ def main():
     now = datetime.datetime.now(datetime.timezone.utc)
     cpu_model = next((l.split(":", 1)[1].strip() for l in sh("lscpu").splitlines() if l.startswith("Model name")), "?")
     mem_kb = next((int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
-    commit = sh("git", "-C", a.root, "rev-parse", "--short=12", "HEAD")
-    dirty = sh("git", "-C", a.root, "status", "--porcelain", "--untracked-files=no")
-    branch = sh("git", "-C", a.root, "rev-parse", "--abbrev-ref", "HEAD")
+    git_file = os.path.join(work, "results", "git.txt")
+    if os.path.exists(git_file):  # recorded by bench/audio/run when the measurements started
+        commit, branch, dirty, started = (open(git_file).read().splitlines() + ["", "", "0", ""])[:4]
+        dirty = dirty.strip() not in ("", "0")
+    else:
+        commit = sh("git", "-C", a.root, "rev-parse", "--short=12", "HEAD")
+        branch = sh("git", "-C", a.root, "rev-parse", "--abbrev-ref", "HEAD")
+        dirty = bool(sh("git", "-C", a.root, "status", "--porcelain", "--untracked-files=no"))
+        started = ""
+    ended = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(work, "results", "load.txt")),
+                                            datetime.timezone.utc)
     loads = [l.split() for l in open(os.path.join(work, "results", "load.txt")) if l.strip()]
 
     # How much the machine was contended: wall time ÷ CPU time of the (single-threaded) ffmpeg CLI runs.
@@ -135,7 +143,9 @@ def main():
     w("")
     w("## Run")
     w("")
-    w(f"- Date: {now:%Y-%m-%d %H:%M} UTC; commit `{commit}` on `{branch}`{' (with uncommitted changes)' if dirty else ''}")
+    span = f"{started} – {ended:%H:%M}" if started else f"{ended:%Y-%m-%d %H:%M}"
+    w(f"- Date: {span} UTC (measurements), report written "
+      f"{now:%Y-%m-%d %H:%M} UTC; commit `{commit}` on `{branch}`{' (with uncommitted changes)' if dirty else ''}")
     w(f"- Command: `{a.command}` — took {a.elapsed} s after the build")
     w(f"- Machine: {os.cpu_count()} cores (nproc {sh('nproc')}), {cpu_model}, {mem_kb / 1048576:.1f} GiB memory, "
       f"{platform.system()} {platform.release()}")
@@ -253,6 +263,18 @@ def main():
         w("|---|---|---|---|")
         w("| wall | " + " | ".join(ms(med((g, n))) + ok((g, n)) for n in ("chorus", "chorus --streaming", "ffmpeg CLI")) + " |")
         w("| CPU | " + " | ".join(ms(cpu((g, n))) for n in ("chorus", "chorus --streaming", "ffmpeg CLI")) + " |")
+        w("")
+        floor = cpu((g, "chorus"))
+        parts = []
+        for mg in main_groups:
+            rest = cpu((mg, "chorus")) - floor
+            parts.append(f"{format_of[mg]} {ms(max(rest, 0))}" + (f" ({rtf(60, rest)})" if rest > 0.001 else ""))
+        libs = len([l for l in sh("ldd", a.chorus).splitlines() if "=>" in l or "ld-linux" in l])
+        w(f"Start-up is the same order as the whole wav and flac jobs: mostly loading {libs} shared libraries (Debian's "
+          f"libavcodec pulls in every codec library it was built with). A running `chorus serve` pays it once, not per "
+          f"request, so the in-process cost of 60 s of speech is about Chorus's CPU time above minus this floor "
+          f"({ms(floor)}): " + ", ".join(parts) + ". A gateway that runs the ffmpeg CLI per request pays the "
+          f"CLI's floor ({ms(cpu((g, 'ffmpeg CLI')))}) every time.")
         w("")
 
     fast = [(g, n) for g in groups for n in names_of[g] if kind_of[(g, n)] == "cli-fast"]
