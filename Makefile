@@ -2,7 +2,7 @@
 CONFIG ?=
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: setup build release run test test-swift test-sdk bench clean
+.PHONY: setup build release run test bench bench-audio clean
 
 setup:
 	scripts/setup
@@ -27,6 +27,10 @@ test:
 bench:
 	scripts/setup --bench
 	bench/run
+
+bench-audio:
+	scripts/setup --bench
+	bench/audio/run
 
 clean:
 	rm -rf .build
