@@ -31,6 +31,7 @@ func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
         ModelConfig(name: "wav-tts", provider: "wavonly", model: "upstream-tts"),
         ModelConfig(name: "clone-tts", provider: "cloner", model: "upstream-clone"),
         ModelConfig(name: "local-stt", provider: "local", model: "pocketsphinx"),
+        ModelConfig(name: "pcm-tts", provider: "pcmonly", model: "upstream-pcm"),
         ModelConfig(name: "verbose-stt", provider: "verbose", model: "upstream-stt"),
     ]
     var wavOnly = ProviderConfig(name: "wavonly", type: .openai)
@@ -43,7 +44,10 @@ func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
     var verbose = wavOnly
     verbose.name = "verbose"
     verbose.transcriptionFormats = ["json", "verbose_json"]
-    config.providers += [wavOnly, cloner, verbose]
+    var pcmOnly = wavOnly
+    pcmOnly.name = "pcmonly"
+    pcmOnly.speechFormats = ["pcm"]
+    config.providers += [wavOnly, cloner, verbose, pcmOnly]
     config.voicesDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-voices-\(UUID().uuidString)").path
     return config
 }

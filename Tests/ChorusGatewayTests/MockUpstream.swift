@@ -88,8 +88,10 @@ final class MockUpstream: Sendable {
             let error = #"{"error":{"message":"Voice 'nobody' does not exist","type":"invalid_request_error","param":"voice","code":null}}"#
             return Response(status: .badRequest, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: error)))
         }
-        let wav = Self.speechWAV
-        return Response(status: .ok, headers: [.contentType: "audio/wav"], body: .init { writer in
+        // Asked for pcm: OpenAI's headerless 24 kHz s16le mono.
+        let pcm = json["response_format"] as? String == "pcm"
+        let wav = pcm ? Array(Self.speechWAV.dropFirst(44)) : Self.speechWAV
+        return Response(status: .ok, headers: [.contentType: pcm ? "audio/pcm" : "audio/wav"], body: .init { writer in
             var offset = 0
             while offset < wav.count {
                 let end = min(wav.count, offset + 4800)

@@ -80,6 +80,18 @@ import Testing
         }
     }
 
+    @Test(arguments: ["mp3", "wav", "pcm"])
+    func pcmOnlyUpstreamIsTranscodedFromHeaderlessPCM(format: String) async throws {
+        try await withGateway { client, _, mock in
+            let response = try await speech(client, #"{"model":"pcm-tts","input":"Hi","voice":"nova","response_format":"\#(format)"}"#)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            #expect(mock.lastReceived?.body.contains(#""response_format":"pcm""#) == true)
+            let probed = try ffprobe(Array(buffer: response.body), rawPCM: format == "pcm")
+            if format != "pcm" { #expect(probed.codec == Self.expectedCodec[format]) }
+            #expect(abs(probed.duration - MockUpstream.speechSeconds) < 0.15, "\(format): \(probed.duration)")
+        }
+    }
+
     @Test func sseStreamFormatSendsDeltasAndADoneEventWithUsage() async throws {
         try await withGateway { client, _, _ in
             let response = try await speech(client, #"{"model":"local-tts","input":"Streaming speech events.","voice":"echo","response_format":"mp3","stream_format":"sse"}"#)

@@ -24,19 +24,11 @@ extension SynthesizedAudio {
     func bufferedFLAC(sampleRate: Int) -> SynthesizedAudio {
         let source = chunks
         let seconds = self.seconds
-        let whole = AsyncThrowingStream<[UInt8], any Error> { continuation in
-            let task = Task {
-                do {
-                    var bytes: [UInt8] = []
-                    for try await chunk in source { bytes += chunk }
-                    FLACStreamInfo.setTotalSamples(UInt64((seconds() * Double(sampleRate)).rounded()), in: &bytes)
-                    continuation.yield(bytes)
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
+        let whole = SpeechSynthesis.produce { continuation in
+            var bytes: [UInt8] = []
+            for try await chunk in source { bytes += chunk }
+            FLACStreamInfo.setTotalSamples(UInt64((seconds() * Double(sampleRate)).rounded()), in: &bytes)
+            continuation.yield(bytes)
         }
         return SynthesizedAudio(chunks: whole, seconds: seconds)
     }

@@ -28,80 +28,16 @@ final class CodecBox<Codec>: @unchecked Sendable {
 }
 
 enum SpeechSynthesis {
-    /// The embedded engine: espeak-ng PCM (22050 Hz) encoded to the caller's format at 24 kHz as it is produced.
-    static func builtin(engine: EspeakEngine, request: SpeechParameters, preset: VoicePreset) throws -> SynthesizedAudio {
-        let encoder = CodecBox(try StreamingEncoder(
-            format: request.responseFormat, inputRate: EspeakEngine.sampleRate, outputRate: 24000, bitrate: nil))
-        let samples = NIOLockedValueBox(0)
-        let pcm = engine.synthesize(ChorusEngines.SpeechRequest(
-            text: request.input, voice: preset, speed: request.speed, language: request.language))
-        let chunks = AsyncThrowingStream<[UInt8], any Error> { continuation in
-            let task = Task {
-                do {
-                    for try await block in pcm {
-                        samples.withLockedValue { $0 += block.count }
-                        let bytes = try await encoder.run { try $0.feed(block) }
-                        if !bytes.isEmpty { continuation.yield(bytes) }
-                    }
-                    let tail = try await encoder.run { try $0.finish() }
-                    if !tail.isEmpty { continuation.yield(tail) }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
-        let seconds: @Sendable () -> Double = { Double(samples.withLockedValue { $0 }) / Double(EspeakEngine.sampleRate) }
-        return SynthesizedAudio(chunks: chunks, seconds: seconds)
-    }
+    typealias Chunks = AsyncThrowingStream<[UInt8], any Error>
 
-    /// An upstream's audio body: passed through when it already is the caller's format, else transcoded chunk by
-    /// chunk while the upstream is still sending.
-    static func upstream(_ body: UpstreamResponseBody, produced: AudioFormat, wanted: AudioFormat, limits: AudioLimits) throws -> SynthesizedAudio {
-        if produced == wanted {
-            let bytes = NIOLockedValueBox(0)
-            let chunks = AsyncThrowingStream<[UInt8], any Error> { continuation in
-                let task = Task {
-                    do {
-                        for try await buffer in body {
-                            bytes.withLockedValue { $0 += buffer.readableBytes }
-                            continuation.yield(Array(buffer.readableBytesView))
-                        }
-                        continuation.finish()
-                    } catch {
-                        continuation.finish(throwing: error)
-                    }
-                }
-                continuation.onTermination = { _ in
-                    task.cancel()
-                    body.cancel()
-                }
-            }
-            // Without decoding, seconds are known only for raw PCM (24 kHz s16 mono).
-            let seconds: @Sendable () -> Double = { produced == .pcm ? Double(bytes.withLockedValue { $0 }) / 48000 : 0 }
-            return SynthesizedAudio(chunks: chunks, seconds: seconds)
-        }
-        let transcoder = CodecBox(try StreamingTranscoder(output: wanted, sampleRate: 24000, bitrate: nil, limits: limits))
-        let encodedSeconds = NIOLockedValueBox(0.0)
-        let chunks = AsyncThrowingStream<[UInt8], any Error> { continuation in
+    /// Runs `produce` in its own task, feeding the returned stream; when the consumer stops early, the task is
+    /// cancelled and `onStop` runs (e.g. to abort the upstream transfer).
+    static func produce(onStop: @escaping @Sendable () -> Void = {},
+                        _ produce: @escaping @Sendable (Chunks.Continuation) async throws -> Void) -> Chunks {
+        Chunks { continuation in
             let task = Task {
                 do {
-                    if produced == .pcm {
-                        // Raw PCM has no header to detect; OpenAI's pcm is 24 kHz s16le mono, so say so with a
-                        // streaming WAV header (unknown length) in front of it.
-                        let header = WAVHeader.streaming(sampleRate: 24000)
-                        _ = try await transcoder.run { try $0.feed(header) }
-                    }
-                    for try await buffer in body {
-                        let input = Array(buffer.readableBytesView)
-                        let (bytes, seconds) = try await transcoder.run { (try $0.feed(input), $0.secondsEncoded) }
-                        encodedSeconds.withLockedValue { $0 = seconds }
-                        if !bytes.isEmpty { continuation.yield(bytes) }
-                    }
-                    let (tail, seconds) = try await transcoder.run { (try $0.finish(), $0.secondsEncoded) }
-                    encodedSeconds.withLockedValue { $0 = seconds }
-                    if !tail.isEmpty { continuation.yield(tail) }
+                    try await produce(continuation)
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -109,8 +45,58 @@ enum SpeechSynthesis {
             }
             continuation.onTermination = { _ in
                 task.cancel()
-                body.cancel()
+                onStop()
             }
+        }
+    }
+
+    /// The embedded engine: espeak-ng PCM (22050 Hz) encoded to the caller's format at 24 kHz as it is produced.
+    static func builtin(engine: EspeakEngine, request: SpeechParameters, preset: VoicePreset) throws -> SynthesizedAudio {
+        let encoder = CodecBox(try StreamingEncoder(
+            format: request.responseFormat, inputRate: EspeakEngine.sampleRate, outputRate: 24000, bitrate: nil))
+        let samples = NIOLockedValueBox(0)
+        let pcm = engine.synthesize(ChorusEngines.SpeechRequest(
+            text: request.input, voice: preset, speed: request.speed, language: request.language))
+        let chunks = produce { continuation in
+            for try await block in pcm {
+                samples.withLockedValue { $0 += block.count }
+                let bytes = try await encoder.run { try $0.feed(block) }
+                if !bytes.isEmpty { continuation.yield(bytes) }
+            }
+            let tail = try await encoder.run { try $0.finish() }
+            if !tail.isEmpty { continuation.yield(tail) }
+        }
+        return SynthesizedAudio(chunks: chunks, seconds: { Double(samples.withLockedValue { $0 }) / Double(EspeakEngine.sampleRate) })
+    }
+
+    /// An upstream's audio body: passed through when it already is the caller's format, else transcoded chunk by
+    /// chunk while the upstream is still sending.
+    static func upstream(_ body: UpstreamResponseBody, produced: AudioFormat, wanted: AudioFormat, limits: AudioLimits) throws -> SynthesizedAudio {
+        if produced == wanted {
+            let bytes = NIOLockedValueBox(0)
+            let chunks = produce(onStop: { body.cancel() }) { continuation in
+                for try await buffer in body {
+                    bytes.withLockedValue { $0 += buffer.readableBytes }
+                    continuation.yield(Array(buffer.readableBytesView))
+                }
+            }
+            // Without decoding, seconds are known only for raw PCM (24 kHz s16 mono).
+            return SynthesizedAudio(chunks: chunks, seconds: { produced == .pcm ? Double(bytes.withLockedValue { $0 }) / 48000 : 0 })
+        }
+        // OpenAI's pcm is headerless 24 kHz s16le mono: nothing to detect, so the transcoder is told.
+        let input: StreamingTranscoder.Input = produced == .pcm ? .pcm(sampleRate: 24000) : .detect
+        let transcoder = CodecBox(try StreamingTranscoder(output: wanted, sampleRate: 24000, bitrate: nil, limits: limits, input: input))
+        let encodedSeconds = NIOLockedValueBox(0.0)
+        let chunks = produce(onStop: { body.cancel() }) { continuation in
+            for try await buffer in body {
+                let piece = Array(buffer.readableBytesView)
+                let (bytes, seconds) = try await transcoder.run { (try $0.feed(piece), $0.secondsEncoded) }
+                encodedSeconds.withLockedValue { $0 = seconds }
+                if !bytes.isEmpty { continuation.yield(bytes) }
+            }
+            let (tail, seconds) = try await transcoder.run { (try $0.finish(), $0.secondsEncoded) }
+            encodedSeconds.withLockedValue { $0 = seconds }
+            if !tail.isEmpty { continuation.yield(tail) }
         }
         return SynthesizedAudio(chunks: chunks, seconds: { encodedSeconds.withLockedValue { $0 } })
     }
@@ -122,19 +108,5 @@ enum SpeechSynthesis {
         if offered.contains(wanted) { return wanted }
         for candidate in [AudioFormat.wav, .flac, .mp3, .opus, .aac, .pcm] where offered.contains(candidate) { return candidate }
         return wanted
-    }
-}
-
-/// A 44-byte PCM WAV header for s16 mono; sizes 0xFFFFFFFF mean "until the end of the stream".
-enum WAVHeader {
-    static func streaming(sampleRate: Int) -> [UInt8] {
-        var bytes: [UInt8] = []
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-        bytes.append(contentsOf: Array("RIFF".utf8)); u32(0xFFFF_FFFF)
-        bytes.append(contentsOf: Array("WAVEfmt ".utf8)); u32(16); u16(1); u16(1)
-        u32(UInt32(sampleRate)); u32(UInt32(sampleRate * 2)); u16(2); u16(16)
-        bytes.append(contentsOf: Array("data".utf8)); u32(0xFFFF_FFFF)
-        return bytes
     }
 }
