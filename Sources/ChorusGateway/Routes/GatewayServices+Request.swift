@@ -74,3 +74,18 @@ extension JSONValue {
         return number
     }
 }
+
+extension GatewayServices {
+    /// A small JSON route: trace, authenticate, run `body`, answer 200 with its JSON and finish the usage row.
+    /// Errors from `body` finish the row with their status (see `RequestTrace.run`).
+    func jsonRoute(_ request: Request, route: String,
+                   _ body: (Caller, RequestTrace) async throws -> JSONValue) async throws -> Response {
+        let trace = trace(route: route)
+        return try await trace.run {
+            let caller = try await authenticate(request, trace: trace)
+            let json = try await body(caller, trace)
+            trace.finish(status: 200)
+            return ModelRoutes.json(json)
+        }
+    }
+}

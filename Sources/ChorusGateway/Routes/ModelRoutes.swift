@@ -20,23 +20,16 @@ struct ModelRoutes: Sendable {
     }
 
     func list(_ request: Request) async throws -> Response {
-        let trace = services.trace(route: "/models")
-        return try await trace.run {
-            let caller = try await services.authenticate(request, trace: trace)
-            let data = services.catalog.all.filter { caller.allows(model: $0.name) }.map(entry)
-            trace.finish(status: 200)
-            return Self.json(["object": "list", "data": .array(data)])
+        try await services.jsonRoute(request, route: "/models") { caller, _ in
+            ["object": "list", "data": .array(services.catalog.all.filter { caller.allows(model: $0.name) }.map(entry))]
         }
     }
 
     func retrieve(_ request: Request, id: String) async throws -> Response {
-        let trace = services.trace(route: "/models/{id}")
-        return try await trace.run {
-            let caller = try await services.authenticate(request, trace: trace)
+        try await services.jsonRoute(request, route: "/models/{id}") { caller, trace in
             trace.update { $0.model = id }
             guard let model = services.catalog.resolve(id), caller.allows(model: id) else { throw GatewayError.modelNotFound(id) }
-            trace.finish(status: 200)
-            return Self.json(entry(model))
+            return entry(model)
         }
     }
 

@@ -17,12 +17,8 @@ struct VoiceRoutes: Sendable {
 
     func registerLoLLMs(on router: Router<GatewayRequestContext>) {
         router.get("lollms/v1/audio/voices") { request, _ in
-            let trace = services.trace(route: "/lollms/audio/voices")
-            return try await trace.run {
-                _ = try await services.authenticate(request, trace: trace)
-                let names = speech.presets.all.map { JSONValue.string($0.name) } + (try customVoices()).map { JSONValue.string($0.id) }
-                trace.finish(status: 200)
-                return ModelRoutes.json(["voices": .array(names)])
+            try await services.jsonRoute(request, route: "/lollms/audio/voices") { _, _ in
+                ["voices": .array(speech.presets.all.map { .string($0.name) } + (try customVoices()).map { .string($0.id) })]
             }
         }
     }
@@ -42,19 +38,13 @@ struct VoiceRoutes: Sendable {
     }
 
     func list(_ request: Request) async throws -> Response {
-        let trace = services.trace(route: "/audio/voices")
-        return try await trace.run {
-            _ = try await services.authenticate(request, trace: trace)
-            let data = speech.presets.all.map(Self.object) + (try customVoices()).map(Self.object)
-            trace.finish(status: 200)
-            return ModelRoutes.json(["object": "list", "data": .array(data)])
+        try await services.jsonRoute(request, route: "/audio/voices") { _, _ in
+            ["object": "list", "data": .array(speech.presets.all.map(Self.object) + (try customVoices()).map(Self.object))]
         }
     }
 
     func create(_ request: Request) async throws -> Response {
-        let trace = services.trace(route: "/audio/voices")
-        return try await trace.run {
-            _ = try await services.authenticate(request, trace: trace)
+        try await services.jsonRoute(request, route: "/audio/voices") { _, trace in
             let name: String?
             let consent: String?
             let sample: [UInt8]
@@ -78,34 +68,24 @@ struct VoiceRoutes: Sendable {
             let voices = speech.voices
             let record = try await Offload.run { () throws(GatewayError) in try voices.add(name: name, sample: sample, consent: consent) }
             trace.update { $0.audioSeconds = record.durationSeconds; $0.promptSummary = "voice \(record.name)" }
-            trace.finish(status: 200)
-            return ModelRoutes.json(Self.object(record))
+            return Self.object(record)
         }
     }
 
     func retrieve(_ request: Request, id: String) async throws -> Response {
-        let trace = services.trace(route: "/audio/voices/{id}")
-        return try await trace.run {
-            _ = try await services.authenticate(request, trace: trace)
-            if let preset = speech.presets.preset(named: id) {
-                trace.finish(status: 200)
-                return ModelRoutes.json(Self.object(preset))
-            }
+        try await services.jsonRoute(request, route: "/audio/voices/{id}") { _, _ in
+            if let preset = speech.presets.preset(named: id) { return Self.object(preset) }
             guard let record = try? speech.voices.get(id) else { throw GatewayError.notFound("No voice with id '\(id)'.", param: "voice") }
-            trace.finish(status: 200)
-            return ModelRoutes.json(Self.object(record))
+            return Self.object(record)
         }
     }
 
     func delete(_ request: Request, id: String) async throws -> Response {
-        let trace = services.trace(route: "/audio/voices/{id}")
-        return try await trace.run {
-            _ = try await services.authenticate(request, trace: trace)
+        try await services.jsonRoute(request, route: "/audio/voices/{id}") { _, _ in
             guard (try? speech.voices.delete(id)) == true else {
                 throw GatewayError.notFound("No voice with id '\(id)'.", param: "voice")
             }
-            trace.finish(status: 200)
-            return ModelRoutes.json(["id": .string(id), "object": "audio.voice.deleted", "deleted": true])
+            return ["id": .string(id), "object": "audio.voice.deleted", "deleted": true]
         }
     }
 }
