@@ -89,11 +89,11 @@ struct VoiceFingerprint: CustomStringConvertible {
     }
 
     /// Close enough to be the same request spoken twice. espeak's output for the same request varies with
-    /// what it spoke before (up to 3% in length and, for variants with flutter like f1, 8% in this pitch
-    /// estimate, measured), so this is loose.
+    /// what it spoke before (seen: 4.0% in length and 4.7% in zero-crossing rate for alloy in a CI run, and for
+    /// variants with flutter like f1 8% in this pitch estimate), so this is loose.
     func matches(_ other: VoiceFingerprint, pitchTolerance: Double = 0.12) -> Bool {
-        Self.relativeDifference(seconds, other.seconds) < 0.04
-            && Self.relativeDifference(zeroCrossingRate, other.zeroCrossingRate) < 0.05
+        Self.relativeDifference(seconds, other.seconds) < 0.08
+            && Self.relativeDifference(zeroCrossingRate, other.zeroCrossingRate) < 0.08
             && Self.relativeDifference(pitch, other.pitch) < pitchTolerance
     }
 
