@@ -39,18 +39,25 @@ public func buildGateway(
 
     let speech = try SpeechServices(config: config, store: store, logger: logger)
     let transcription = TranscriptionServices()
+    let media = try MediaStore(store: store, directory: config.mediaDirectory, ttlSeconds: config.server.mediaTTLSeconds)
+    try? media.sweep()
+    let imageLimits = ImageLimits(maxPixels: config.server.maxImagePixels, maxBytes: services.maxUploadBytes)
+    let images = ImageRoutes(services: services,
+                             pipeline: ImagePipeline(services: services, media: media, inputs: ImageInputs(services: services, limits: imageLimits)))
 
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: ErrorShapeMiddleware())
     OperationalRoutes(services: services).register(on: router)
     for prefix in ["v1", "api/v1"] {
         let group = router.group(RouterPath(stringLiteral: prefix))
-        TextRoutes(services: services).register(on: group)
+        TextRoutes(services: services, chatImages: ChatImageDispatch(routes: images)).register(on: group)
         ModelRoutes(services: services).register(on: group)
         SpeechRoutes(services: services, speech: speech).register(on: group)
         VoiceRoutes(services: services, speech: speech).register(on: group)
         TranscriptionRoutes(services: services, engines: transcription).register(on: group)
+        images.register(on: group)
     }
+    images.registerLoLLMs(on: router)
     SpeechRoutes(services: services, speech: speech).registerLoLLMs(on: router)
     VoiceRoutes(services: services, speech: speech).registerLoLLMs(on: router)
 

@@ -62,7 +62,7 @@ public struct ConfigLoader: Sendable {
         if let server = top["server"] {
             let s = try reader.mapping(server, path: "server", allowed: [
                 "host", "port", "max_upload_mb", "max_body_mb", "public_url", "default_rpm", "key_cache_seconds", "log_level",
-                "voice_sample_min_seconds", "voice_sample_max_seconds",
+                "voice_sample_min_seconds", "voice_sample_max_seconds", "media_ttl_seconds", "max_image_pixels",
             ])
             if let v = s["host"] { config.server.host = try reader.string(v, path: "server.host") }
             if let v = s["port"] { config.server.port = try reader.int(v, path: "server.port", range: 0...65535) }
@@ -78,6 +78,12 @@ public struct ConfigLoader: Sendable {
             }
             if let v = s["voice_sample_max_seconds"] {
                 config.server.voiceSampleMaxSeconds = try reader.double(v, path: "server.voice_sample_max_seconds", range: 1...600)
+            }
+            if let v = s["media_ttl_seconds"] {
+                config.server.mediaTTLSeconds = try reader.double(v, path: "server.media_ttl_seconds", range: 1...(366 * 86400))
+            }
+            if let v = s["max_image_pixels"] {
+                config.server.maxImagePixels = try reader.int(v, path: "server.max_image_pixels", range: 1...(1 << 30))
             }
             if config.server.voiceSampleMinSeconds > config.server.voiceSampleMaxSeconds {
                 throw reader.error("server.voice_sample_min_seconds", "must not exceed voice_sample_max_seconds", server)
@@ -121,6 +127,7 @@ public struct ConfigLoader: Sendable {
         let m = try reader.mapping(node, path: path, allowed: [
             "type", "base_url", "api_key", "headers", "timeout", "connect_timeout", "defaults", "speech_formats",
             "voice_cloning", "mask_mode", "mask_edit_color", "transcription_input", "transcription_formats", "allow_private_urls",
+            "image_formats", "image_params", "image_input",
         ])
         guard let typeNode = m["type"] else { throw reader.error(path + ".type", "missing (openai, sdwebui or builtin)", node) }
         let typeName = try reader.choice(typeNode, path: path + ".type", from: ProviderType.allCases.map(\.rawValue))
@@ -147,7 +154,12 @@ public struct ConfigLoader: Sendable {
             provider.speechFormats = try reader.stringList(v, path: path + ".speech_formats", from: ["mp3", "opus", "aac", "flac", "wav", "pcm"])
         }
         if let v = m["voice_cloning"] { provider.voiceCloning = try reader.choice(v, path: path + ".voice_cloning", from: ["none", "audio_sample"]) }
-        if let v = m["mask_mode"] { provider.maskMode = try reader.choice(v, path: path + ".mask_mode", from: ["alpha", "white_edits", "black_edits"]) }
+        if let v = m["mask_mode"] {
+            provider.maskMode = try reader.choice(v, path: path + ".mask_mode", from: ["alpha", "white_edits", "black_edits"])
+            if provider.type == .sdwebui, provider.maskMode == "alpha" {
+                throw reader.error(path + ".mask_mode", "SD WebUI reads its mask by brightness; use white_edits or black_edits", v)
+            }
+        }
         if let v = m["mask_edit_color"] { provider.maskEditColor = try reader.choice(v, path: path + ".mask_edit_color", from: ["white", "black"]) }
         if let v = m["transcription_input"] {
             provider.transcriptionInput = try reader.choice(v, path: path + ".transcription_input", from: ["original", "wav16k"])
@@ -156,6 +168,13 @@ public struct ConfigLoader: Sendable {
             provider.transcriptionFormats = try reader.stringList(v, path: path + ".transcription_formats",
                                                                   from: ["json", "text", "srt", "verbose_json", "vtt"])
         }
+        if let v = m["image_formats"] {
+            provider.imageFormats = try reader.stringList(v, path: path + ".image_formats", from: ["png", "jpeg", "webp"])
+        }
+        if let v = m["image_params"] {
+            provider.imageParams = try reader.stringList(v, path: path + ".image_params", from: ProviderConfig.allImageParams)
+        }
+        if let v = m["image_input"] { provider.imageInput = try reader.choice(v, path: path + ".image_input", from: ["original", "png"]) }
         if let v = m["allow_private_urls"] { provider.allowPrivateURLs = try reader.bool(v, path: path + ".allow_private_urls") }
         return provider
     }

@@ -47,6 +47,10 @@ public struct ServerConfig: Sendable {
     /// Accepted length of a voice sample (inline `audio_sample` or a stored custom voice), in seconds.
     public var voiceSampleMinSeconds = 1.0
     public var voiceSampleMaxSeconds = 60.0
+    /// How long a stored image (a `url` answer) stays reachable under `/v1/media/{id}`.
+    public var mediaTTLSeconds = 3600.0
+    /// Images (and masks) with more pixels than this are refused from their header, before decoding.
+    public var maxImagePixels = 4096 * 4096
 
     public init() {}
 }
@@ -78,10 +82,26 @@ public struct ProviderConfig: Sendable {
     /// Transcription `response_format`s the provider renders itself; for others Chorus asks for verbose_json.
     public var transcriptionFormats: [String] = ["json", "text", "srt", "verbose_json", "vtt"]
     public var allowPrivateURLs = false
+    /// Image `output_format`s the provider produces itself; for others Chorus asks for png and converts.
+    public var imageFormats: [String] = ["png", "jpeg", "webp"]
+    /// Image request fields the provider accepts (besides model, prompt and the files); the rest are not sent.
+    public var imageParams: [String] = ProviderConfig.allImageParams
+    /// `png`: edit/variation inputs in jpeg or webp are converted to PNG before forwarding.
+    public var imageInput = "original"
+
+    public static let allImageParams = [
+        "n", "size", "quality", "style", "background", "output_format", "output_compression", "moderation",
+        "response_format", "user", "stream", "partial_images", "input_fidelity",
+    ]
 
     public init(name: String, type: ProviderType) {
         self.name = name
         self.type = type
+        // AUTOMATIC1111 inpaints where the mask is white and answers base64 PNG.
+        if type == .sdwebui {
+            maskMode = "white_edits"
+            imageFormats = ["png"]
+        }
     }
 }
 

@@ -6,6 +6,8 @@ import NIOCore
 /// upstream's answer through byte for byte.
 struct TextRoutes: Sendable {
     let services: GatewayServices
+    /// Chat requests asking an image model for `modalities: ["image"]` go here instead of upstream chat.
+    var chatImages: ChatImageDispatch?
 
     enum Route: String, Sendable {
         case chat = "/chat/completions"
@@ -42,6 +44,11 @@ struct TextRoutes: Sendable {
                 $0.model = modelName
                 $0.stream = stream
                 $0.promptSummary = PromptSummary.text(for: json, route: route)
+            }
+            if route == .chat, let chatImages,
+               let response = try await chatImages.respond(json: json, modelName: modelName, stream: stream, caller: caller,
+                                                           request: request, trace: trace) {
+                return response
             }
             let model = try services.catalog.resolve(modelName, for: caller, capability: route.capability)
             trace.update { $0.provider = model.provider.name }

@@ -75,6 +75,21 @@ public final class Store: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v3-media") { db in
+            try db.execute(sql: """
+                CREATE TABLE media (
+                    id TEXT PRIMARY KEY,
+                    sha256 TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    file_name TEXT NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    created_at DOUBLE NOT NULL,
+                    expires_at DOUBLE NOT NULL
+                );
+                CREATE INDEX media_expires ON media(expires_at);
+                CREATE INDEX media_sha ON media(sha256);
+                """)
+        }
         return migrator
     }
 }

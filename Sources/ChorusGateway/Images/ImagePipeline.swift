@@ -1,0 +1,166 @@
+import ChorusMedia
+import ChorusUpstream
+import Foundation
+import NIOCore
+
+/// The image work every image route shares: inputs adapted to the provider, the provider call, and the
+/// provider's images shaped for the caller (format conversion, `url` via the media store, `b64_json` by
+/// fetching a provider URL). Pixel work runs off the event loop.
+struct ImagePipeline: Sendable {
+    let services: GatewayServices
+    let media: MediaStore
+    let inputs: ImageInputs
+
+    /// One image as the caller gets it.
+    struct Finished: Sendable {
+        var url: String?
+        var b64: String?
+        var revisedPrompt: String?
+        var format: ImageFormat?
+        var width: Int?
+        var height: Int?
+    }
+
+    /// Upper bound for a provider's whole image answer (n images as base64 JSON).
+    var maxAnswerBytes: Int { max(services.maxBodyBytes, 8 * inputs.limits.maxBytes) }
+
+    // MARK: inputs
+
+    func prepare(_ job: ImageJob, for model: ResolvedModel) async throws(GatewayError) -> OpenAIImageAdapter.PreparedInputs {
+        let provider = model.provider
+        let limits = inputs.limits
+        let wantsPNG = provider.type == .openai && provider.imageInput == "png"
+        return try await Offload.run { () throws(GatewayError) -> OpenAIImageAdapter.PreparedInputs in
+            var prepared = OpenAIImageAdapter.PreparedInputs()
+            for (index, image) in job.images.enumerated() {
+                if wantsPNG, image.info.format != .png {
+                    do {
+                        let png = try ImageWriter.convert(image.bytes, to: .png, limits: limits)
+                        prepared.images.append((png, .png, image.filename))
+                    } catch let error as ImageError {
+                        throw ImageInputs.gatewayError(error, param: index == 0 ? "image" : "image[\(index)]", limits: limits)
+                    } catch {
+                        throw .internalError("image conversion failed: \(error)")
+                    }
+                } else {
+                    prepared.images.append((image.bytes, image.info.format, image.filename))
+                }
+            }
+            prepared.firstSize = job.images.first.map { ($0.info.width, $0.info.height) }
+            if let mask = job.mask, let first = job.images.first {
+                let mode = MaskMode(rawValue: provider.maskMode) ?? .alpha
+                let color = MaskEditColor(rawValue: provider.maskEditColor) ?? .white
+                do {
+                    prepared.mask = try MaskConverter.convert(mask: mask.bytes, imageWidth: first.info.width, imageHeight: first.info.height,
+                                                              to: mode, editColor: color, limits: limits)
+                } catch let error as ImageError {
+                    throw ImageInputs.gatewayError(error, param: "mask", limits: limits, image: first.info)
+                } catch {
+                    throw .internalError("mask conversion failed: \(error)")
+                }
+            }
+            return prepared
+        }
+    }
+
+    // MARK: provider
+
+    func produce(_ job: ImageJob, model: ResolvedModel, prepared: OpenAIImageAdapter.PreparedInputs) async throws(GatewayError) -> ProviderAnswer {
+        let provider = model.provider
+        switch provider.type {
+        case .builtin:
+            throw .notImplemented("Provider '\(provider.name)' has no image engine; configure an openai or sdwebui provider.", param: "model")
+        case .openai:
+            let adapter = OpenAIImageAdapter(model: model, prepared: prepared)
+            if adapter.canStream(job) {
+                return .passthrough(try await services.execute(adapter.request(job, stream: true), provider: provider.name))
+            }
+            let response = try await services.execute(adapter.request(job, stream: false), provider: provider.name)
+            guard (200..<300).contains(response.status) else { return .passthrough(response) }
+            return .images(try ProducedImages.parseOpenAI(try await collectJSON(response, provider: provider.name), provider: provider.name))
+        case .sdwebui:
+            let adapter = SDWebUIAdapter(model: model, prepared: prepared)
+            let response = try await services.execute(adapter.request(job), provider: provider.name)
+            guard (200..<300).contains(response.status) else { return .passthrough(response) }
+            let json = try await collectJSON(response, provider: provider.name)
+            return .images(try SDWebUIAdapter.parse(json, wanted: job.n ?? 1, provider: provider.name))
+        }
+    }
+
+    func collectJSON(_ response: UpstreamResponse, provider: String) async throws(GatewayError) -> JSONValue {
+        let body: ByteBuffer
+        do {
+            body = try await response.body.collect(upTo: maxAnswerBytes)
+        } catch let error as UpstreamError {
+            throw GatewayError(upstream: error, provider: provider)
+        } catch {
+            throw .upstreamFailed(provider: provider, "\(error)")
+        }
+        do {
+            return try body.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
+        } catch {
+            throw .upstreamFailed(provider: provider, "the answer is not JSON (\(error.description))")
+        }
+    }
+
+    // MARK: results
+
+    /// Converts to the asked `output_format` when the provider's image is another format, then answers in the
+    /// asked `response_format` (nil: the form the provider used): `url` stores the bytes and hands out a media
+    /// URL; `b64_json` fetches a provider URL under the provider's fetch rules and inlines it.
+    func finish(_ produced: ProducedImages, job: ImageJob, model: ResolvedModel,
+                responseFormat: ImageJob.ResponseFormat?) async throws(GatewayError) -> [Finished] {
+        var finished: [Finished] = []
+        for (item, revised) in produced.items {
+            var bytes: [UInt8]?
+            var providerURL: String?
+            switch item {
+            case .bytes(let data): bytes = data
+            case .url(let url): providerURL = url
+            }
+            let want = responseFormat ?? (providerURL == nil ? .b64JSON : .url)
+            if bytes == nil, let providerURL, want == .b64JSON || job.outputFormat != nil {
+                bytes = try await inputs.fetch(providerURL, allowPrivate: model.provider.allowPrivateURLs, param: nil, provider: model.provider.name)
+            }
+            var result = Finished(revisedPrompt: revised)
+            if let original = bytes {
+                let (converted, info) = try await convert(original, to: job.outputFormat, quality: job.outputCompression, provider: model.provider.name)
+                result.format = info.format
+                result.width = info.width
+                result.height = info.height
+                switch want {
+                case .b64JSON:
+                    result.b64 = Data(converted).base64EncodedString()
+                case .url:
+                    let media = self.media
+                    let record = try await Offload.run { () throws(GatewayError) -> MediaRecord in
+                        do { return try media.save(converted, format: info.format) } catch {
+                            throw .internalError("could not store the image: \(error)")
+                        }
+                    }
+                    result.url = services.config.server.publicURL + "/v1/media/" + record.id
+                }
+            } else {
+                result.url = providerURL
+            }
+            finished.append(result)
+        }
+        return finished
+    }
+
+    private func convert(_ bytes: [UInt8], to format: ImageFormat?, quality: Int?, provider: String) async throws(GatewayError) -> ([UInt8], ImageInfo) {
+        let limits = inputs.limits
+        return try await Offload.run { () throws(GatewayError) -> ([UInt8], ImageInfo) in
+            do {
+                let info = try ImageReader.info(bytes)
+                guard let format, format != info.format else { return (bytes, info) }
+                let converted = try ImageWriter.convert(bytes, to: format, quality: format == .png ? nil : quality, limits: limits)
+                return (converted, ImageInfo(format: format, width: info.width, height: info.height, hasAlpha: info.hasAlpha))
+            } catch let error as ImageError {
+                throw .upstreamFailed(provider: provider, "the provider's image could not be read: \(error.message)")
+            } catch {
+                throw .upstreamFailed(provider: provider, "\(error)")
+            }
+        }
+    }
+}
