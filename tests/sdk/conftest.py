@@ -64,6 +64,9 @@ providers:
     speech_formats: [wav]
   local:
     type: builtin
+  sd:
+    type: sdwebui
+    base_url: http://127.0.0.1:{e.upstream_port}
   dead:
     type: openai
     base_url: http://127.0.0.1:{free_port()}/v1
@@ -77,6 +80,9 @@ models:
   - {{name: tts-1, provider: local, model: espeak}}
   - {{name: wav-tts, provider: wavonly, model: upstream-tts}}
   - {{name: whisper-1, provider: local, model: pocketsphinx}}
+  - {{name: gpt-image-1, provider: mock, model: upstream-image, capabilities: [images]}}
+  - {{name: echo-mask, provider: mock, model: echo-mask, capabilities: [images]}}
+  - {{name: sd-xl, provider: sd, model: default}}
 """)
     e.upstream = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "mock_upstream.py"),
                                    str(e.upstream_port)])
@@ -87,6 +93,7 @@ models:
     e.chorus = subprocess.Popen([CHORUS, "serve", "--config", e.config], env=environ, stdout=e.log, stderr=e.log)
     e.base_url = f"http://127.0.0.1:{e.port}/v1"
     e.upstream_url = f"http://127.0.0.1:{e.upstream_port}/v1"
+    e.upstream_root = f"http://127.0.0.1:{e.upstream_port}"
     e.log_path = e.log.name
     e.master = MASTER
     try:

@@ -2,9 +2,17 @@
 
 Model names pick behaviour: `hang` never answers, `fail` answers 429 with an OpenAI error; anything else answers
 like OpenAI (JSON, or SSE when stream is true, 10 chunks 50 ms apart, then a usage chunk and [DONE]).
+Image routes answer like OpenAI (`/images/generations|edits|variations`, b64_json PNGs of the asked size) and
+AUTOMATIC1111 (`/sdapi/v1/txt2img|img2img`); model `echo-mask` answers an edit with the mask it received.
+`GET /debug/last-image-request` returns what the last image request carried (fields, file parts as base64).
 Run: python3 mock_upstream.py PORT
 """
+import base64
+import email.parser
+import email.policy
 import json
+import threading
+import zlib
 import math
 import struct
 import sys
@@ -24,6 +32,32 @@ def speech_wav(seconds=1.5, rate=24000):
 
 
 SPEECH_WAV = speech_wav()
+LAST_IMAGE_REQUEST = {}
+LOCK = threading.Lock()
+
+
+def png(width, height, rgb=(200, 40, 40)):
+    """A solid RGB PNG, written by hand so the tests need no imaging library."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    row = b"\x00" + bytes(rgb) * width
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
+
+
+def parse_multipart(content_type, body):
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    fields, files = {}, []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if part.get_filename() is None:
+            fields[name] = data.decode()
+        else:
+            files.append({"name": name, "filename": part.get_filename(), "content_type": part.get_content_type(),
+                          "b64": base64.b64encode(data).decode()})
+    return fields, files
 
 
 def sse_events(model):
@@ -54,10 +88,40 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
+        if self.path == "/debug/last-image-request":
+            with LOCK:
+                return self.send_json(200, LAST_IMAGE_REQUEST)
         self.send_json(200, {"object": "list", "data": []})
+
+    def images(self, body):
+        content_type = self.headers.get("Content-Type", "")
+        if content_type.startswith("multipart/"):
+            fields, files = parse_multipart(content_type, body)
+        else:
+            fields, files = json.loads(body or b"{}"), []
+        with LOCK:
+            LAST_IMAGE_REQUEST.clear()
+            LAST_IMAGE_REQUEST.update({"path": self.path, "fields": fields, "files": files})
+        if self.path.startswith("/sdapi/"):
+            image = png(int(fields.get("width", 512)), int(fields.get("height", 512)))
+            if fields.get("mask"):
+                image = base64.b64decode(fields["mask"])
+            count = int(fields.get("batch_size", 1))
+            return self.send_json(200, {"images": [base64.b64encode(image).decode()] * count, "parameters": {}, "info": "{}"})
+        size = fields.get("size") or "64x64"
+        width, height = (int(v) for v in (size if size != "auto" else "64x64").split("x"))
+        image = png(width, height)
+        if fields.get("model") == "echo-mask":
+            image = next(base64.b64decode(f["b64"]) for f in files if f["name"] == "mask")
+        count = int(fields.get("n", 1))
+        return self.send_json(200, {"created": 1700000000, "size": size,
+                                    "data": [{"b64_json": base64.b64encode(image).decode()}] * count,
+                                    "usage": {"input_tokens": 12, "output_tokens": 34, "total_tokens": 46}})
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
+        if "/images/" in self.path or self.path.startswith("/sdapi/"):
+            return self.images(self.rfile.read(length))
         try:
             req = json.loads(self.rfile.read(length) or b"{}")
         except ValueError:
