@@ -5,7 +5,7 @@ struct Chorus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chorus",
         abstract: "An OpenAI-compatible media gateway: speech, transcription, voices, images and text.",
-        subcommands: [Serve.self, Keys.self, Voices.self, Logs.self, Models.self, Transcode.self],
+        subcommands: [Serve.self, Keys.self, Voices.self, Logs.self, Models.self, Transcode.self, Mask.self],
         defaultSubcommand: Serve.self)
 }
 
