@@ -83,6 +83,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .testTarget(name: "ChorusGatewayTests", dependencies: [
             "ChorusGateway", "ChorusUpstream",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: swiftSettings),

@@ -100,7 +100,9 @@ public final class VoiceLibrary: Sendable {
     /// The stored normalised WAV sample.
     public func sample(_ id: String) throws(GatewayError) -> [UInt8] {
         let url = try fileURL(id: id)
-        guard (try? get(id)) ?? nil != nil, let data = FileManager.default.contents(atPath: url.path) else {
+        let record: VoiceRecord?
+        do { record = try get(id) } catch { throw .internalError("Voice lookup failed: \(error)") }
+        guard record != nil, let data = FileManager.default.contents(atPath: url.path) else {
             throw .notFound("No voice with id '\(id)'.", param: "voice")
         }
         return Array(data)

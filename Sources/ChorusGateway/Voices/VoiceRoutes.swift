@@ -75,16 +75,19 @@ struct VoiceRoutes: Sendable {
     func retrieve(_ request: Request, id: String) async throws -> Response {
         try await services.jsonRoute(request, route: "/audio/voices/{id}") { _, _ in
             if let preset = speech.presets.preset(named: id) { return Self.object(preset) }
-            guard let record = try? speech.voices.get(id) else { throw GatewayError.notFound("No voice with id '\(id)'.", param: "voice") }
+            // A database failure is the server's problem (500), not a missing voice (404).
+            let found: VoiceRecord?
+            do { found = try speech.voices.get(id) } catch { throw GatewayError.internalError("Voice lookup failed: \(error)") }
+            guard let record = found else { throw GatewayError.notFound("No voice with id '\(id)'.", param: "voice") }
             return Self.object(record)
         }
     }
 
     func delete(_ request: Request, id: String) async throws -> Response {
         try await services.jsonRoute(request, route: "/audio/voices/{id}") { _, _ in
-            guard (try? speech.voices.delete(id)) == true else {
-                throw GatewayError.notFound("No voice with id '\(id)'.", param: "voice")
-            }
+            let deleted: Bool
+            do { deleted = try speech.voices.delete(id) } catch { throw GatewayError.internalError("Voice deletion failed: \(error)") }
+            guard deleted else { throw GatewayError.notFound("No voice with id '\(id)'.", param: "voice") }
             return ["id": .string(id), "object": "audio.voice.deleted", "deleted": true]
         }
     }
