@@ -48,6 +48,7 @@ public func buildGateway(
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: ErrorShapeMiddleware())
     OperationalRoutes(services: services).register(on: router)
+    AdminRoutes(services: services).register(on: router)
     for prefix in ["v1", "api/v1"] {
         let group = router.group(RouterPath(stringLiteral: prefix))
         TextRoutes(services: services, chatImages: ChatImageDispatch(routes: images)).register(on: group)

@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `/admin/...`, master key only: keys (list, create — the key is in the answer once —, revoke) and recent usage
+/// rows. The same operations as `chorus keys` and `chorus logs`, for a running server.
+struct AdminRoutes: Sendable {
+    let services: GatewayServices
+
+    func register(on router: Router<GatewayRequestContext>) {
+        let admin = router.group("admin")
+        admin.get("keys") { request, _ in try await route(request, "/admin/keys") { _, _ in try await listKeys() } }
+        admin.post("keys") { request, _ in
+            try await route(request, "/admin/keys") { request, trace in try await createKey(request, trace: trace) }
+        }
+        admin.delete("keys/{id}") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return try await route(request, "/admin/keys/{id}") { _, _ in try await revokeKey(id) }
+        }
+        admin.get("logs") { request, _ in
+            try await route(request, "/admin/logs") { request, _ in
+                try await logs(limit: request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100)
+            }
+        }
+    }
+
+    /// Master key or 401; then `body`; one usage row either way.
+    private func route(_ request: Request, _ name: String,
+                       _ body: (Request, RequestTrace) async throws -> JSONValue) async throws -> Response {
+        let trace = services.trace(route: name)
+        return try await trace.run {
+            let caller = try await services.authenticate(request, trace: trace)
+            guard caller.isMaster else { throw GatewayError.unauthorizedAdmin() }
+            let json = try await body(request, trace)
+            trace.finish(status: 200)
+            return ModelRoutes.json(json)
+        }
+    }
+
+    private func store<T: Sendable>(_ work: @escaping @Sendable (Store) throws -> T) async throws(GatewayError) -> T {
+        let store = services.store
+        return try await Offload.run { () throws(GatewayError) -> T in
+            do { return try work(store) } catch { throw .internalError("The key store failed: \(error)") }
+        }
+    }
+
+    static func object(_ key: APIKeyRecord) -> JSONValue {
+        let status = key.revokedAt != nil ? "revoked" : key.isExpired() ? "expired" : "active"
+        var json: JSONValue = [
+            "id": .number(Int(key.id)), "object": "api_key", "name": .string(key.name), "hint": .string("sk-chorus-…\(key.keyHint)"),
+            "created_at": .number(Int(key.createdAt.timeIntervalSince1970)), "status": .string(status),
+        ]
+        json.set("rpm", key.rpm.map { .number($0) } ?? .null)
+        json.set("models", key.models.map { .array($0.map { .string($0) }) } ?? .null)
+        json.set("expires_at", key.expiresAt.map { .number(Int($0.timeIntervalSince1970)) } ?? .null)
+        json.set("revoked_at", key.revokedAt.map { .number(Int($0.timeIntervalSince1970)) } ?? .null)
+        return json
+    }
+
+    private func listKeys() async throws -> JSONValue {
+        let keys = try await store { try $0.listKeys() }
+        return ["object": "list", "data": .array(keys.map(Self.object))]
+    }
+
+    /// `{name, rpm?, models?: [..], expires_at?: unix seconds}`.
+    private func createKey(_ request: Request, trace: RequestTrace) async throws -> JSONValue {
+        var request = request
+        let json = try services.parseJSONObject(try await services.collectBody(&request, limit: 64 * 1024, trace: trace))
+        let name = try json.requiredString("name")
+        guard !name.isEmpty, name.count <= 200 else { throw GatewayError.invalidParameter("name", "'name' must be 1–200 characters.") }
+        var rpm: Int?
+        if let value = json["rpm"], !value.isNull {
+            guard let number = value.intValue, number > 0 else { throw GatewayError.invalidParameter("rpm", "'rpm' must be a positive integer.") }
+            rpm = number
+        }
+        var models: [String]?
+        if let value = json["models"], !value.isNull {
+            guard let list = value.arrayValue?.compactMap(\.stringValue), list.count == value.arrayValue?.count else {
+                throw GatewayError.invalidParameter("models", "'models' must be a list of model names.")
+            }
+            models = list
+        }
+        var expires: Date?
+        if let value = json["expires_at"], !value.isNull {
+            guard let seconds = value.doubleValue else { throw GatewayError.invalidParameter("expires_at", "'expires_at' must be a Unix time in seconds.") }
+            expires = Date(timeIntervalSince1970: seconds)
+        }
+        let (key, record) = try await store { [rpm, models, expires] in try $0.createKey(name: name, rpm: rpm, models: models, expiresAt: expires) }
+        var answer = Self.object(record)
+        answer.set("key", .string(key))
+        return answer
+    }
+
+    private func revokeKey(_ text: String) async throws -> JSONValue {
+        guard let id = Int64(text) else { throw GatewayError.notFound("No key with id '\(text)'.") }
+        guard try await store({ try $0.revokeKey(id: id) }) else { throw GatewayError.notFound("No key with id '\(text)'.") }
+        // A revoked key must stop working now, not after the cache expires.
+        services.authenticator.invalidateCache()
+        return ["id": .number(Int(id)), "object": "api_key", "revoked": true]
+    }
+
+    private func logs(limit: Int) async throws -> JSONValue {
+        let rows = try await store { try $0.recentLogs(limit: max(1, min(limit, 1000))) }
+        return ["object": "list", "data": .array(rows.map { row in
+            var json: JSONValue = [
+                "id": .number(Int(row.id)), "created_at": .number(row.createdAt.timeIntervalSince1970), "request_id": .string(row.requestID),
+                "route": .string(row.route), "status": .number(row.status), "stream": .bool(row.stream), "latency_ms": .number(row.latencyMs),
+                "bytes_in": .number(row.bytesIn), "bytes_out": .number(row.bytesOut),
+            ]
+            let optional: [(String, JSONValue?)] = [
+                ("key_id", row.keyID.map { .number(Int($0)) }), ("model", row.model.map { .string($0) }),
+                ("provider", row.provider.map { .string($0) }), ("prompt_summary", row.promptSummary.map { .string($0) }),
+                ("prompt_tokens", row.promptTokens.map { .number($0) }), ("completion_tokens", row.completionTokens.map { .number($0) }),
+                ("total_tokens", row.totalTokens.map { .number($0) }), ("characters", row.characters.map { .number($0) }),
+                ("audio_seconds", row.audioSeconds.map { .number($0) }), ("images", row.images.map { .number($0) }),
+                ("image_size", row.imageSize.map { .string($0) }), ("ttfb_ms", row.ttfbMs.map { .number($0) }),
+                ("error", row.error.map { .string($0) }),
+            ]
+            for (name, value) in optional { json.set(name, value ?? .null) }
+            return json
+        })]
+    }
+}
