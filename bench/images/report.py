@@ -361,6 +361,63 @@ def main():
                     w(f"For scale: the whole direct leg (mock answer to the client, {f2(statistics.median(direct_ms))} ms "
                       f"median) against {f2(ttfb_med)} ms for Chorus to have the same answer in hand, parsed and decoded.")
                     w("")
+            if usage.get("b64") and usage.get("url"):
+                after_b64 = statistics.median(l - t for t, l in usage["b64"] if t is not None)
+                after_url = statistics.median(l - t for t, l in usage["url"] if t is not None)
+                b64_bytes = statistics.median(r["bytes"] for r in legs["b64"].values() if r["ok"]) if legs["b64"] else 0
+                url_bytes = statistics.median(r["bytes"] for r in legs["url"].values() if r["ok"]) if legs["url"] else 0
+                ratio = f"{b64_bytes / url_bytes:,.0f}× smaller ({url_bytes:,.0f} B)" if url_bytes else "much smaller"
+                w(f"What storing itself costs: the url leg's *after* step (SHA-256, file write, media row, on a worker "
+                  f"thread) takes {f2(after_url)} ms median against {f2(after_b64)} ms for the b64_json leg's "
+                  f"re-encoding and JSON of the same image; the url answer is also {ratio} on the wire. "
+                  "The per-round url − b64_json difference above is mostly the noise of the phase both legs share "
+                  "(reading the provider's answer), which is much larger than either step.")
+                w("")
+            profile_rows = []
+            profile_path = os.path.join(results, "profile.tsv")
+            if os.path.exists(profile_path):
+                for line in open(profile_path):
+                    fields = line.rstrip("\n").split("\t")
+                    if len(fields) >= 4:
+                        profile_rows.append((fields[0], float(fields[1].rstrip("%")), float(fields[2].rstrip("%")), fields[3]))
+            if profile_rows:
+                requests = 0
+                req_path = os.path.join(results, "profile-requests.jsonl")
+                if os.path.exists(req_path):
+                    requests = sum(1 for l in open(req_path) if '"leg": "b64"' in l or '"leg": "url"' in l)
+                skip = ("start_thread", "_dispatch_", "swift_job_run", "swift::runJob", "clone", "entry_SYSCALL",
+                        "do_syscall_64", "asm_exc_page_fault", "__libc_start", "_start", "swift_task_")
+                inclusive = [r for r in profile_rows if r[0] == "children" and not r[3].startswith(skip)][:14]
+                self_time = sorted((r for r in profile_rows if r[0] == "no-children"), key=lambda r: -r[1])[:8]
+                w(f"### Where Chorus's CPU goes (perf)")
+                w("")
+                w(f"`perf record -g -F 999` on `chorus serve` (all threads) during {requests} more Chorus requests after "
+                  "the measured rounds (b64_json, url and the GETs; not timed); share of Chorus's sampled CPU. "
+                  "Inclusive = the function and what it calls; scheduling frames left out.")
+                w("")
+                w("| Inclusive | Function |")
+                w("|---|---|")
+                for _, incl, _, name in inclusive:
+                    w(f"| {incl:.1f}% | `{name[:140]}` |")
+                w("")
+                steps = [("Base64Payload.decode", "base64 decode of the provider's image (`Base64Payload.decode`)"),
+                         ("Substring.filter", "of which the whitespace filter before decoding (`Substring.filter`)"),
+                         ("Data.init(base64Encoded", "and the decoding proper (`Data(base64Encoded:)`)"),
+                         ("JSONParser.parse", "JSON parse of the provider's answer (`JSONParser.parse`)"),
+                         ("MediaStore.save", "storing for url: SHA-256, file, media row (`MediaStore.save`)"),
+                         ("Base64.encodeToString", "base64 re-encode for b64_json (`Base64.encodeToString`)"),
+                         ("JSONValue.write(into:)", "JSON of Chorus's answer (`JSONValue.write`)")]
+                found = []
+                for pattern, label in steps:
+                    shares = [r[1] for r in profile_rows if r[0] == "children" and pattern in r[3]]
+                    found.append(f"{label} {max(shares):.1f}%" if shares else f"{label} < 0.1%")
+                w("Named steps (inclusive): " + "; ".join(found) + ".")
+                w("")
+                w("| Self | Function |")
+                w("|---|---|")
+                for _, own, _, name in self_time:
+                    w(f"| {own:.1f}% | `{name[:140]}` |")
+                w("")
             w("The issue sets no target for this figure; it is recorded to see what storing costs.")
             w("")
 
