@@ -256,6 +256,32 @@ def main():
               + "; ".join(notes) + ".")
             w("")
 
+        profile_path = os.path.join(results, "mask-profile.tsv")
+        if os.path.exists(profile_path):
+            shares = defaultdict(dict)
+            for line in open(profile_path):
+                fields = line.rstrip("\n").split("\t")
+                if len(fields) == 3:
+                    shares[fields[0]][fields[2]] = float(fields[1].rstrip("%"))
+            groups = [("zlib", lambda d: d.startswith("libz.")), ("libpng", lambda d: d.startswith("libpng")),
+                      ("Chorus + Swift runtime", lambda d: d == "chorus" or d.startswith("libswift")),
+                      ("kernel (page faults of fresh buffers, scheduling)", lambda d: d.startswith("[kernel")),
+                      ("libc (memcpy, malloc)", lambda d: d.startswith("libc."))]
+            if shares:
+                w(f"By library (perf, one more `chorus mask` call per kind, sampling from 400 ms after start so process "
+                  "start-up stays out; share of the process's CPU samples):")
+                w("")
+                w("| Case | " + " | ".join(g[0] for g in groups) + " | other |")
+                w("|---|" + "---|" * (len(groups) + 1))
+                for case, by_dso in shares.items():
+                    cells, used = [], 0.0
+                    for _, match in groups:
+                        share = sum(v for d, v in by_dso.items() if match(d))
+                        used += share
+                        cells.append(f"{share:.0f}%")
+                    w(f"| {case} | " + " | ".join(cells) + f" | {max(0.0, sum(by_dso.values()) - used):.0f}% |")
+                w("")
+
     # ------------------------------------------------------------------------------------------ storage: tables
     if "storage" in parts:
         w(f"## (b) b64 → url storage of a {a.image_bytes / 1048576:.1f} MiB image")
