@@ -2,7 +2,7 @@
 CONFIG ?=
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: setup build release run test bench bench-audio clean
+.PHONY: setup build release run test bench bench-audio bench-images clean
 
 setup:
 	scripts/setup
@@ -31,6 +31,10 @@ bench:
 bench-audio:
 	scripts/setup --bench
 	bench/audio/run
+
+bench-images:
+	scripts/setup --bench
+	bench/images/run
 
 clean:
 	rm -rf .build
