@@ -28,3 +28,18 @@ import Testing
         #expect(throws: GatewayError.self) { try Base64Payload.decode(text, param: "image", media: "image") }
     }
 }
+
+@Suite struct JSONSerializationTests {
+    @Test func stringsWithEscapesAndLongPlainRunsRoundTripThroughTheParser() throws {
+        let plain = String(repeating: "QUJD", count: 10_000)
+        let tricky = "quote \" backslash \\ newline \n tab \t cr \r bell \u{07} nul \u{00} é 🎵 end"
+        let value: JSONValue = ["a": .string(plain), "b": .string(tricky), "c": .string(""), "d": .array([.string(tricky + plain)])]
+        let bytes = value.serialized()
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.contains(#"\u0007"#) && text.contains(#"\u0000"#) && text.contains(#"\""#))
+        let parsed = try bytes.withUnsafeBytes { try JSONParser.parse($0) }
+        #expect(parsed == value)
+        let foundation = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+        #expect(foundation?["b"] as? String == tricky)
+    }
+}

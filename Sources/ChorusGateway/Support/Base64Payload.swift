@@ -29,6 +29,7 @@ enum Base64Payload {
         var accumulator: UInt32 = 0
         var count = 0
         var padding = 0
+        let table = Self.table
         for byte in input {
             let value = table[Int(byte)]
             if value < 64 {
