@@ -16,7 +16,9 @@ enum Base64Payload {
             }
             utf8 = utf8[utf8.index(after: comma)...]
         }
-        guard let bytes = decode(utf8), !bytes.isEmpty else {
+        // A pointer walk, not String.UTF8View indexing: this runs over megabytes.
+        let decoded = utf8.withContiguousStorageIfAvailable { decode($0) } ?? decode(Array(utf8))
+        guard let bytes = decoded, !bytes.isEmpty else {
             throw .invalidParameter(param, "'\(param)' is not valid base64.")
         }
         return bytes
@@ -29,39 +31,40 @@ enum Base64Payload {
         var accumulator: UInt32 = 0
         var count = 0
         var padding = 0
-        let table = Self.table
-        for byte in input {
-            let value = table[Int(byte)]
-            if value < 64 {
-                guard padding == 0 else { return nil }
-                accumulator = accumulator << 6 | UInt32(value)
-                count += 1
-                if count == 4 {
-                    output.append(UInt8(truncatingIfNeeded: accumulator >> 16))
-                    output.append(UInt8(truncatingIfNeeded: accumulator >> 8))
-                    output.append(UInt8(truncatingIfNeeded: accumulator))
-                    accumulator = 0
-                    count = 0
+        return Self.table.withUnsafeBufferPointer { table -> [UInt8]? in
+            for byte in input {
+                let value = table[Int(byte)]
+                if value < 64 {
+                    guard padding == 0 else { return nil }
+                    accumulator = accumulator << 6 | UInt32(value)
+                    count += 1
+                    if count == 4 {
+                        output.append(UInt8(truncatingIfNeeded: accumulator >> 16))
+                        output.append(UInt8(truncatingIfNeeded: accumulator >> 8))
+                        output.append(UInt8(truncatingIfNeeded: accumulator))
+                        accumulator = 0
+                        count = 0
+                    }
+                } else if value == whitespace {
+                    continue
+                } else if value == pad {
+                    padding += 1
+                    guard padding <= 2 else { return nil }
+                } else {
+                    return nil
                 }
-            } else if value == whitespace {
-                continue
-            } else if value == pad {
-                padding += 1
-                guard padding <= 2 else { return nil }
-            } else {
-                return nil
             }
+            switch count {
+            case 0: guard padding == 0 else { return nil }
+            case 2:
+                output.append(UInt8(truncatingIfNeeded: accumulator >> 4))
+            case 3:
+                output.append(UInt8(truncatingIfNeeded: accumulator >> 10))
+                output.append(UInt8(truncatingIfNeeded: accumulator >> 2))
+            default: return nil
+            }
+            return output
         }
-        switch count {
-        case 0: guard padding == 0 else { return nil }
-        case 2:
-            output.append(UInt8(truncatingIfNeeded: accumulator >> 4))
-        case 3:
-            output.append(UInt8(truncatingIfNeeded: accumulator >> 10))
-            output.append(UInt8(truncatingIfNeeded: accumulator >> 2))
-        default: return nil
-        }
-        return output
     }
 
     private static let whitespace: UInt8 = 0xFE
