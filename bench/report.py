@@ -5,7 +5,8 @@ printed at the end of bench/run and into bench/RESULTS.md.
     report.py OUT_DIR [--results bench/RESULTS.md]
 
 Aggregation: every figure is first computed per round and leg; the table shows the median over rounds of each
-leg, and "added" / "ratio" is computed from those two medians (via - direct, via / direct).
+leg, and "added" / "ratio" is computed from those two medians (via - direct, via / direct). Legs: "direct",
+"via" (Chorus, or nginx with BENCH_VIA=nginx) and, when it ran, "litellm" (LiteLLM's proxy, chat scenarios only).
 """
 import argparse
 import hashlib
@@ -42,8 +43,11 @@ def verdict(key, value):
 
 
 def fmt_us(v, signed=False):
+    """µs below 10 ms, ms above (LiteLLM's latencies are tens of ms)"""
     if v is None:
         return "n/a"
+    if abs(v) >= 10000:
+        return f"{v / 1000:+.1f} ms" if signed else f"{v / 1000:.1f} ms"
     return f"{v:+.1f} µs" if signed else f"{v:.1f} µs"
 
 
@@ -97,6 +101,7 @@ def main():
     meta = json.load(open(os.path.join(out, "meta.json")))
     recs = load_records(out)
     via_name = meta.get("via_name", "Chorus")
+    ll_meta = meta.get("litellm") or {"on": False, "note": "not part of this run"}
 
     # ---- chat latency at c=1 and throughput ---------------------------------------------------------------
     by = {}
@@ -104,55 +109,71 @@ def main():
         if r["kind"] in ("lat", "thr"):
             by.setdefault((r["scenario"], r["leg"]), []).append(r)
 
-    def leg_med(scen, leg, field):
-        return med([r["result"].get(field) for r in by.get((scen, leg), [])])
+    def leg_med(scen, leg, field):  # (a run that completed no request has no latency)
+        return med([r["result"].get(field) for r in by.get((scen, leg), []) if r["result"].get("requests")])
 
-    lines = []
+    # the LiteLLM leg is shown when it has records (meta says why not otherwise)
+    ll = any(leg == "litellm" for _, leg in by)
+    ll_name = "LiteLLM"
+
     summary = {}
     lat = "lat_c1_d0"
     lat_rows = []
     for label, field in (("p50", "lat_p50_us"), ("p90", "lat_p90_us"), ("p99", "lat_p99_us"), ("p99.9", "lat_p999_us")):
-        d, v = leg_med(lat, "direct", field), leg_med(lat, "via", field)
+        d, v, lv = leg_med(lat, "direct", field), leg_med(lat, "via", field), leg_med(lat, "litellm", field)
         added = v - d if d is not None and v is not None else None
+        ll_added = lv - d if d is not None and lv is not None else None
         summary[f"lat_{label}_added"] = added
+        summary[f"litellm_lat_{label}_added"] = ll_added
         tgt = verdict("lat_p99_added", added) if label == "p99" else ""
-        lat_rows.append(f"| {label} | {fmt_us(d)} | {fmt_us(v)} | **{fmt_us(added, True)}** | {tgt} |")
+        ll_cells = f" {fmt_us(lv)} | **{fmt_us(ll_added, True)}** |" if ll else ""
+        lat_rows.append(f"| {label} | {fmt_us(d)} | {fmt_us(v)} | **{fmt_us(added, True)}** |{ll_cells} {tgt} |")
+
+    def errors(scen, leg):
+        return sum(r["result"].get("err_connect", 0) + r["result"].get("err_read", 0) + r["result"].get("err_write", 0)
+                   + r["result"].get("err_timeout", 0) + r["result"].get("err_status", 0) for r in by.get((scen, leg), []))
+
+    def ms(v):
+        return "n/a" if v is None else f"{v / 1000:.2f}"
 
     thr_rows = []
+    lagged = []
     thr_scen = [("thr_c16_d20", 16, 20), ("thr_c64_d20", 64, 20), ("thr_c16_d0", 16, 0), ("thr_c64_d0", 64, 0)]
     for scen, c, delay in thr_scen:
         def rps(leg):
             return med([r["result"]["requests"] / (r["result"]["duration_us"] / 1e6) for r in by.get((scen, leg), [])])
-        d, v = rps("direct"), rps("via")
+        d, v, lv = rps("direct"), rps("via"), rps("litellm")
         ratio = v / d if d and v is not None else None
+        ll_ratio = lv / d if d and lv is not None else None
         summary[f"{scen}_ratio"] = ratio
-        dp99, vp99 = leg_med(scen, "direct", "lat_p99_us"), leg_med(scen, "via", "lat_p99_us")
-        errs = sum(r["result"].get("err_connect", 0) + r["result"].get("err_read", 0) + r["result"].get("err_write", 0)
-                   + r["result"].get("err_timeout", 0) + r["result"].get("err_status", 0)
-                   for r in by.get((scen, "via"), []) + by.get((scen, "direct"), []))
+        summary[f"litellm_{scen}_ratio"] = ll_ratio
+        p99s = [leg_med(scen, leg, "lat_p99_us") for leg in (["direct", "via", "litellm"] if ll else ["direct", "via"])]
         tgt = verdict("thr_c16_d20_ratio", ratio) if scen == "thr_c16_d20" else ""
-        thr_rows.append(
-            f"| {c} | {delay} ms | {d:,.0f} | {v:,.0f} | **{ratio * 100:.1f} %** | {tgt} | "
-            f"{dp99 / 1000:.2f} / {vp99 / 1000:.2f} ms | {errs} |"
-            if d and v is not None else f"| {c} | {delay} ms | n/a | n/a | n/a | | | |")
+        n0 = lambda x: "n/a" if x is None else f"{x:,.0f}"  # noqa: E731
+        pc = lambda x: "n/a" if x is None else f"**{x * 100:.1f} %**"  # noqa: E731
+        # wrk counts only the requests that completed within the run: when the mean latency is a large part of the
+        # run (LiteLLM at c=64), the first ~mean-latency seconds count nothing and req/s is biased low
+        lag = med([r["result"]["lat_mean_us"] / r["result"]["duration_us"] if r["result"].get("requests") else 1.0
+                   for r in by.get((scen, "litellm"), [])])
+        if lag is not None and lag > 0.1:
+            lagged.append((c, delay, lag))
+        ll_cells = f" {n0(lv)}{' †' if lag is not None and lag > 0.1 else ''} | {pc(ll_ratio)} |" if ll else ""
+        errs = (f"{errors(scen, 'direct')} / {errors(scen, 'via')} / {errors(scen, 'litellm')}" if ll
+                else f"{errors(scen, 'direct') + errors(scen, 'via')}")
+        thr_rows.append(f"| {c} | {delay} ms | {n0(d)} | {n0(v)} | {pc(ratio)} |{ll_cells} {tgt} | "
+                        f"{' / '.join(ms(x) for x in p99s)} ms | {errs} |")
 
-    # CPU per request (from /proc/PID/stat deltas recorded around every via run)
+    # CPU per request (from /proc/PID/stat deltas recorded around every run)
     cpu_rows = []
     for scen, label in [(lat, "c=1, 0 ms")] + [(s, f"c={c}, {dl} ms") for s, c, dl in thr_scen]:
-        per = []
-        up_direct, up_via = [], []
-        for r in by.get((scen, "via"), []):
-            n = r["result"]["requests"]
-            if n and r.get("via_cpu_s") is not None:
-                per.append(r["via_cpu_s"] / n * 1e6)
-            if n and r.get("up_cpu_s") is not None:
-                up_via.append(r["up_cpu_s"] / n * 1e6)
-        for r in by.get((scen, "direct"), []):
-            n = r["result"]["requests"]
-            if n and r.get("up_cpu_s") is not None:
-                up_direct.append(r["up_cpu_s"] / n * 1e6)
-        if per:
-            cpu_rows.append(f"| {label} | {med(per):.1f} µs | {med(up_direct):.1f} / {med(up_via):.1f} µs |")
+        def per_req(leg, field):
+            return med([r[field] / r["result"]["requests"] * 1e6 for r in by.get((scen, leg), [])
+                        if r["result"]["requests"] and r.get(field) is not None])
+        per, ll_per = per_req("via", "via_cpu_s"), per_req("litellm", "litellm_cpu_s")
+        ups = [per_req(leg, "up_cpu_s") for leg in (["direct", "via", "litellm"] if ll else ["direct", "via"])]
+        if per is not None:
+            ll_cell = f" {fmt_us(ll_per)} |" if ll else ""
+            cpu_rows.append(f"| {label} | {fmt_us(per)} |{ll_cell} {' / '.join('n/a' if u is None else f'{u:.1f}' for u in ups)} µs |")
 
     # ---- SSE -----------------------------------------------------------------------------------------------
     sse = {"direct": [], "via": []}
@@ -209,6 +230,8 @@ def main():
                 f"{fmt_mb(rec.get('file_kb'))} | |")
     mem_rows = [mrow("idle, just started", mem.get("idle_start")),
                 mrow("idle, after the chat and SSE rounds", mem.get("idle_after_rounds"))]
+    ll_mem = [(label, mem[w]) for label, w in (("idle, after start and the answer check", "litellm_idle_start"),
+                                               ("idle, after the chat rounds", "litellm_idle_after_rounds")) if w in mem]
     if hold:
         mem_rows.append(f"| {hold['opened']} of {hold['conns']} SSE streams open (max over {hold['hold_seconds']} s) | "
                         f"**{fmt_mb(hold['rss_open_max_kb'])}** | {fmt_mb(hold.get('rss_anon_open_kb'))} | "
@@ -229,8 +252,17 @@ def main():
     md.append(f"| machine | {m['nproc']} cores, {m['cpu']}, {m['mem']} RAM, kernel {m['kernel']} |")
     md.append(f"| commit | `{m['commit']}` (branch `{m['branch']}`){' + uncommitted changes' if m.get('dirty') else ''} |")
     md.append(f"| via leg | {m['via_desc']} |")
+    if ll:
+        ll_dur = ll_meta.get("duration", m["duration"])
+        md.append(f"| LiteLLM leg | LiteLLM {ll_meta.get('version')} proxy (`litellm[proxy]`, uvicorn + uvloop, "
+                  f"{ll_meta.get('workers')} worker process{'es' if ll_meta.get('workers', 1) > 1 else ''}), same upstream "
+                  "and master key, no database, no callbacks, no access log; chat scenarios only"
+                  f"{f'; {ll_dur} s per run' if ll_dur != m['duration'] else ''} |")
+    else:
+        md.append(f"| LiteLLM leg | LiteLLM: {ll_meta.get('note') or 'not measured'} |")
     md.append(f"| upstream | bench/upstream/mockup.c (C, epoll, 1 process) on 127.0.0.1 |")
-    md.append(f"| rounds | {rounds} interleaved rounds (order direct→via, then via→direct, alternating), "
+    order = "direct→via→litellm, then litellm→via→direct" if ll else "direct→via, then via→direct"
+    md.append(f"| rounds | {rounds} interleaved rounds (order {order}, alternating), "
               f"{m['duration']} s per leg and scenario; medians of rounds |")
     md.append(f"| load average | {m['loadavg_start']} at start, {m['loadavg_end']} at end |")
     md.append(f"| wall time | {m['wall_s']:.0f} s |")
@@ -242,17 +274,38 @@ def main():
     md.append("## (a) Chat, non-streaming, small body\n")
     md.append("Added latency at concurrency 1, zero-delay upstream (closed loop, one keep-alive connection, "
               "`bench/client lat`, exact percentiles):\n")
-    md.append(f"| percentile | direct | via {via_name} | added | target |\n|---|---|---|---|---|")
+    if ll:
+        md.append(f"| percentile | direct | via {via_name} | added | via {ll_name} | added | target |\n"
+                  "|---|---|---|---|---|---|---|")
+    else:
+        md.append(f"| percentile | direct | via {via_name} | added | target |\n|---|---|---|---|---|")
     md.extend(lat_rows)
     md.append("")
-    md.append(f"Throughput (wrk, 1 thread, keep-alive), via {via_name} ÷ direct:\n")
-    md.append(f"| connections | upstream delay | direct req/s | via req/s | ratio | target | p99 direct / via | errors |")
-    md.append("|---|---|---|---|---|---|---|---|")
+    md.append(f"Throughput (wrk, 1 thread, keep-alive), via {via_name}{f' and via {ll_name}' if ll else ''} ÷ direct:\n")
+    if ll:
+        md.append(f"| connections | upstream delay | direct req/s | {via_name} req/s | ratio | {ll_name} req/s | ratio | "
+                  f"target | p99 direct / {via_name} / {ll_name} | errors (direct / {via_name} / {ll_name}) |")
+        md.append("|---|---|---|---|---|---|---|---|---|---|")
+    else:
+        md.append(f"| connections | upstream delay | direct req/s | via req/s | ratio | target | p99 direct / via | errors |")
+        md.append("|---|---|---|---|---|---|---|---|")
     md.extend(thr_rows)
     md.append("")
+    if lagged:
+        md.append(f"† {ll_name}'s mean latency in these runs was "
+                  + ", ".join(f"{lag * 100:.0f} % of the run (c={c}, {d} ms)" for c, d, lag in lagged)
+                  + ": wrk counts only requests that complete within the run, so the first ~mean-latency seconds "
+                    "count nothing and these req/s are biased low by about that share (a run with no completed "
+                    f"request counts as 100 %). Longer {ll_name} runs: `BENCH_LITELLM_DURATION`.\n")
+    if not ll:
+        md.append(f"LiteLLM: {ll_meta.get('note') or 'not measured'}.\n")
     if cpu_rows:
         md.append(f"Where the time goes: CPU time (user+sys) per request, from /proc/PID/stat around each run:\n")
-        md.append(f"| run | {via_name} CPU per request | upstream CPU per request (direct / via) |\n|---|---|---|")
+        if ll:
+            md.append(f"| run | {via_name} CPU per request | {ll_name} CPU per request | "
+                      f"upstream CPU per request (direct / {via_name} / {ll_name}) |\n|---|---|---|---|")
+        else:
+            md.append(f"| run | {via_name} CPU per request | upstream CPU per request (direct / via) |\n|---|---|---|")
         md.extend(cpu_rows)
         md.append("")
     md.append(f"## (b) SSE: {m['sse_chunks']} chunks, {m['sse_interval_ms']} ms apart\n")
@@ -275,15 +328,22 @@ def main():
                   f"events arrived during the {hold['hold_seconds']} s hold (streams kept flowing); "
                   f"{hold['threads_open']} threads and {hold['fds_open']} fds while open"
                   f"{'; errors: ' + json.dumps(hold['errors']) if hold['errors'] else ''}.")
+    if ll_mem:
+        md.append("")
+        workers = ll_meta.get("workers", 1)
+        md.append(f"{ll_name}'s memory, for comparison (VmRSS of its process tree: {workers} worker"
+                  f"{'s and their supervisor' if workers > 1 else ' process'}; it serves no SSE in this bench): "
+                  + "; ".join(f"{label} {fmt_mb(rec.get('rss_kb'))} (anonymous {fmt_mb(rec.get('anon_kb'))})"
+                              for label, rec in ll_mem) + ".")
     md.append("")
     md.append("## Per-round values\n")
     md.append("| scenario | leg | " + " | ".join(f"r{i + 1}" for i in range(rounds)) + " |")
     md.append("|---|---|" + "---|" * rounds)
     for scen in [lat] + [s for s, _, _ in thr_scen]:
-        for leg in ("direct", "via"):
+        for leg in ("direct", "via", "litellm") if ll else ("direct", "via"):
             rs = sorted(by.get((scen, leg), []), key=lambda r: r["round"])
             if scen == lat:
-                cells = [f"p50 {r['result']['lat_p50_us']:.0f} / p99 {r['result']['lat_p99_us']:.0f} µs" for r in rs]
+                cells = [f"p50 {fmt_us(r['result']['lat_p50_us'])} / p99 {fmt_us(r['result']['lat_p99_us'])}" for r in rs]
             else:
                 cells = [f"{r['result']['requests'] / (r['result']['duration_us'] / 1e6):,.0f}/s" for r in rs]
             md.append(f"| {scen} | {leg} | " + " | ".join(cells) + " |")
@@ -312,6 +372,14 @@ def main():
         v = summary[f"{scen}_ratio"]
         extra = f"   target {verdict('thr_c16_d20_ratio', v)}" if scen == "thr_c16_d20" else ""
         show(f"throughput c={c} upstream {delay} ms", ("n/a" if v is None else f"{v * 100:.1f} % of direct") + extra)
+    if ll:
+        show("litellm: chat c=1 added p50", fmt_us(summary["litellm_lat_p50_added"], True))
+        show("litellm: chat c=1 added p99", fmt_us(summary["litellm_lat_p99_added"], True))
+        for scen, c, delay in thr_scen:
+            v = summary[f"litellm_{scen}_ratio"]
+            show(f"litellm: throughput c={c} upstream {delay} ms", "n/a" if v is None else f"{v * 100:.1f} % of direct")
+    else:
+        show("litellm", ll_meta.get("note") or "not measured")
     show("sse added time to first chunk", fmt_us(summary["sse_ttfc_added"], True))
     show("sse added per-chunk p50", fmt_us(summary["sse_chunk_p50_added"], True))
     show("sse added per-chunk p99", f"{fmt_us(summary['sse_chunk_p99_added'], True)}   target "
