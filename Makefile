@@ -2,7 +2,7 @@
 CONFIG ?=
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: setup build release run test bench bench-audio clean
+.PHONY: setup build release run test bench bench-audio bench-stt clean
 
 setup:
 	scripts/setup
@@ -31,6 +31,11 @@ bench:
 bench-audio:
 	scripts/setup --bench
 	bench/audio/run
+
+# Word error rate of the embedded recogniser, and memory/time of a 25 MB transcription upload (bench/stt/STT-RESULTS.md).
+bench-stt:
+	scripts/setup --bench
+	bench/stt/run
 
 clean:
 	rm -rf .build
