@@ -38,7 +38,8 @@ struct MultipartForm: Sendable {
         guard let boundary = boundary(of: request.headers[.contentType]) else {
             throw .unsupportedMediaType("Expected a multipart/form-data body with a boundary.")
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+        let declaredLength = request.headers[.contentLength].flatMap(Int.init)
+        if let declaredLength, declaredLength > limit {
             throw .payloadTooLarge(limitBytes: limit)
         }
         let collector = PartCollector()
@@ -49,6 +50,8 @@ struct MultipartForm: Sendable {
         var total = 0
         do {
             for try await chunk in request.body {
+                // A file part that starts in this chunk can be no longer than what is left of the body.
+                collector.remainingBytes = declaredLength.map { max($0 - total, 0) }
                 total += chunk.readableBytes
                 if total > limit { throw GatewayError.payloadTooLarge(limitBytes: limit) }
                 try parser.execute(chunk)
@@ -75,6 +78,8 @@ private final class PartCollector: @unchecked Sendable {
     var files: [(String, MultipartForm.File)] = []
     var error: GatewayError?
     var sawPart = false
+    /// Body bytes still to come from the start of the current chunk, when the request declared its length.
+    var remainingBytes: Int?
     private var name: String?
     private var filename: String?
     private var contentType: String?
@@ -105,6 +110,11 @@ private final class PartCollector: @unchecked Sendable {
         if filename == nil, data.readableBytes + buffer.readableBytes > Self.maxFieldBytes {
             error = .invalidRequest("Form field '\(name ?? "?")' is larger than 1 MiB.")
             return
+        }
+        if filename != nil, data.capacity == 0, let remainingBytes, remainingBytes > buffer.readableBytes {
+            // One allocation of the largest size the file can have, instead of growing by doubling: no
+            // reallocation copies the upload again, and pages never written stay unbacked (no RSS).
+            data.reserveCapacity(remainingBytes)
         }
         data.writeBuffer(&buffer)
     }
