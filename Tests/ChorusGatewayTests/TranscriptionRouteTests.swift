@@ -20,9 +20,10 @@ import Testing
     }
 
     /// Speech from the embedded engine, as the round trip the acceptance asks for.
-    static func spoken(_ client: any TestClientProtocol, format: String = "mp3") async throws -> [UInt8] {
+    static func spoken(_ client: any TestClientProtocol, format: String = "mp3",
+                       text: String = "Hello world. This is a test of the gateway.") async throws -> [UInt8] {
         let response = try await client.execute(uri: "/v1/audio/speech", method: .post, headers: bearer(masterKey),
-                                                body: ByteBuffer(string: #"{"model":"local-tts","input":"Hello world. This is a test of the gateway.","voice":"alloy","response_format":"\#(format)"}"#))
+                                                body: ByteBuffer(string: #"{"model":"local-tts","input":"\#(text)","voice":"alloy","response_format":"\#(format)"}"#))
         return Array(buffer: response.body)
     }
 
@@ -117,6 +118,22 @@ import Testing
             #expect(response.status == .contentTooLarge)
             #expect(try errorBody(response).code == "payload_too_large")
             #expect(try await logRows(gateway).first?.status == 413)
+        }
+    }
+
+    /// A transcript answered whole (rendered by Chorus, not streamed) still gets a time to first byte in its row.
+    @Test(arguments: [("local-stt", "json"), ("verbose-stt", "srt")])
+    func wholeTranscriptRowsHaveATimeToFirstByte(model: String, format: String) async throws {
+        try await withGateway { client, gateway, _ in
+            let audio = try await Self.spoken(client, format: "wav", text: "Hello.")
+            let (headers, body) = Self.upload(model: model, file: audio, filename: "speech.wav", fields: [("response_format", format)])
+            let response = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let rows = try await logRows(gateway, atLeast: 2)
+            let row = try #require(rows.first { $0.route == "/audio/transcriptions" })
+            let ttfb = try #require(row.ttfbMs, "ttfb_ms is empty")
+            #expect(ttfb > 0)
+            #expect(ttfb <= row.latencyMs)
         }
     }
 

@@ -132,7 +132,7 @@ struct TranscriptionRoutes: Sendable {
         let body = TranscriptRenderer.render(transcript, as: p.format, task: task == .transcribe ? "transcribe" : "translate",
                                              includeWords: p.granularities.contains("word"))
         trace.update { $0.bytesOut = body.count }
-        trace.finish(status: 200)
+        trace.finishWhole(status: 200)
         return Response(status: .ok, headers: [.contentType: p.format.contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
@@ -226,7 +226,8 @@ struct TranscriptionRoutes: Sendable {
         if p.stream {
             let events = [AudioResponse.sseFrame(["type": "transcript.text.delta", "delta": .string(transcript.text)]),
                           AudioResponse.sseFrame(["type": "transcript.text.done", "text": .string(transcript.text)])]
-            trace.finish(status: 200)
+            trace.update { $0.bytesOut = events.reduce(0) { $0 + $1.readableBytes } }
+            trace.finishWhole(status: 200)
             return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init(contentsOf: events))
         }
         return render(transcript, p, task: task, trace: trace)
