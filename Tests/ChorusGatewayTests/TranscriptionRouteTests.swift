@@ -121,6 +121,32 @@ import Testing
         }
     }
 
+    /// Above the default 25 MB limit, with and without a Content-Length: 413 in OpenAI's error shape (from the header
+    /// at once, or while the body streams in), and the gateway goes on serving uploads afterwards.
+    @Test(arguments: [true, false])
+    func uploadAboveTheDefaultLimitIs413AndTheGatewayKeepsServing(declaresLength: Bool) async throws {
+        try await withGateway { client, gateway, mock in
+            let big = [UInt8](repeating: 0x55, count: 30_000_000)
+            let (declared, body) = Self.upload(model: "gpt-test", file: big, filename: "big.wav")
+            var headers = declared
+            if !declaresLength { headers[.contentLength] = nil }
+            let response = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+            #expect(response.status == .contentTooLarge)
+            let error = try errorBody(response)
+            #expect(error.type == "invalid_request_error")
+            #expect(error.code == "payload_too_large")
+            #expect(!error.message.isEmpty)
+            #expect(mock.received.isEmpty, "nothing of a refused upload reaches the provider")
+
+            let audio = try await Self.spoken(client, format: "wav", text: "Hello.")
+            let (okHeaders, okBody) = Self.upload(model: "gpt-test", file: audio, filename: "speech.wav")
+            let after = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: okHeaders, body: okBody)
+            #expect(after.status == .ok, "\(String(buffer: after.body))")
+            let rows = try await logRows(gateway, atLeast: 3)
+            #expect(rows.filter { $0.route == "/audio/transcriptions" }.map(\.status).sorted() == [200, 413])
+        }
+    }
+
     /// A transcript answered whole (rendered by Chorus, not streamed) still gets a time to first byte in its row.
     @Test(arguments: [("local-stt", "json"), ("verbose-stt", "srt")])
     func wholeTranscriptRowsHaveATimeToFirstByte(model: String, format: String) async throws {
