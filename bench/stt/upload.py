@@ -189,7 +189,7 @@ def main():
         record = one_round(args, payload, args.label, sha)
         record["round"] = r
         print(json.dumps(record), flush=True)
-        growth = (record["rss_peak_kb"] or record["rss_sampled_peak_kb"]) - record["rss_before_kb"]
+        growth = max(record["rss_peak_kb"] or 0, record["rss_sampled_peak_kb"]) - record["rss_before_kb"]
         delay = record["forward_delay_ms"]
         print(f"  round {r}: status {record['status']}, RSS +{growth / 1024:.1f} MiB "
               f"({growth * 1024 / record['file_bytes']:.2f}x the file), forwarded "

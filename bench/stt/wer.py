@@ -126,14 +126,21 @@ def transcribe(args, audio, filename):
 
 
 def wav_seconds(audio):
-    """Duration of a PCM WAV in memory (for the real-time factor); None when it is not a plain WAV."""
-    import io
-    import wave
-    try:
-        with wave.open(io.BytesIO(audio)) as w:
-            return w.getnframes() / w.getframerate()
-    except (wave.Error, EOFError):
+    """Duration of a PCM WAV in memory (for the real-time factor); None when it is not a plain WAV. Counted from
+    the bytes present: a streamed WAV (the gateway's own speech) states an unknown size in its header."""
+    import struct
+    if audio[:4] != b"RIFF" or audio[8:12] != b"WAVE":
         return None
+    offset, byte_rate = 12, None
+    while offset + 8 <= len(audio):
+        chunk, size = audio[offset:offset + 4], struct.unpack("<I", audio[offset + 4:offset + 8])[0]
+        if chunk == b"fmt ":
+            byte_rate = struct.unpack("<I", audio[offset + 16:offset + 20])[0]
+        elif chunk == b"data":
+            present = len(audio) - offset - 8
+            return min(size, present) / byte_rate if byte_rate else None
+        offset += 8 + size + (size & 1)
+    return None
 
 
 def flac_seconds(audio):
