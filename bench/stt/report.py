@@ -63,6 +63,8 @@ def main():
     p.add_argument("--parts", required=True)
     p.add_argument("--note", default="")
     p.add_argument("--elapsed", type=int, default=0)
+    p.add_argument("--baseline", default="", help="work directory of an earlier run to compare the uploads with")
+    p.add_argument("--baseline-note", default="")
     a = p.parse_args()
     work = a.work
 
@@ -167,6 +169,28 @@ def main():
                            f"{s['delay_median'] if s['delay_median'] is None else round(s['delay_median'], 2)} ms, "
                            f"max {s['delay_max'] if s['delay_max'] is None else round(s['delay_max'], 2)} ms")
         w("")
+        baseline = load_uploads(a.baseline) if a.baseline else []
+        if baseline:
+            b_commit, b_branch, b_dirty, b_started = run_info(a.baseline)
+            b_command = open(os.path.join(a.baseline, "results", "command.txt")).read().strip() \
+                if os.path.exists(os.path.join(a.baseline, "results", "command.txt")) else "?"
+            w(f"Compared with a baseline run (`{b_command}`, started {b_started} UTC, commit `{b_commit}`"
+              f"{' with uncommitted changes' if b_dirty else ''}{'; ' + a.baseline_note if a.baseline_note else ''}):")
+            w("")
+            w("| upload | RSS growth ÷ file, max: baseline → this run | forward delay p50: baseline → this run "
+              "| forward delay max: baseline → this run |")
+            w("|---|---|---|---|")
+            for label in dict.fromkeys(r["label"] for r in uploads):
+                before = [r for r in baseline if r["label"] == label]
+                if not before:
+                    continue
+                s0, s1 = series_summary(before), series_summary([r for r in uploads if r["label"] == label])
+                fmt = lambda v: "–" if v is None else f"{v:.2f} ms"
+                w(f"| {label} | {s0['ratio_max']:.2f}× → **{s1['ratio_max']:.2f}×** | {fmt(s0['delay_median'])} → "
+                  f"**{fmt(s1['delay_median'])}** | {fmt(s0['delay_max'])} → **{fmt(s1['delay_max'])}** |")
+                summary.append(f"vs baseline, {label}: RSS {s0['ratio_max']:.2f}x -> {s1['ratio_max']:.2f}x, "
+                               f"forward p50 {fmt(s0['delay_median'])} -> {fmt(s1['delay_median'])}")
+            w("")
         w("Every round:")
         w("")
         w("| upload | round | status | RSS before | peak (VmHWM) | sampled peak | growth | ÷ file | forward delay "

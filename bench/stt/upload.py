@@ -6,7 +6,8 @@ How the two figures are taken:
 - Last upload byte: the multipart body is sent except its last `--tail` bytes (the end of the file and the closing
   boundary). The client then waits until the gateway has read everything sent so far (its socket's receive queue
   in /proc/net/tcp is empty, and stays empty for 50 ms, so the gateway is idle, waiting for the rest), sends the
-  tail (a few KiB: one segment on loopback) and takes CLOCK_MONOTONIC right after. The gateway cannot know the
+  tail (a few KiB: one segment on loopback), taking CLOCK_MONOTONIC just before that send (so the figure is an
+  upper bound: a reading after it could come late if this process lost the CPU). The gateway cannot know the
   upload is complete before the closing boundary, so nothing of the forwarding can start earlier.
 - Forwarding start: upload_upstream.py records CLOCK_MONOTONIC when the forwarded request line arrived (same clock,
   same machine). forward delay = that - last upload byte. A warm-up request before the measured ones lets curl
@@ -131,9 +132,10 @@ def one_round(args, payload, label, file_sha):
         else:
             idle_since = None
         time.sleep(0.0005)
-    sent_body = time.monotonic_ns()
-    sock.sendall(payload[-args.tail:])
+    # Taken just before the send: on a busy machine this process can lose the CPU right after the send, long
+    # enough for the gateway to forward first; a reading taken before the send can only make the delay longer.
     last_byte = time.monotonic_ns()
+    sock.sendall(payload[-args.tail:])
     status, body = read_response(sock)
     answered = time.monotonic_ns()
     sock.close()
@@ -148,7 +150,7 @@ def one_round(args, payload, label, file_sha):
     return {
         "label": label, "file_bytes": args.file_size, "upload_bytes": len(payload) + len(head), "status": status,
         "answer": body[:200].decode("utf-8", "replace"),
-        "send_ms": (sent_body - started) / 1e6,
+        "send_ms": (last_byte - started) / 1e6,
         "forward_delay_ms": (upstream["arrived_ns"] - last_byte) / 1e6 if forwarded else None,
         "upstream_body_ms": (upstream["body_done_ns"] - upstream["arrived_ns"]) / 1e6 if forwarded else None,
         "answer_ms": (answered - last_byte) / 1e6,
