@@ -62,6 +62,7 @@ def main():
     p.add_argument("--command", required=True)
     p.add_argument("--parts", required=True)
     p.add_argument("--note", default="")
+    p.add_argument("--nice", type=int, default=0)
     p.add_argument("--elapsed", type=int, default=0)
     p.add_argument("--baseline", default="", help="work directory of an earlier run to compare the uploads with")
     p.add_argument("--baseline-note", default="")
@@ -92,6 +93,8 @@ def main():
       f"{platform.system()} {platform.release()}; chorus `{chorus}`")
     w("- Load average (1/5/15 min): " + ", ".join(f"{l[0]} {'/'.join(l[1:4])}" for l in loads)
       + f" on {os.cpu_count()} cores (other builds share this machine; timings are noisy when it is above ~2)")
+    if a.nice:
+        w(f"- The gateway, the mock provider and the clients ran at niceness {a.nice} (favoured over other load).")
     if a.note:
         w(f"- Note: {a.note}")
     w("")
