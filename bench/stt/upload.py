@@ -105,7 +105,7 @@ def read_response(sock):
     return status, rest
 
 
-def one_round(args, payload, label, file_sha):
+def one_round(args, payload, label, file_sha, file_size):
     pid = args.pid
     time.sleep(0.3)  # let the previous request's memory settle
     before = status_kb(pid, "VmRSS")
@@ -127,7 +127,7 @@ def one_round(args, payload, label, file_sha):
         rx, tx = receive_queue(args.port, local_port)
         if rx == 0 and tx == 0:
             idle_since = idle_since or time.monotonic()
-            if time.monotonic() - idle_since >= 0.05:
+            if time.monotonic() - idle_since >= args.idle_ms / 1000:
                 break
         else:
             idle_since = None
@@ -148,7 +148,7 @@ def one_round(args, payload, label, file_sha):
         upstream = json.load(r)
     forwarded = bool(upstream) and upstream.get("arrived_ns", 0) > last_byte - 10**9 and status == 200
     return {
-        "label": label, "file_bytes": args.file_size, "upload_bytes": len(payload) + len(head), "status": status,
+        "label": label, "file_bytes": file_size, "upload_bytes": len(payload) + len(head), "status": status,
         "answer": body[:200].decode("utf-8", "replace"),
         "send_ms": (last_byte - started) / 1e6,
         "forward_delay_ms": (upstream["arrived_ns"] - last_byte) / 1e6 if forwarded else None,
@@ -166,37 +166,43 @@ def main():
     parser.add_argument("--upstream-port", type=int, required=True)
     parser.add_argument("--pid", type=int, required=True, help="Chorus process id")
     parser.add_argument("--key", required=True)
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--file", required=True)
+    parser.add_argument("--case", action="append", required=True, metavar="LABEL::MODEL::PATH",
+                        help="an upload to measure; with several, each round sends each once, in an order rotated "
+                             "every round, so load that drifts over the run hits every case alike")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--phase", default="", help="recorded in every line (the report groups by it)")
     parser.add_argument("--warmup", default=None, help="a small file sent once first (not reported)")
+    parser.add_argument("--warmup-model", default=None)
     parser.add_argument("--tail", type=int, default=4096)
-    parser.add_argument("--label", default="")
+    parser.add_argument("--idle-ms", type=float, default=50, help="how long the gateway's receive queue must stay empty")
     parser.add_argument("--boundary", default="chorus-bench-boundary-7d1f")
     args = parser.parse_args()
-    filename = os.path.basename(args.file)
+    cases = []
+    for spec in args.case:
+        label, model, path = spec.split("::", 2)
+        with open(path, "rb") as f:
+            data = f.read()
+        cases.append({"label": label, "payload": multipart(data, os.path.basename(path), model, args.boundary),
+                      "sha": hashlib.sha256(data).hexdigest(), "size": len(data)})
+        del data
     if args.warmup:
         with open(args.warmup, "rb") as f:
             small = f.read()
-        args.file_size = len(small)
-        one_round(args, multipart(small, os.path.basename(args.warmup), args.model, args.boundary), "warmup",
-                  hashlib.sha256(small).hexdigest())
-    with open(args.file, "rb") as f:
-        data = f.read()
-    args.file_size = len(data)
-    payload = multipart(data, filename, args.model, args.boundary)
-    sha = hashlib.sha256(data).hexdigest()
-    del data
+        one_round(args, multipart(small, os.path.basename(args.warmup), args.warmup_model, args.boundary), "warmup",
+                  hashlib.sha256(small).hexdigest(), len(small))
     for r in range(1, args.rounds + 1):
-        record = one_round(args, payload, args.label, sha)
-        record["round"] = r
-        print(json.dumps(record), flush=True)
-        growth = max(record["rss_peak_kb"] or 0, record["rss_sampled_peak_kb"]) - record["rss_before_kb"]
-        delay = record["forward_delay_ms"]
-        print(f"  round {r}: status {record['status']}, RSS +{growth / 1024:.1f} MiB "
-              f"({growth * 1024 / record['file_bytes']:.2f}x the file), forwarded "
-              f"{'-' if delay is None else f'{delay:.2f} ms'} after the last byte, "
-              f"identical: {record['forwarded_identical']}", file=sys.stderr, flush=True)
+        for k in range(len(cases)):
+            case = cases[(r - 1 + k) % len(cases)]
+            record = one_round(args, case["payload"], case["label"], case["sha"], case["size"])
+            record["round"] = r
+            record["phase"] = args.phase
+            print(json.dumps(record), flush=True)
+            growth = max(record["rss_peak_kb"] or 0, record["rss_sampled_peak_kb"]) - record["rss_before_kb"]
+            delay = record["forward_delay_ms"]
+            print(f"  round {r}, {case['label']}: status {record['status']}, RSS +{growth / 1024:.1f} MiB "
+                  f"({growth * 1024 / record['file_bytes']:.2f}x the file), forwarded "
+                  f"{'-' if delay is None else f'{delay:.2f} ms'} after the last byte, "
+                  f"identical: {record['forwarded_identical']}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
