@@ -43,6 +43,7 @@ struct MultipartForm: Sendable {
             throw .payloadTooLarge(limitBytes: limit)
         }
         let collector = PartCollector()
+        collector.reserveBudget = declaredLength
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in collector.header(name, value) }
         parser.onBody = { buffer in collector.body(&buffer) }
@@ -80,6 +81,9 @@ private final class PartCollector: @unchecked Sendable {
     var sawPart = false
     /// Body bytes still to come from the start of the current chunk, when the request declared its length.
     var remainingBytes: Int?
+    /// What file parts may still reserve up front, all together: the declared length once. Without this budget a
+    /// body of many tiny file parts would reserve (if never touch) the whole length for every one of them.
+    var reserveBudget: Int?
     private var name: String?
     private var filename: String?
     private var contentType: String?
@@ -111,10 +115,13 @@ private final class PartCollector: @unchecked Sendable {
             error = .invalidRequest("Form field '\(name ?? "?")' is larger than 1 MiB.")
             return
         }
-        if filename != nil, data.capacity == 0, let remainingBytes, remainingBytes > buffer.readableBytes {
+        if filename != nil, data.capacity == 0, let remainingBytes, let budget = reserveBudget,
+           min(remainingBytes, budget) > buffer.readableBytes {
             // One allocation of the largest size the file can have, instead of growing by doubling: no
             // reallocation copies the upload again, and pages never written stay unbacked (no RSS).
-            data.reserveCapacity(remainingBytes)
+            let size = min(remainingBytes, budget)
+            data.reserveCapacity(size)
+            reserveBudget = budget - size
         }
         data.writeBuffer(&buffer)
     }
