@@ -22,6 +22,9 @@ CURLcode chorus_curl_setopt_write_function(CURL *handle, CURLoption option, curl
 CURLcode chorus_curl_setopt_read_function(CURL *handle, curl_read_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback);
 }
+CURLcode chorus_curl_setopt_seek_function(CURL *handle, curl_seek_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, callback);
+}
 CURLcode chorus_curl_setopt_opensocket_function(CURL *handle, curl_opensocket_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, callback);
 }

@@ -96,6 +96,23 @@ extension Transfer {
         case .bytes(let buffer):
             try self.setMemoryBody(easy, buffer)
             if method != "POST" { try easy.set(CURLOPT_CUSTOMREQUEST, method) }
+        case .buffers(let parts):
+            try easy.set(CURLOPT_POST, 1)
+            try easy.set(CURLOPT_POSTFIELDSIZE_LARGE, offset: Int64(parts.reduce(0) { $0 + $1.readableBytes }))
+            try self.check(easy, chorus_curl_setopt_read_function(easy.handle) { data, size, count, user in
+                guard let user, let data else { return Int(CURL_READFUNC_ABORT) }
+                let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+                return transfer.readMemoryBody(into: UnsafeMutableRawBufferPointer(start: data, count: size * count))
+            })
+            try easy.set(CURLOPT_READDATA, pointer: userData)
+            // Without a seek callback curl cannot rewind the body and fails a resend with CURLE_SEND_FAIL_REWIND.
+            try self.check(easy, chorus_curl_setopt_seek_function(easy.handle) { user, offset, origin in
+                guard let user else { return Int32(CURL_SEEKFUNC_FAIL) }
+                let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+                return transfer.seekMemoryBody(to: Int64(offset), origin: origin) ? Int32(CURL_SEEKFUNC_OK) : Int32(CURL_SEEKFUNC_CANTSEEK)
+            })
+            try easy.set(CURLOPT_SEEKDATA, pointer: userData)
+            if method != "POST" { try easy.set(CURLOPT_CUSTOMREQUEST, method) }
         case .stream(_, let length):
             try easy.set(CURLOPT_POST, 1)
             // -1: unknown, HTTP/1.1 then sends it chunked.
@@ -144,7 +161,7 @@ extension Transfer {
         let hasBody: Bool
         switch self.request.body {
         case .none: hasBody = ["POST", "PUT", "PATCH"].contains(self.request.method)
-        case .bytes, .stream: hasBody = true
+        case .bytes, .buffers, .stream: hasBody = true
         }
         if hasBody {
             // curl would add "Content-Type: application/x-www-form-urlencoded" to a POST without one.

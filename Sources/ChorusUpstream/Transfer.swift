@@ -36,6 +36,9 @@ final class Transfer: @unchecked Sendable {
     /// The address the OPENSOCKET/PREREQ check refused, if any.
     var refusedAddress: String?
     var receivedBytes = 0
+    /// Where the read callback is in a `.buffers` body: which buffer, and how far into it.
+    private var memoryBodyIndex = 0
+    private var memoryBodyOffset = 0
     private var headDelivered = false
     private var parsingStatus: Int?
     private var parsingHeaders: [(String, String)] = []
@@ -341,6 +344,49 @@ final class Transfer: @unchecked Sendable {
             return self.state.headWaiter
         }
         waiter?.resume(returning: head)
+    }
+
+    /// CURLOPT_READFUNCTION for a `.buffers` body: copies the next bytes straight from the caller's buffers into
+    /// curl's send buffer. Returns 0 at the end.
+    func readMemoryBody(into destination: UnsafeMutableRawBufferPointer) -> Int {
+        guard case .buffers(let parts) = self.request.body else { return Int(CURL_READFUNC_ABORT) }
+        var written = 0
+        while written < destination.count, self.memoryBodyIndex < parts.count {
+            let part = parts[self.memoryBodyIndex]
+            let take = min(part.readableBytes - self.memoryBodyOffset, destination.count - written)
+            if take <= 0 {
+                self.memoryBodyIndex += 1
+                self.memoryBodyOffset = 0
+                continue
+            }
+            part.withUnsafeReadableBytes { source in
+                UnsafeMutableRawBufferPointer(rebasing: destination[written..<(written + take)])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[self.memoryBodyOffset..<(self.memoryBodyOffset + take)]))
+            }
+            written += take
+            self.memoryBodyOffset += take
+        }
+        return written
+    }
+
+    /// CURLOPT_SEEKFUNCTION for a `.buffers` body: curl rewinds (to 0, SEEK_SET) to resend the request on another
+    /// connection. False for an offset outside the body or an origin other than SEEK_SET.
+    func seekMemoryBody(to offset: Int64, origin: Int32) -> Bool {
+        guard case .buffers(let parts) = self.request.body, origin == SEEK_SET, offset >= 0 else { return false }
+        var remaining = offset
+        for (index, part) in parts.enumerated() {
+            if remaining < Int64(part.readableBytes) {
+                self.memoryBodyIndex = index
+                self.memoryBodyOffset = Int(remaining)
+                return true
+            }
+            remaining -= Int64(part.readableBytes)
+        }
+        // Exactly the end (or an empty body).
+        guard remaining == 0 else { return false }
+        self.memoryBodyIndex = parts.count
+        self.memoryBodyOffset = 0
+        return true
     }
 
     /// CURLOPT_READFUNCTION: copies queued request-body bytes into curl's buffer.

@@ -35,8 +35,13 @@ public struct UpstreamRequest: Sendable {
 
 public enum UpstreamRequestBody: Sendable {
     case none
-    /// Sent from memory with a `Content-Length`.
+    /// Sent from memory with a `Content-Length`; curl takes a copy of it up front.
     case bytes(ByteBuffer)
+    /// Sent from memory with a `Content-Length`: the buffers one after another, read in place as curl sends
+    /// them, so nothing is copied up front (for large bodies already in memory, such as a forwarded upload:
+    /// the multipart head, the uploaded file's own buffer, the tail). The buffers are read again from the
+    /// start if curl has to resend the request on a reused connection that turned out to be dead.
+    case buffers([ByteBuffer])
     /// Streamed as the sequence yields. With `length` it is sent with that `Content-Length` (the stream must
     /// yield exactly that many bytes); without it, HTTP/1.1 uses chunked encoding.
     case stream(AsyncThrowingStream<ByteBuffer, any Error>, length: Int?)

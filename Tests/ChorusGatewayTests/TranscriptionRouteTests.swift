@@ -6,7 +6,9 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-@Suite struct TranscriptionRouteTests {
+/// Serialized: most cases are CPU-bound (pocketsphinx decodes, a 25 MB multipart body parsed by a debug build); run
+/// side by side on 2 busy cores they starved each other past the test client's 20 s read timeout.
+@Suite(.serialized) struct TranscriptionRouteTests {
     static func upload(model: String, file: [UInt8], filename: String, fields: [(String, String)] = []) -> (HTTPFields, ByteBuffer) {
         let boundary = "chorus-stt-boundary"
         var body = ByteBuffer()
@@ -20,9 +22,10 @@ import Testing
     }
 
     /// Speech from the embedded engine, as the round trip the acceptance asks for.
-    static func spoken(_ client: any TestClientProtocol, format: String = "mp3") async throws -> [UInt8] {
+    static func spoken(_ client: any TestClientProtocol, format: String = "mp3",
+                       text: String = "Hello world. This is a test of the gateway.") async throws -> [UInt8] {
         let response = try await client.execute(uri: "/v1/audio/speech", method: .post, headers: bearer(masterKey),
-                                                body: ByteBuffer(string: #"{"model":"local-tts","input":"Hello world. This is a test of the gateway.","voice":"alloy","response_format":"\#(format)"}"#))
+                                                body: ByteBuffer(string: #"{"model":"local-tts","input":"\#(text)","voice":"alloy","response_format":"\#(format)"}"#))
         return Array(buffer: response.body)
     }
 
@@ -117,6 +120,71 @@ import Testing
             #expect(response.status == .contentTooLarge)
             #expect(try errorBody(response).code == "payload_too_large")
             #expect(try await logRows(gateway).first?.status == 413)
+        }
+    }
+
+    /// Above the default 25 MB limit, with and without a Content-Length: 413 in OpenAI's error shape (from the header
+    /// at once, or while the body streams in), and the gateway goes on serving uploads afterwards.
+    @Test(arguments: [true, false])
+    func uploadAboveTheDefaultLimitIs413AndTheGatewayKeepsServing(declaresLength: Bool) async throws {
+        try await withGateway { client, gateway, mock in
+            let big = [UInt8](repeating: 0x55, count: 30_000_000)
+            let (declared, body) = Self.upload(model: "gpt-test", file: big, filename: "big.wav")
+            var headers = declared
+            if !declaresLength { headers[.contentLength] = nil }
+            let response = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+            #expect(response.status == .contentTooLarge)
+            let error = try errorBody(response)
+            #expect(error.type == "invalid_request_error")
+            #expect(error.code == "payload_too_large")
+            #expect(!error.message.isEmpty)
+            #expect(mock.received.isEmpty, "nothing of a refused upload reaches the provider")
+
+            let audio = try await Self.spoken(client, format: "wav", text: "Hello.")
+            let (okHeaders, okBody) = Self.upload(model: "gpt-test", file: audio, filename: "speech.wav")
+            let after = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: okHeaders, body: okBody)
+            #expect(after.status == .ok, "\(String(buffer: after.body))")
+            let rows = try await logRows(gateway, atLeast: 3)
+            #expect(rows.filter { $0.route == "/audio/transcriptions" }.map(\.status).sorted() == [200, 413])
+        }
+    }
+
+    /// Another file part before the audio (it takes the up-front reservation the declared length allows): the audio
+    /// part after it is still read and forwarded.
+    @Test func fileAfterAnotherFilePartIsForwarded() async throws {
+        try await withGateway { client, _, mock in
+            let audio = try await Self.spoken(client, format: "wav", text: "Hello.")
+            let boundary = "chorus-two-files"
+            var body = ByteBuffer()
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\ngpt-test\r\n")
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"notes\"; filename=\"a.bin\"\r\n\r\nxyz\r\n")
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"speech.wav\"\r\n")
+            body.writeString("Content-Type: audio/wav\r\n\r\n")
+            body.writeBytes(audio)
+            body.writeString("\r\n--\(boundary)--\r\n")
+            let response = try await client.execute(
+                uri: "/v1/audio/transcriptions", method: .post,
+                headers: [.authorization: "Bearer \(masterKey)", .contentType: "multipart/form-data; boundary=\(boundary)"], body: body)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let received = try #require(mock.received.last)
+            #expect(received.body.contains("filename=\"speech.wav\""))
+            #expect(received.body.contains("RIFF"), "the forwarded file starts with the WAV header")
+        }
+    }
+
+    /// A transcript answered whole (rendered by Chorus, not streamed) still gets a time to first byte in its row.
+    @Test(arguments: [("local-stt", "json"), ("verbose-stt", "srt")])
+    func wholeTranscriptRowsHaveATimeToFirstByte(model: String, format: String) async throws {
+        try await withGateway { client, gateway, _ in
+            let audio = try await Self.spoken(client, format: "wav", text: "Hello.")
+            let (headers, body) = Self.upload(model: model, file: audio, filename: "speech.wav", fields: [("response_format", format)])
+            let response = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let rows = try await logRows(gateway, atLeast: 2)
+            let row = try #require(rows.first { $0.route == "/audio/transcriptions" })
+            let ttfb = try #require(row.ttfbMs, "ttfb_ms is empty")
+            #expect(ttfb > 0)
+            #expect(ttfb <= row.latencyMs)
         }
     }
 

@@ -21,6 +21,22 @@ struct AudioDecoderTests {
         #expect(abs(pcm.duration - AudioFixtures.toneDuration) <= 0.05, "decoded \(pcm.duration) s")
     }
 
+    /// The in-place API reads exactly the bytes it is given: the file sits between unrelated bytes in a larger
+    /// buffer (as an upload does inside a request body) and decodes and probes like the array copy of it.
+    @Test(arguments: ["tone.wav", "tone.mp3", "tone.m4a", "tone-opus.ogg"])
+    func decodingInPlaceFromAWindowOfALargerBufferMatchesTheArrayAPI(file: String) throws {
+        let bytes = try AudioFixtures.bytes(file)
+        let padded = [UInt8](repeating: 0xAB, count: 1000) + bytes + [UInt8](repeating: 0xCD, count: 777)
+        let (pcm, info) = try padded.withUnsafeBytes { whole in
+            let window = UnsafeRawBufferPointer(rebasing: whole[1000..<(1000 + bytes.count)])
+            return (try AudioDecoder.decode(window, sampleRate: 16000), try AudioDecoder.probe(window))
+        }
+        let reference = try AudioDecoder.decode(bytes, sampleRate: 16000)
+        #expect(pcm.samples == reference.samples, "\(file)")
+        #expect(info.codec == (try AudioDecoder.probe(bytes)).codec)
+        #expect(abs((info.duration ?? 0) - AudioFixtures.toneDuration) <= 0.06, "\(file): \(info.duration ?? 0) s")
+    }
+
     @Test func probeNamesContainerCodecAndDurationWithoutDecoding() throws {
         let expected: [String: (container: String, codec: String)] = [
             "tone.wav": ("wav", "pcm_s16le"), "tone.mp3": ("mp3", "mp3"), "tone-opus.ogg": ("ogg", "opus"),

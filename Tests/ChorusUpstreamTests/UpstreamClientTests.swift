@@ -316,6 +316,52 @@ struct UpstreamClientTests {
         }
     }
 
+    @Test func requestBodyFromBuffersArrivesWholeWithItsLength() async throws {
+        let big = pattern(1_000_003, seed: 3)
+        let parts = [ByteBuffer(string: "head|"), big, ByteBuffer(), ByteBuffer(string: "|tail")]
+        var expected = ByteBuffer()
+        for var part in parts { expected.writeBuffer(&part) }
+        try await withServer({ request, writer in
+            try await writer.respond(headers: [("X-Length", request.head.headers["content-length"].first ?? "none"),
+                                               ("X-Chunked", request.head.headers["transfer-encoding"].first ?? "no")],
+                                     body: request.body)
+        }) { client, server in
+            let response = try await client.execute(UpstreamRequest(
+                method: "POST", url: "\(server.url)/echo", headers: [("Content-Type", "multipart/form-data; boundary=x")],
+                body: .buffers(parts)))
+            #expect(response.header("X-Length") == "\(expected.readableBytes)")
+            #expect(response.header("X-Chunked") == "no")
+            #expect(try await response.body.collect(upTo: 2 << 20) == expected)
+        }
+    }
+
+    /// A kept-alive connection that dies under the next request: curl resends on a new connection, which needs the
+    /// in-place body rewound (through the seek callback) — the bytes must arrive whole the second time too.
+    @Test func requestBodyFromBuffersIsResentWhenAReusedConnectionDies() async throws {
+        let body = [ByteBuffer(string: "part one, "), pattern(200_000, seed: 5), ByteBuffer(string: ", part three")]
+        var expected = ByteBuffer()
+        for var part in body { expected.writeBuffer(&part) }
+        let requests = NIOLockedValueBox(0)
+        try await withServer({ request, writer in
+            let number = requests.withLockedValue { $0 += 1; return $0 }
+            if number == 2 {
+                // The second request, on the reused connection: closed with no answer at all (a FIN, which curl
+                // reads as "the kept-alive connection was dead" and retries on a new one).
+                try await writer.channel.close()
+                return
+            }
+            try await writer.respond(body: request.body)
+        }) { client, server in
+            let first = try await client.execute(UpstreamRequest(method: "POST", url: "\(server.url)/a", body: .buffers(body)))
+            #expect(try await first.body.collect(upTo: 1 << 20) == expected)
+            let second = try await client.execute(UpstreamRequest(method: "POST", url: "\(server.url)/b", body: .buffers(body)))
+            #expect(second.status == 200)
+            #expect(try await second.body.collect(upTo: 1 << 20) == expected)
+            #expect(requests.withLockedValue { $0 } == 3)
+            #expect(server.stats.counts.accepted == 2)
+        }
+    }
+
     @Test func serverSentEventsArriveOneByOneWithoutBuffering() async throws {
         let eventCount = 5
         try await withServer({ _, writer in

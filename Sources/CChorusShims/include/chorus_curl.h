@@ -13,6 +13,7 @@ CURLMcode chorus_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long v
 // Callback setters: a C function pointer is not a `void *` in Swift, so each callback type gets its own setter.
 CURLcode chorus_curl_setopt_write_function(CURL *handle, CURLoption option, curl_write_callback callback);
 CURLcode chorus_curl_setopt_read_function(CURL *handle, curl_read_callback callback);
+CURLcode chorus_curl_setopt_seek_function(CURL *handle, curl_seek_callback callback);
 CURLcode chorus_curl_setopt_opensocket_function(CURL *handle, curl_opensocket_callback callback);
 CURLcode chorus_curl_setopt_prereq_function(CURL *handle, curl_prereq_callback callback);
 

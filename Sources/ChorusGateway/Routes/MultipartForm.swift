@@ -38,10 +38,12 @@ struct MultipartForm: Sendable {
         guard let boundary = boundary(of: request.headers[.contentType]) else {
             throw .unsupportedMediaType("Expected a multipart/form-data body with a boundary.")
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+        let declaredLength = request.headers[.contentLength].flatMap(Int.init)
+        if let declaredLength, declaredLength > limit {
             throw .payloadTooLarge(limitBytes: limit)
         }
         let collector = PartCollector()
+        collector.reserveBudget = declaredLength
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in collector.header(name, value) }
         parser.onBody = { buffer in collector.body(&buffer) }
@@ -49,6 +51,8 @@ struct MultipartForm: Sendable {
         var total = 0
         do {
             for try await chunk in request.body {
+                // A file part that starts in this chunk can be no longer than what is left of the body.
+                collector.remainingBytes = declaredLength.map { max($0 - total, 0) }
                 total += chunk.readableBytes
                 if total > limit { throw GatewayError.payloadTooLarge(limitBytes: limit) }
                 try parser.execute(chunk)
@@ -75,6 +79,11 @@ private final class PartCollector: @unchecked Sendable {
     var files: [(String, MultipartForm.File)] = []
     var error: GatewayError?
     var sawPart = false
+    /// Body bytes still to come from the start of the current chunk, when the request declared its length.
+    var remainingBytes: Int?
+    /// What file parts may still reserve up front, all together: the declared length once. Without this budget a
+    /// body of many tiny file parts would reserve (if never touch) the whole length for every one of them.
+    var reserveBudget: Int?
     private var name: String?
     private var filename: String?
     private var contentType: String?
@@ -105,6 +114,14 @@ private final class PartCollector: @unchecked Sendable {
         if filename == nil, data.readableBytes + buffer.readableBytes > Self.maxFieldBytes {
             error = .invalidRequest("Form field '\(name ?? "?")' is larger than 1 MiB.")
             return
+        }
+        if filename != nil, data.capacity == 0, let remainingBytes, let budget = reserveBudget,
+           min(remainingBytes, budget) > buffer.readableBytes {
+            // One allocation of the largest size the file can have, instead of growing by doubling: no
+            // reallocation copies the upload again, and pages never written stay unbacked (no RSS).
+            let size = min(remainingBytes, budget)
+            data.reserveCapacity(size)
+            reserveBudget = budget - size
         }
         data.writeBuffer(&buffer)
     }

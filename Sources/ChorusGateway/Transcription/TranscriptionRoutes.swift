@@ -76,28 +76,41 @@ struct TranscriptionRoutes: Sendable {
             }
             let model = try services.catalog.resolve(parameters.model, for: caller, capability: task.capability)
             trace.update { $0.provider = model.provider.name }
-            let bytes = Array(parameters.file.data.readableBytesView)
+            // The upload stays in the buffer the multipart reader gathered it into: the decoder reads it in place
+            // and the provider gets that same buffer, so a 25 MB upload is never copied a second time.
+            let audio = parameters.file.data
             let limits = AudioLimits(maxInputBytes: services.maxUploadBytes, maxDurationSeconds: 4 * 3600)
+            // Checks the upload is audio. A duration that is only a bit-rate estimate is measured later, where it
+            // costs no waiting: decoding measures it, and a forwarded file is measured while it is being sent.
             let info = try await Offload.run { () throws(GatewayError) in
-                do { return try AudioDecoder.probe(bytes, limits: limits) } catch {
+                do {
+                    return try audio.withUnsafeReadableBytes {
+                        try AudioDecoder.probe($0, limits: limits, measureEstimatedDuration: false)
+                    }
+                } catch {
                     throw .invalidParameter("file", "The uploaded file is not audio Chorus can decode (\(String(describing: error))).")
                 }
             }
             trace.update { $0.audioSeconds = info.duration }
             switch model.provider.type {
             case .builtin:
-                return try await builtin(parameters, bytes: bytes, limits: limits, task: task, trace: trace)
+                return try await builtin(parameters, audio: audio, limits: limits, task: task, trace: trace)
             case .openai:
-                return try await upstream(parameters, bytes: bytes, limits: limits, model: model, task: task, trace: trace, request: request)
+                return try await upstream(parameters, audio: audio, info: info, limits: limits, model: model, task: task,
+                                          trace: trace, request: request)
             case .sdwebui:
                 throw GatewayError.notImplemented("Provider '\(model.provider.name)' (sdwebui) does not offer transcription.", param: "model")
             }
         }
     }
 
-    private func builtin(_ p: Parameters, bytes: [UInt8], limits: AudioLimits, task: Task, trace: RequestTrace) async throws -> Response {
+    private func builtin(_ p: Parameters, audio: ByteBuffer, limits: AudioLimits, task: Task, trace: RequestTrace) async throws -> Response {
         let pcm = try await Offload.run { () throws(GatewayError) in
-            do { return try AudioDecoder.decode(bytes, sampleRate: PocketSphinxEngine.sampleRate, limits: limits) } catch {
+            do {
+                return try audio.withUnsafeReadableBytes {
+                    try AudioDecoder.decode($0, sampleRate: PocketSphinxEngine.sampleRate, limits: limits)
+                }
+            } catch {
                 throw .invalidParameter("file", "The uploaded file could not be decoded (\(String(describing: error))).")
             }
         }
@@ -119,7 +132,7 @@ struct TranscriptionRoutes: Sendable {
         let body = TranscriptRenderer.render(transcript, as: p.format, task: task == .transcribe ? "transcribe" : "translate",
                                              includeWords: p.granularities.contains("word"))
         trace.update { $0.bytesOut = body.count }
-        trace.finish(status: 200)
+        trace.finishWhole(status: 200)
         return Response(status: .ok, headers: [.contentType: p.format.contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
@@ -163,20 +176,22 @@ struct TranscriptionRoutes: Sendable {
         })
     }
 
-    private func upstream(_ p: Parameters, bytes: [UInt8], limits: AudioLimits, model: ResolvedModel, task: Task,
+    private func upstream(_ p: Parameters, audio: ByteBuffer, info: AudioInfo, limits: AudioLimits, model: ResolvedModel, task: Task,
                           trace: RequestTrace, request: Request) async throws -> Response {
         let native = model.provider.transcriptionFormats.contains(p.format.rawValue)
         let askFormat = native ? p.format : .verboseJSON
         var file = p.file
-        if model.provider.transcriptionInput == "wav16k" {
-            let wav = try await Offload.run { () throws(GatewayError) in
+        let convert = model.provider.transcriptionInput == "wav16k"
+        if convert {
+            let (wav, seconds) = try await Offload.run { () throws(GatewayError) in
                 do {
-                    let pcm = try AudioDecoder.decode(bytes, sampleRate: 16000, limits: limits)
-                    return try AudioEncoder.encode(pcm, to: .wav, sampleRate: 16000, bitrate: nil)
+                    let pcm = try audio.withUnsafeReadableBytes { try AudioDecoder.decode($0, sampleRate: 16000, limits: limits) }
+                    return (try AudioEncoder.encode(pcm, to: .wav, sampleRate: 16000, bitrate: nil), pcm.duration)
                 } catch {
                     throw .invalidParameter("file", "The uploaded file could not be converted (\(String(describing: error))).")
                 }
             }
+            trace.update { $0.audioSeconds = seconds }
             file = MultipartForm.File(filename: "audio.wav", contentType: "audio/wav", data: ByteBuffer(bytes: wav))
         }
         var fields: [(String, String)] = [("model", model.upstreamModel), ("response_format", askFormat.rawValue)]
@@ -185,12 +200,17 @@ struct TranscriptionRoutes: Sendable {
         if let temperature = p.temperature { fields.append(("temperature", temperature)) }
         for granularity in p.granularities { fields.append(("timestamp_granularities[]", granularity)) }
         if p.stream && native { fields.append(("stream", "true")) }
-        let (contentType, body) = MultipartForm.encode(fields: fields, fileField: "file", file: file)
+        // The file's own buffer is one of the body's parts, read in place by curl as it sends.
+        let (contentType, parts) = MultipartForm.encodeParts(fields: fields, files: [("file", file)])
         let adapter = OpenAICompatibleAdapter(provider: model.provider)
         let upstreamRequest = UpstreamRequest(
             method: "POST", url: adapter.url(task.route), headers: adapter.headers(contentType: contentType, accept: nil),
-            body: .bytes(body), connectTimeout: model.provider.connectTimeout, timeout: model.provider.timeout)
+            body: .buffers(parts), connectTimeout: model.provider.connectTimeout, timeout: model.provider.timeout)
+        // Measured alongside the transfer (the provider has the whole upload to read first), so the usage row gets
+        // the real duration without the packet scan delaying the forwarding.
+        async let measured = Self.measuredDuration(of: audio, limits: limits, needed: info.durationIsEstimate && !convert)
         let response = try await services.execute(upstreamRequest, provider: model.provider.name)
+        if let seconds = await measured { trace.update { $0.audioSeconds = seconds } }
         if native || response.status != 200 {
             return UpstreamPassthrough(services: services, trace: trace).response(for: response, request: request, watchClientClose: p.stream)
         }
@@ -206,10 +226,23 @@ struct TranscriptionRoutes: Sendable {
         if p.stream {
             let events = [AudioResponse.sseFrame(["type": "transcript.text.delta", "delta": .string(transcript.text)]),
                           AudioResponse.sseFrame(["type": "transcript.text.done", "text": .string(transcript.text)])]
-            trace.finish(status: 200)
+            trace.update { $0.bytesOut = events.reduce(0) { $0 + $1.readableBytes } }
+            trace.finishWhole(status: 200)
             return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init(contentsOf: events))
         }
         return render(transcript, p, task: task, trace: trace)
+    }
+}
+
+extension TranscriptionRoutes {
+    /// The duration of `audio` read from every packet, when `needed`; nil when not needed or not measurable (the
+    /// estimate already in the usage row stays then).
+    static func measuredDuration(of audio: ByteBuffer, limits: AudioLimits, needed: Bool) async -> Double? {
+        guard needed else { return nil }
+        let seconds: Double?? = try? await Offload.run { () throws(GatewayError) -> Double? in
+            try? audio.withUnsafeReadableBytes { try AudioDecoder.probe($0, limits: limits).duration }
+        }
+        return seconds ?? nil
     }
 }
 

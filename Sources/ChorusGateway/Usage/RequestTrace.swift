@@ -38,6 +38,13 @@ final class RequestTrace: Sendable {
 
     var route: String { state.withLockedValue { $0.record.route } }
 
+    /// Finishes a response that was built whole before it is returned: its first byte is ready now, so the row
+    /// gets a time to first byte (equal to the latency) like a streamed one, instead of none.
+    func finishWhole(status: Int, error: String? = nil) {
+        markFirstByte()
+        finish(status: status, error: error)
+    }
+
     func finish(status: Int, error: String? = nil) {
         let now = ContinuousClock.now
         let record: UsageRecord? = state.withLockedValue { state in

@@ -55,12 +55,14 @@ func resolveSeek(offset: Int64, whence: Int32, position: Int, size: Int?) -> Int
     return target
 }
 
-/// Reads from bytes held in memory.
+/// Reads from bytes held in memory, in place: the bytes belong to the caller, who keeps them valid and unchanged
+/// for as long as the demuxer reading this input lives (``AudioDecoder`` opens and closes it within one call).
+/// Borrowing instead of holding an array is what lets an upload be decoded without copying it first.
 final class MemoryInput: AVIOInput {
-    private let bytes: [UInt8]
+    private let bytes: UnsafeRawBufferPointer
     private var position = 0
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     override var isSeekable: Bool { true }
     override var size: Int? { bytes.count }
@@ -68,15 +70,12 @@ final class MemoryInput: AVIOInput {
 
     override func read(_ buffer: UnsafeMutablePointer<UInt8>, _ size: Int) -> Int32 {
         let available = bytes.count - position
-        guard available > 0 else {
+        guard available > 0, let base = bytes.baseAddress else {
             reachedEnd = true
             return FFmpegCode.eof
         }
         let count = min(available, size)
-        bytes.withUnsafeBufferPointer { source in
-            guard let base = source.baseAddress else { return }
-            buffer.update(from: base + position, count: count)
-        }
+        UnsafeMutableRawPointer(buffer).copyMemory(from: base + position, byteCount: count)
         position += count
         return Int32(count)
     }
