@@ -53,7 +53,7 @@ struct OpenAIImageAdapter: Sendable {
     func request(_ job: ImageJob, stream: Bool) -> UpstreamRequest {
         let adapter = OpenAICompatibleAdapter(provider: provider)
         let accept = stream ? "text/event-stream" : "application/json"
-        let body: ByteBuffer
+        let body: UpstreamRequestBody
         let contentType: String
         switch job.kind {
         case .generation:
@@ -63,7 +63,7 @@ struct OpenAIImageAdapter: Sendable {
                 json.set(name, Self.typed(name, value))
             }
             json = json.merging(defaults: model.config.defaults).merging(defaults: provider.defaults)
-            body = ByteBuffer(bytes: json.serialized())
+            body = .bytes(ByteBuffer(bytes: json.serialized()))
             contentType = "application/json"
         case .edit, .variation:
             var formFields = [("model", model.upstreamModel)]
@@ -78,11 +78,12 @@ struct OpenAIImageAdapter: Sendable {
             if let mask = prepared.mask {
                 files.append(("mask", .init(filename: "mask.png", contentType: "image/png", data: ByteBuffer(bytes: mask))))
             }
-            (contentType, body) = MultipartForm.encode(fields: formFields, files: files)
+            let (multipartType, parts) = MultipartForm.encodeParts(fields: formFields, files: files)
+            (contentType, body) = (multipartType, .buffers(parts))
         }
         return UpstreamRequest(
             method: "POST", url: adapter.url(job.kind.route), headers: adapter.headers(contentType: contentType, accept: accept),
-            body: .bytes(body), connectTimeout: provider.connectTimeout, timeout: provider.timeout)
+            body: body, connectTimeout: provider.connectTimeout, timeout: provider.timeout)
     }
 
     /// Numbers stay numbers and flags stay flags in the JSON form.

@@ -141,33 +141,3 @@ private final class PartCollector: @unchecked Sendable {
         data = ByteBuffer()
     }
 }
-
-extension MultipartForm {
-    /// A multipart/form-data body for an upstream: text fields, then one file. Returns the Content-Type (with
-    /// its random boundary) and the body.
-    static func encode(fields: [(String, String)], fileField: String, file: File) -> (contentType: String, body: ByteBuffer) {
-        encode(fields: fields, files: [(fileField, file)])
-    }
-
-    /// Text fields, then the files in order (a field name may repeat, e.g. `image[]`).
-    static func encode(fields: [(String, String)], files: [(String, File)]) -> (contentType: String, body: ByteBuffer) {
-        var generator = SystemRandomNumberGenerator()
-        let boundary = "chorus-" + String(generator.next() as UInt64, radix: 36) + String(generator.next() as UInt64, radix: 36)
-        var body = ByteBuffer()
-        body.reserveCapacity(files.reduce(0) { $0 + $1.1.data.readableBytes } + 256 * (fields.count + files.count))
-        for (name, value) in fields {
-            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
-        }
-        for (field, file) in files {
-            let filename = (file.filename ?? "file").replacingOccurrences(of: "\"", with: "").replacingOccurrences(of: "\r", with: "")
-                .replacingOccurrences(of: "\n", with: "")
-            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(filename)\"\r\n")
-            body.writeString("Content-Type: \(file.contentType ?? "application/octet-stream")\r\n\r\n")
-            var data = file.data
-            body.writeBuffer(&data)
-            body.writeString("\r\n")
-        }
-        body.writeString("--\(boundary)--\r\n")
-        return ("multipart/form-data; boundary=\(boundary)", body)
-    }
-}
