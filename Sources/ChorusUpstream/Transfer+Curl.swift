@@ -26,6 +26,11 @@ extension Transfer {
         try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout))
         try easy.set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
+        if request.idleTimeout > 0 {
+            // Below 1 byte/s for the whole window = nothing arrived. libcurl counts in whole seconds.
+            try easy.set(CURLOPT_LOW_SPEED_LIMIT, 1)
+            try easy.set(CURLOPT_LOW_SPEED_TIME, max(1, Int(request.idleTimeout.rounded(.up))))
+        }
         // CURLOPT_ACCEPT_ENCODING stays unset (bytes pass verbatim); CURLOPT_PROXY stays unset (env proxies).
 
         try self.configureMethodAndBody(easy, userData: userData)

@@ -11,6 +11,10 @@ public struct UpstreamRequest: Sendable {
     public var connectTimeout: Double
     /// Seconds for the whole transfer, body included; 0 means no limit.
     public var timeout: Double
+    /// Seconds in which not a single byte arrives (headers included) before the transfer is aborted with
+    /// `timedOut`; 0 means no such limit. For long streamed answers, where a total `timeout` would cut a healthy
+    /// stream, this bounds a stalled one instead.
+    public var idleTimeout: Double = 0
     /// Abort the body with `responseTooLarge` once more than this many bytes arrived.
     public var maxResponseBytes: Int?
     /// Refuse to connect to loopback, private, link-local, unique-local and CGNAT addresses, checked on the

@@ -125,7 +125,7 @@ public struct ConfigLoader: Sendable {
     private func provider(name: String, node: Node, reader: NodeReader) throws -> ProviderConfig {
         let path = "providers.\(name)"
         let m = try reader.mapping(node, path: path, allowed: [
-            "type", "base_url", "api_key", "headers", "timeout", "connect_timeout", "defaults", "speech_formats",
+            "type", "base_url", "api_key", "headers", "timeout", "stream_idle_timeout", "connect_timeout", "defaults", "speech_formats",
             "voice_cloning", "mask_mode", "mask_edit_color", "transcription_input", "transcription_formats", "allow_private_urls",
             "image_formats", "image_params", "image_input",
         ])
@@ -148,6 +148,9 @@ public struct ConfigLoader: Sendable {
             }
         }
         if let v = m["timeout"] { provider.timeout = try reader.double(v, path: path + ".timeout", range: 0...86400) }
+        if let v = m["stream_idle_timeout"] {
+            provider.streamIdleTimeout = try reader.double(v, path: path + ".stream_idle_timeout", range: 0...86400)
+        }
         if let v = m["connect_timeout"] { provider.connectTimeout = try reader.double(v, path: path + ".connect_timeout", range: 0.1...600) }
         if let v = m["defaults"] { provider.defaults = try reader.jsonObject(v, path: path + ".defaults") }
         if let v = m["speech_formats"] {

@@ -70,8 +70,10 @@ public struct ProviderConfig: Sendable {
     public var baseURL = ""
     public var apiKey: String?
     public var headers: [(String, String)] = []
-    /// Seconds for a whole upstream transfer (0 = none).
+    /// Seconds for a whole non-streamed upstream transfer (0 = none).
     public var timeout = 60.0
+    /// Streamed answers (SSE) have no total limit; they are aborted after this many seconds without a byte (0 = never).
+    public var streamIdleTimeout = 60.0
     public var connectTimeout = 10.0
     public var defaults: JSONValue = .object([])
     public var speechFormats: [String] = ["mp3", "opus", "aac", "flac", "wav", "pcm"]

@@ -81,9 +81,11 @@ struct OpenAIImageAdapter: Sendable {
             let (multipartType, parts) = MultipartForm.encodeParts(fields: formFields, files: files)
             (contentType, body) = (multipartType, .buffers(parts))
         }
-        return UpstreamRequest(
+        var request = UpstreamRequest(
             method: "POST", url: adapter.url(job.kind.route), headers: adapter.headers(contentType: contentType, accept: accept),
             body: body, connectTimeout: provider.connectTimeout, timeout: provider.timeout)
+        if stream { adapter.applyStreamTimeouts(&request) }
+        return request
     }
 
     /// Numbers stay numbers and flags stay flags in the JSON form.

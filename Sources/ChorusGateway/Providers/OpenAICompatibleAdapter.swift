@@ -36,12 +36,20 @@ struct OpenAICompatibleAdapter: Sendable {
     }
 
     func jsonRequest(path: String, body: ByteBuffer, stream: Bool) -> UpstreamRequest {
-        UpstreamRequest(
+        var request = UpstreamRequest(
             method: "POST",
             url: url(path),
             headers: headers(contentType: "application/json", accept: stream ? "text/event-stream" : "application/json"),
             body: .bytes(body),
             connectTimeout: provider.connectTimeout,
             timeout: provider.timeout)
+        if stream { applyStreamTimeouts(&request) }
+        return request
+    }
+
+    /// A streamed answer may legitimately run for minutes: no total limit, but abort when it stalls.
+    func applyStreamTimeouts(_ request: inout UpstreamRequest) {
+        request.timeout = 0
+        request.idleTimeout = provider.streamIdleTimeout
     }
 }

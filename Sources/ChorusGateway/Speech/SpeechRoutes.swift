@@ -113,11 +113,13 @@ struct SpeechRoutes: Sendable {
         body = body.merging(defaults: model.config.defaults).merging(defaults: model.provider.defaults)
 
         let adapter = OpenAICompatibleAdapter(provider: model.provider)
-        let upstreamRequest = UpstreamRequest(
+        var upstreamRequest = UpstreamRequest(
             method: "POST", url: adapter.url("/audio/speech"),
             headers: adapter.headers(contentType: "application/json", accept: nil),
             body: .bytes(ByteBuffer(bytes: body.serialized())),
             connectTimeout: model.provider.connectTimeout, timeout: model.provider.timeout)
+        // Audio is streamed to the caller as the provider produces it: bounded by stalls, not by total length.
+        adapter.applyStreamTimeouts(&upstreamRequest)
         let response = try await services.execute(upstreamRequest, provider: model.provider.name)
         guard response.status == 200 else {
             return .passthrough(UpstreamPassthrough(services: services, trace: trace)

@@ -203,9 +203,10 @@ struct TranscriptionRoutes: Sendable {
         // The file's own buffer is one of the body's parts, read in place by curl as it sends.
         let (contentType, parts) = MultipartForm.encodeParts(fields: fields, files: [("file", file)])
         let adapter = OpenAICompatibleAdapter(provider: model.provider)
-        let upstreamRequest = UpstreamRequest(
+        var upstreamRequest = UpstreamRequest(
             method: "POST", url: adapter.url(task.route), headers: adapter.headers(contentType: contentType, accept: nil),
             body: .buffers(parts), connectTimeout: model.provider.connectTimeout, timeout: model.provider.timeout)
+        if p.stream && native { adapter.applyStreamTimeouts(&upstreamRequest) }
         // Measured alongside the transfer (the provider has the whole upload to read first), so the usage row gets
         // the real duration without the packet scan delaying the forwarding.
         async let measured = Self.measuredDuration(of: audio, limits: limits, needed: info.durationIsEstimate && !convert)
