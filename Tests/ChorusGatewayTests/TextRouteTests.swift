@@ -93,7 +93,9 @@ import Testing
         }
     }
 
-    @Test func clientHangingUpMidStreamClosesUpstreamWithinASecond() async throws {
+    /// The stream has ~10 s left when the client hangs up; the upstream must close long before that. (A 1 s bound
+    /// here failed at 1.08 s on a loaded CI machine: the guarantee is "at once, not at the end", which this checks.)
+    @Test func clientHangingUpMidStreamClosesUpstreamLongBeforeTheStreamEnds() async throws {
         let mock = MockUpstream(sseChunks: 200, sseInterval: .milliseconds(50))
         try await withGateway(mock: mock) { client, gateway, mock in
             let http = try UpstreamClient()
@@ -107,12 +109,12 @@ import Testing
             response.body.cancel()
             let hungUpAt = ContinuousClock.now
             var closedAt: ContinuousClock.Instant?
-            for _ in 0..<40 {
+            for _ in 0..<100 {
                 if let at = mock.streamClosedAt { closedAt = at; break }
                 try await Task.sleep(for: .milliseconds(50))
             }
             let closed = try #require(closedAt, "the upstream stream was never closed")
-            #expect(closed - hungUpAt < .seconds(1))
+            #expect(closed - hungUpAt < .seconds(3))
             #expect(mock.streamsFinished == 0)
             await http.shutdown()
             #expect(gateway.services.upstream.activeTransfers == 0)
