@@ -22,6 +22,26 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xFF, 0xFE, 0x22]) }
     }
 
+    /// Duplicate keys were found by scanning every earlier member: an object of 100 000 short keys (a 1.5 MB body,
+    /// well under the 32 MB limit) took 62 s of CPU in a release build. A dictionary past a few members keeps it
+    /// linear (0.14 s).
+    @Test func objectWithManyKeysParsesInLinearTimeAndTheLastDuplicateStillWins() throws {
+        let count = 100_000
+        var text = "{" + (0..<count).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        text += ",\"k5\":\"last\",\"k\(count - 1)\":\"end\"}"
+        let clock = ContinuousClock()
+        let start = clock.now
+        let value = try JSONParser.parse(Array(text.utf8))
+        #expect(clock.now - start < .seconds(10))
+        #expect(value.objectValue?.count == count)
+        #expect(value["k5"] == "last")
+        #expect(value["k\(count - 1)"] == "end")
+        #expect(value.objectValue?[5].0 == "k5")
+        let small = try JSONParser.parse(Array(#"{"a":1,"b":2,"a":3}"#.utf8))
+        #expect(small.objectValue?.map(\.0) == ["a", "b"])
+        #expect(small["a"] == 3)
+    }
+
     @Test func mergingKeepsRequestValuesAndFillsDefaults() {
         let request: JSONValue = ["model": "m", "temperature": 1, "extra": ["a": 1]]
         let merged = request.merging(defaults: ["temperature": 0, "top_p": 1, "extra": ["a": 2, "b": 3]])
