@@ -9,7 +9,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case missingKey, invalidKey, modelNotAllowed
         case modelNotFound, notFound, payloadTooLarge, unsupportedMediaType
         case rateLimited, notImplemented, upstreamUnreachable, upstreamTimeout, upstreamFailed
-        case serviceUnavailable, internalError
+        case serviceUnavailable, internalError, clientClosed
     }
 
     let code: Code
@@ -41,6 +41,8 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case .upstreamTimeout: .gatewayTimeout
         case .serviceUnavailable: .serviceUnavailable
         case .internalError: .internalServerError
+        // nginx's "client closed request": only ever in the usage log and metrics, the client is gone.
+        case .clientClosed: HTTPResponse.Status(code: 499)
         }
     }
 
@@ -129,6 +131,8 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         .init(.upstreamFailed, "Provider '\(provider)' failed: \(detail)")
     }
     public static func internalError(_ message: String) -> Self { .init(.internalError, message) }
+    /// The client went away while Chorus was still reading its request.
+    public static func clientClosed(_ message: String) -> Self { .init(.clientClosed, message) }
     public static func unauthorizedAdmin() -> Self {
         .init(.invalidKey, "This route needs the master key.")
     }

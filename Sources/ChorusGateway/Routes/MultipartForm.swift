@@ -1,9 +1,11 @@
-import Hummingbird
 import MultipartKit
 import NIOCore
 
 /// A multipart/form-data body read with multipart-kit's streaming parser while it arrives: the byte limit is
 /// enforced as the body streams in (413 the moment it is crossed, nothing buffered past it).
+///
+/// This file knows bytes only (no Hummingbird), so the fuzz package under fuzz/ compiles it as it is;
+/// `MultipartForm+Request.swift` feeds it a request body.
 struct MultipartForm: Sendable {
     struct File: Sendable {
         var filename: String?
@@ -33,43 +35,114 @@ struct MultipartForm: Sendable {
         return nil
     }
 
-    /// Reads the whole form. Text fields are capped at 1 MiB each; the total at `limit` bytes.
-    static func read(_ request: Request, limit: Int, trace: RequestTrace) async throws(GatewayError) -> MultipartForm {
-        guard let boundary = boundary(of: request.headers[.contentType]) else {
-            throw .unsupportedMediaType("Expected a multipart/form-data body with a boundary.")
+    /// Parses a body pushed in pieces as they arrive. Text fields are capped at 1 MiB each; the total at
+    /// `limit` bytes, checked before each piece is parsed. `declaredLength` (Content-Length) lets file parts
+    /// reserve their size up front.
+    struct Reader {
+        private let collector = PartCollector()
+        private let parser: MultipartParser
+        private var headerGuard: HeaderNameGuard
+        private let limit: Int
+        private let declaredLength: Int?
+        private(set) var totalBytes = 0
+
+        init(boundary: String, limit: Int, declaredLength: Int? = nil) {
+            self.limit = limit
+            self.declaredLength = declaredLength
+            collector.reserveBudget = declaredLength
+            headerGuard = HeaderNameGuard(boundary: boundary)
+            parser = MultipartParser(boundary: boundary)
+            parser.onHeader = { [collector] name, value in collector.header(name, value) }
+            parser.onBody = { [collector] buffer in collector.body(&buffer) }
+            parser.onPartComplete = { [collector] in collector.complete() }
         }
-        let declaredLength = request.headers[.contentLength].flatMap(Int.init)
-        if let declaredLength, declaredLength > limit {
-            throw .payloadTooLarge(limitBytes: limit)
-        }
-        let collector = PartCollector()
-        collector.reserveBudget = declaredLength
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in collector.header(name, value) }
-        parser.onBody = { buffer in collector.body(&buffer) }
-        parser.onPartComplete = { collector.complete() }
-        var total = 0
-        do {
-            for try await chunk in request.body {
-                // A file part that starts in this chunk can be no longer than what is left of the body.
-                collector.remainingBytes = declaredLength.map { max($0 - total, 0) }
-                total += chunk.readableBytes
-                if total > limit { throw GatewayError.payloadTooLarge(limitBytes: limit) }
-                try parser.execute(chunk)
-                if let error = collector.error { throw error }
+
+        mutating func consume(_ chunk: ByteBuffer) throws(GatewayError) {
+            // A file part that starts in this chunk can be no longer than what is left of the body.
+            collector.remainingBytes = declaredLength.map { max($0 - totalBytes, 0) }
+            totalBytes += chunk.readableBytes
+            if totalBytes > limit { throw .payloadTooLarge(limitBytes: limit) }
+            guard headerGuard.admits(chunk.readableBytesView) else {
+                throw .invalidRequest("Malformed multipart body: a part's header name is not ASCII.")
             }
-        } catch let error as GatewayError {
-            throw error
-        } catch {
-            throw .invalidRequest("Malformed multipart body: \(error)")
+            do {
+                try parser.execute(chunk)
+            } catch {
+                throw .invalidRequest("Malformed multipart body: \(error)")
+            }
+            if let error = collector.error { throw error }
         }
-        guard collector.sawPart else { throw .invalidRequest("The multipart body has no parts.") }
-        trace.update { $0.bytesIn = total }
-        var form = MultipartForm()
-        form.fields = collector.fields
-        form.files = collector.files
-        form.totalBytes = total
-        return form
+
+        /// The form, once the whole body has been consumed.
+        func finish() throws(GatewayError) -> MultipartForm {
+            guard collector.sawPart else { throw .invalidRequest("The multipart body has no parts.") }
+            var form = MultipartForm()
+            form.fields = collector.fields
+            form.files = collector.files
+            form.totalBytes = totalBytes
+            return form
+        }
+    }
+}
+
+/// multipart-kit 4.7.1 traps (index out of range, so the whole server stops) on a byte of 0x80 or more in a part's
+/// header *name*: it looks each name byte up in a 128-entry table. This guard reads the body alongside the parser
+/// and refuses such a byte before the parser sees it. Found by fuzz/ (FuzzMultipart); remove it once multipart-kit
+/// checks the byte itself.
+///
+/// It only has to cover every place the parser can be reading a header name, so it over-approximates: a header block
+/// starts after every `--boundary` CR LF (the parser needs at least that before a part's headers, whether after the
+/// preamble or after a body), a name runs from a line start to the first `:`, and an empty line ends the block. Bytes
+/// of 0x80 and more stay fine in header values (UTF-8 file names), bodies and the preamble.
+struct HeaderNameGuard {
+    private enum Position { case outside, name(empty: Bool), value, afterCR }
+
+    private let pattern: [UInt8]
+    /// Knuth–Morris–Pratt fallback table for `pattern`, so overlapping starts (boundary `-`…) are not missed.
+    private let fallback: [Int]
+    private var matched = 0
+    private var position = Position.outside
+
+    init(boundary: String) {
+        pattern = Array("--\(boundary)\r\n".utf8)
+        var fallback = [0]
+        var k = 0
+        for i in 1..<pattern.count {
+            while k > 0, pattern[i] != pattern[k] { k = fallback[k - 1] }
+            if pattern[i] == pattern[k] { k += 1 }
+            fallback.append(k)
+        }
+        self.fallback = fallback
+    }
+
+    /// False when `bytes` put a byte of 0x80 or more where multipart-kit could read it as part of a header name.
+    mutating func admits(_ bytes: some Sequence<UInt8>) -> Bool {
+        for byte in bytes {
+            switch position {
+            case .outside:
+                break
+            case .name(let empty):
+                if byte >= 0x80 { return false }
+                if byte == UInt8(ascii: ":") {
+                    position = .value
+                } else if byte == 0x0D {
+                    position = empty ? .outside : .afterCR
+                } else {
+                    position = .name(empty: false)
+                }
+            case .value:
+                if byte == 0x0D { position = .afterCR }
+            case .afterCR:
+                position = .name(empty: true)
+            }
+            while matched > 0, byte != pattern[matched] { matched = fallback[matched - 1] }
+            if byte == pattern[matched] { matched += 1 }
+            if matched == pattern.count {
+                position = .name(empty: true)
+                matched = fallback[matched - 1]
+            }
+        }
+        return true
     }
 }
 
