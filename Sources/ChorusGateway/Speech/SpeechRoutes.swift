@@ -72,7 +72,7 @@ struct SpeechRoutes: Sendable {
         if param == "voice" { return sample }  // stored samples are already normalised
         let limits = speech.sampleLimits
         return try await Offload.run { () throws(GatewayError) in
-            try VoiceLibrary.normalize(sample, sampleRate: VoiceLibrary.sampleRate, limits: limits, param: param).wav
+            try VoiceSample.normalize(sample, sampleRate: VoiceLibrary.sampleRate, limits: limits, param: param).wav
         }
     }
 

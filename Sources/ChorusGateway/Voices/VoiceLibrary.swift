@@ -37,39 +37,10 @@ public final class VoiceLibrary: Sendable {
         return directory.appendingPathComponent(id + ".wav")
     }
 
-    /// Decodes any container, checks the duration, normalises to mono WAV at `sampleRate`.
-    public static func normalize(_ bytes: [UInt8], sampleRate: Int, limits: VoiceSampleLimits, param: String) throws(GatewayError) -> (wav: [UInt8], seconds: Double) {
-        guard !bytes.isEmpty else { throw .invalidParameter(param, "'\(param)' is empty.") }
-        let pcm: PCMAudio
-        do {
-            pcm = try AudioDecoder.decode(bytes, sampleRate: sampleRate,
-                                          limits: AudioLimits(maxInputBytes: limits.maxBytes, maxDurationSeconds: limits.maxSeconds + 1))
-        } catch let error as AudioError {
-            switch error.kind {
-            case .tooLong: throw .invalidParameter(param, "'\(param)' is longer than \(Int(limits.maxSeconds)) seconds.")
-            case .tooLarge: throw .invalidParameter(param, "'\(param)' is larger than \(limits.maxBytes) bytes.")
-            default: throw .invalidParameter(param, "'\(param)' is not audio Chorus can decode (\(error.message)).")
-            }
-        } catch {
-            throw .invalidParameter(param, "'\(param)' could not be decoded.")
-        }
-        guard pcm.duration >= limits.minSeconds else {
-            throw .invalidParameter(param, "'\(param)' is \(String(format: "%.2f", pcm.duration)) s; voice samples must be at least \(limits.minSeconds) s.")
-        }
-        guard pcm.duration <= limits.maxSeconds else {
-            throw .invalidParameter(param, "'\(param)' is \(String(format: "%.1f", pcm.duration)) s; voice samples may be at most \(limits.maxSeconds) s.")
-        }
-        do {
-            return (try AudioEncoder.encode(pcm, to: .wav, sampleRate: sampleRate, bitrate: nil), pcm.duration)
-        } catch {
-            throw .internalError("Could not encode the voice sample: \(error)")
-        }
-    }
-
     public func add(name: String, sample: [UInt8], consent: String?) throws(GatewayError) -> VoiceRecord {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 128 else { throw .invalidParameter("name", "'name' must be 1–128 characters.") }
-        let (wav, seconds) = try Self.normalize(sample, sampleRate: Self.sampleRate, limits: limits, param: "audio_sample")
+        let (wav, seconds) = try VoiceSample.normalize(sample, sampleRate: Self.sampleRate, limits: limits, param: "audio_sample")
         var generator = SystemRandomNumberGenerator()
         let hex = (0..<24).map { _ in String(generator.next(upperBound: 16 as UInt64), radix: 16) }.joined()
         let record = VoiceRecord(id: "voice_" + hex, name: trimmed, createdAt: Int(Date().timeIntervalSince1970),
@@ -122,11 +93,4 @@ public final class VoiceLibrary: Sendable {
         VoiceRecord(id: row["id"], name: row["name"], createdAt: row["created_at"], durationSeconds: row["duration"],
                     sampleRate: row["sample_rate"], consent: row["consent"])
     }
-}
-
-public struct VoiceSampleLimits: Sendable {
-    public var minSeconds = 1.0
-    public var maxSeconds = 60.0
-    public var maxBytes = 20 * 1024 * 1024
-    public init() {}
 }
