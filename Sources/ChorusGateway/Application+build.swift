@@ -26,6 +26,7 @@ public func buildGateway(
     FFmpegLog.install(logger: Logger(label: "chorus.ffmpeg"))
     let store = try Store(path: config.database)
     let upstream = try UpstreamClient(logger: Logger(label: "chorus.upstream"))
+    let metrics = GatewayMetrics()
     let services = GatewayServices(
         config: config,
         catalog: ModelCatalog(config: config),
@@ -33,8 +34,8 @@ public func buildGateway(
         authenticator: Authenticator(store: store, masterKey: environment["CHORUS_MASTER_KEY"], cacheSeconds: config.server.keyCacheSeconds),
         rateLimiter: RateLimiter(),
         upstream: upstream,
-        usageLog: UsageLog(store: store, logger: logger),
-        metrics: GatewayMetrics(),
+        usageLog: UsageLog(store: store, logger: logger, metrics: metrics),
+        metrics: metrics,
         logger: logger)
 
     let speech = try SpeechServices(config: config, store: store, logger: logger)

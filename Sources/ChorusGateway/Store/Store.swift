@@ -6,9 +6,11 @@ public final class Store: Sendable {
     let pool: DatabasePool
     public let path: String
 
-    public init(path: String) throws {
+    /// - Parameter busyTimeout: how long a write waits for another connection's lock before failing with SQLITE_BUSY
+    ///   (the usage writer then keeps its rows for the next flush).
+    public init(path: String, busyTimeout: TimeInterval = 5) throws {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "chorus"
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {

@@ -22,5 +22,20 @@ public final class GatewayMetrics: Sendable {
         registry.makeCounter(name: "chorus_upstream_errors_total", labels: [("provider", provider), ("kind", kind)]).increment()
     }
 
+    /// Usage rows dropped because the batch could not be written and the pending queue was full, or because the
+    /// database refused the row itself.
+    public func usageRowsDropped(_ count: Int) {
+        registry.makeCounter(name: "chorus_usage_rows_dropped_total").increment(by: Int64(count))
+    }
+
+    /// A usage-log flush that could not write its batch (database locked, disk full, I/O error).
+    public func usageWriteFailed() {
+        registry.makeCounter(name: "chorus_usage_write_failures_total").increment()
+    }
+
+    public func usageRowsPending(_ count: Int) {
+        registry.makeGauge(name: "chorus_usage_rows_pending").set(Int64(count))
+    }
+
     public func text() -> [UInt8] { registry.emitToBuffer() }
 }
