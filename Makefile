@@ -1,8 +1,11 @@
 # The two commands a new user runs (see README):  make run   and   make test
 CONFIG ?=
 SWIFT_BUILD_FLAGS ?=
+# Seconds per fuzz target: `make fuzz` (a developer's run) and the short fixed-seed run at the end of `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 20
 
-.PHONY: setup build release run test bench bench-audio bench-images bench-stt clean
+.PHONY: setup build release run test fuzz bench bench-audio bench-images bench-stt clean
 
 setup:
 	scripts/setup
@@ -17,12 +20,18 @@ release: setup
 run: release
 	.build/release/chorus serve $(if $(CONFIG),--config $(CONFIG),)
 
-# Sets up and runs the whole test suite: Swift tests, then the official openai SDK against a live gateway.
+# Sets up and runs the whole test suite: Swift tests, the official openai SDK against a live gateway, then every
+# fuzz target for a short fixed-seed run (fuzz/README.md).
 test:
 	scripts/setup --test
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	scripts/test-sdk
+	FUZZ_SEED=1 fuzz/run $(FUZZ_TEST_SECONDS)
+
+# libFuzzer + AddressSanitizer on every parser of caller bytes, FUZZ_SECONDS per target (fuzz/README.md).
+fuzz:
+	fuzz/run $(FUZZ_SECONDS)
 
 bench:
 	scripts/setup --bench
@@ -42,4 +51,4 @@ bench-stt:
 	bench/stt/run
 
 clean:
-	rm -rf .build
+	rm -rf .build fuzz/.build fuzz/out

@@ -11,6 +11,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "chorus", targets: ["chorus"]),
+        // For the fuzz package under fuzz/, which depends on this one by path.
+        .library(name: "ChorusMedia", targets: ["ChorusMedia"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),

@@ -1,0 +1,1 @@
+../../../Sources/ChorusGateway/Support/JSONParser.swift

@@ -1,0 +1,1 @@
+../../../Sources/ChorusGateway/Errors/GatewayError.swift

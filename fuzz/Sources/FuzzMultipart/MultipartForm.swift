@@ -1,0 +1,1 @@
+../../../Sources/ChorusGateway/Routes/MultipartForm.swift

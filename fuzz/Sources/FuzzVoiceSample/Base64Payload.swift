@@ -1,0 +1,1 @@
+../../../Sources/ChorusGateway/Support/Base64Payload.swift

@@ -1,0 +1,1 @@
+../../../Sources/ChorusGateway/Voices/VoiceSample.swift
