@@ -22,7 +22,10 @@ extension Transfer {
         try easy.set(CURLOPT_PIPEWAIT, 1)
         // A proxy's "200 Connection established" must not reach the header callback.
         try easy.set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
-        try easy.set(CURLOPT_BUFFERSIZE, 64 * 1024)
+        // libcurl refuses a new receive-buffer size once a handle has a buffer, which a pooled handle can still
+        // hold after a transfer cancelled early (seen as a rare "option 98 refused" in the cancellation test).
+        // Every handle gets the same size on first use, so a refusal here leaves the size we want.
+        _ = try? easy.set(CURLOPT_BUFFERSIZE, 64 * 1024)
         try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout))
         try easy.set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
