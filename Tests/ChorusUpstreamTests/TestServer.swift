@@ -90,8 +90,11 @@ final class TestServer: Sendable {
 
     var url: String { "http://127.0.0.1:\(self.port)" }
 
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
     static func start(_ handler: @escaping Handler) async throws -> TestServer {
         let stats = ServerStats()
+        let unserved = UnservedConnections()
         let serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { channel in
@@ -99,8 +102,9 @@ final class TestServer: Sendable {
                 channel.closeFuture.whenComplete { _ in stats.update { $0.closed += 1 } }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-                        wrappingChannelSynchronously: channel)
+                    let connection = try Connection(wrappingChannelSynchronously: channel)
+                    unserved.add(connection)
+                    return connection
                 }
             }
         let port = serverChannel.channel.localAddress?.port ?? 0
@@ -108,6 +112,7 @@ final class TestServer: Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 try await serverChannel.executeThenClose { inbound in
                     for try await connection in inbound {
+                        unserved.remove(connection)
                         group.addTask {
                             try? await Self.serve(connection, stats: stats, handler: handler)
                         }
@@ -116,16 +121,19 @@ final class TestServer: Sendable {
                 stats.update { $0.acceptLoopEnded = true }
             }
         }
-        return TestServer(port: port, stats: stats, serverChannel: serverChannel, task: task)
+        return TestServer(port: port, stats: stats, serverChannel: serverChannel, task: task, unserved: unserved)
     }
+
+    private let unserved: UnservedConnections
 
     private init(port: Int, stats: ServerStats,
                  serverChannel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>,
-                 task: Task<Void, any Error>) {
+                 task: Task<Void, any Error>, unserved: UnservedConnections) {
         self.port = port
         self.stats = stats
         self.serverChannel = serverChannel
         self.task = task
+        self.unserved = unserved
     }
 
     private static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
@@ -151,15 +159,42 @@ final class TestServer: Sendable {
         }
     }
 
-    /// Closes the listening socket, lets the accept loop hand out the connections it still holds, then cancels the
-    /// handlers. Cancelling first left accepted connections unread in the server channel's buffer, and a
-    /// NIOAsyncChannel dropped without `executeThenClose` traps ("Deinited NIOAsyncWriter without calling finish()",
-    /// swift-nio #2637/#3481): seen in `cancellingManyTransfersAtRandomPointsLeavesNothingBehind` under ASan.
+    /// Closes the listening socket, lets the accept loop hand out the connections it still holds, cancels the
+    /// handlers, then closes every connection that was accepted but never reached a handler.
+    ///
+    /// A NIOAsyncChannel dropped without `executeThenClose` traps ("Deinited NIOAsyncWriter without calling
+    /// finish()", swift-nio #2637/#3481). A connection accepted while the server stops (curl's cancelled connects
+    /// land in the listen backlog) never reaches the accept loop; seen in
+    /// `cancellingManyTransfersAtRandomPointsLeavesNothingBehind` under ASan. `UnservedConnections` keeps each one
+    /// alive until it is closed properly here.
     func stop() async {
         try? await self.serverChannel.channel.close()
         _ = await eventually(within: 5) { self.stats.counts.acceptLoopEnded }
         self.task.cancel()
         _ = try? await self.task.value
+        for connection in unserved.takeAll() {
+            try? await connection.executeThenClose { _, _ in }
+        }
+    }
+}
+
+/// Connections the listener accepted that no handler has taken yet, by channel.
+final class UnservedConnections: Sendable {
+    private let box = NIOLockedValueBox([ObjectIdentifier: TestServer.Connection]())
+
+    func add(_ connection: TestServer.Connection) {
+        box.withLockedValue { $0[ObjectIdentifier(connection.channel)] = connection }
+    }
+
+    func remove(_ connection: TestServer.Connection) {
+        _ = box.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(connection.channel)) }
+    }
+
+    func takeAll() -> [TestServer.Connection] {
+        box.withLockedValue { connections in
+            defer { connections.removeAll() }
+            return Array(connections.values)
+        }
     }
 }
 
