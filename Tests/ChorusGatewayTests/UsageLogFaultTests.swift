@@ -166,6 +166,11 @@ import Glibc
             _ = try await client.execute(uri: "/v1/models", method: .get, headers: bearer(masterKey))
             _ = try await logRows(gateway, atLeast: 1)
             let failuresBefore = gateway.services.usageLog.failedWriteCount
+            // An emptied WAL must grow for the next commit. Without this, a checkpointed WAL is rewritten in place
+            // and small commits need no new disk space, so the full disk went unnoticed in one CI run.
+            _ = try await gateway.services.store.pool.writeWithoutTransaction { db in
+                try db.checkpoint(.truncate)
+            }
             #expect(TmpfsMount.fill(filler) > 0)
             for _ in 0..<20 {
                 let response = try await client.execute(uri: "/v1/models", method: .get, headers: bearer(masterKey))
