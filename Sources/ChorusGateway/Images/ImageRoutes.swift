@@ -28,11 +28,7 @@ struct ImageRoutes: Sendable {
         return try await trace.run {
             let caller = try await services.authenticate(request, trace: trace)
             var request = request
-            let json = try services.parseJSONObject(try await services.collectBody(&request, limit: services.maxBodyBytes, trace: trace))
-            var job = ImageJob(kind: .generation, model: try json.requiredString("model"))
-            try job.readCommon(json: json)
-            try requirePrompt(job)
-            let model = try resolve(job, caller: caller, trace: trace)
+            let (job, model, _) = try await jsonJob(&request, kind: .generation, caller: caller, trace: trace)
             return try await respond(job, model: model, request: request, trace: trace)
         }
     }
@@ -63,11 +59,7 @@ struct ImageRoutes: Sendable {
         return try await trace.run {
             let caller = try await services.authenticate(request, trace: trace)
             var request = request
-            let json = try services.parseJSONObject(try await services.collectBody(&request, limit: services.maxBodyBytes, trace: trace))
-            var job = ImageJob(kind: .edit, model: try json.requiredString("model"))
-            try job.readCommon(json: json)
-            try requirePrompt(job)
-            let model = try resolve(job, caller: caller, trace: trace)
+            var (job, model, json) = try await jsonJob(&request, kind: .edit, caller: caller, trace: trace)
             let image = try await pipeline.inputs.load(try json.requiredString("image"), param: "image", provider: model.provider, allowBareBase64: true)
             job.images = [try await pipeline.inputs.check(image, filename: nil, param: "image")]
             if let mask = try json.optionalString("mask"), !mask.isEmpty {
@@ -103,6 +95,16 @@ struct ImageRoutes: Sendable {
     }
 
     // MARK: request forms
+
+    /// A JSON body read into a job (common fields checked, prompt required) and its model resolved.
+    private func jsonJob(_ request: inout Request, kind: ImageJob.Kind, caller: Caller,
+                         trace: RequestTrace) async throws(GatewayError) -> (ImageJob, ResolvedModel, JSONValue) {
+        let json = try services.parseJSONObject(try await services.collectBody(&request, limit: services.maxBodyBytes, trace: trace))
+        var job = ImageJob(kind: kind, model: try json.requiredString("model"))
+        try job.readCommon(json: json)
+        try requirePrompt(job)
+        return (job, try resolve(job, caller: caller, trace: trace), json)
+    }
 
     private func requirePrompt(_ job: ImageJob) throws(GatewayError) {
         guard let prompt = job.prompt, !prompt.isEmpty else { throw .missingParameter("prompt") }
@@ -152,17 +154,13 @@ struct ImageRoutes: Sendable {
         guard contentType.hasPrefix("application/json") else {
             throw .unsupportedMediaType("Image edits take multipart/form-data or application/json.")
         }
-        let json = try services.parseJSONObject(try await services.collectBody(&request, limit: services.maxBodyBytes, trace: trace))
-        var job = ImageJob(kind: .edit, model: try json.requiredString("model"))
-        try job.readCommon(json: json)
-        try requirePrompt(job)
+        var (job, model, json) = try await jsonJob(&request, kind: .edit, caller: caller, trace: trace)
         guard let list = json["images"]?.arrayValue ?? json["image"].map({ [$0] }), !list.isEmpty else {
             throw .missingParameter("images")
         }
         guard list.count <= ImageJob.maxImages else {
             throw .invalidParameter("images", "At most \(ImageJob.maxImages) images can be edited at once.")
         }
-        let model = try resolve(job, caller: caller, trace: trace)
         for (index, entry) in list.enumerated() {
             let param = "images[\(index)]"
             let url = try Self.imageURL(entry, param: param)
