@@ -309,7 +309,7 @@ final class Transfer: @unchecked Sendable {
                 return count
             }
             self.headDelivered = true
-            self.deliverHead(ResponseHead(status: status, headers: self.parsingHeaders))
+            self.storeHead(ResponseHead(status: status, headers: self.parsingHeaders))
             self.parsingHeaders = []
             return count
         }
@@ -337,13 +337,22 @@ final class Transfer: @unchecked Sendable {
         return count
     }
 
-    private func deliverHead(_ head: ResponseHead) {
-        let waiter: CheckedContinuation<ResponseHead, any Error>? = self.lock.withLock {
-            self.state.head = head
-            defer { self.state.headWaiter = nil }
-            return self.state.headWaiter
+    /// Keeps the head for the consumer without waking it: the event loop calls `releaseHead()` once curl's
+    /// current pass is over, so a small answer whose body and end came in the same read wakes the consumer once
+    /// with everything, instead of once for the head and again for the body.
+    private func storeHead(_ head: ResponseHead) {
+        self.lock.withLock { self.state.head = head }
+        self.loop.headArrived(self)
+    }
+
+    /// Wakes the task waiting for the head, if one is waiting. Event thread, after the curl pass that stored it.
+    func releaseHead() {
+        let taken: (CheckedContinuation<ResponseHead, any Error>, ResponseHead)? = self.lock.withLock {
+            guard let head = self.state.head, let waiter = self.state.headWaiter else { return nil }
+            self.state.headWaiter = nil
+            return (waiter, head)
         }
-        waiter?.resume(returning: head)
+        if let (waiter, head) = taken { waiter.resume(returning: head) }
     }
 
     /// CURLOPT_READFUNCTION for a `.buffers` body: copies the next bytes straight from the caller's buffers into
@@ -463,15 +472,18 @@ final class Transfer: @unchecked Sendable {
 
     /// The transfer left the multi handle on its own (success or failure): record the outcome.
     func complete(error: UpstreamError?) {
-        let waiters: TakenWaiters? = self.lock.withLock {
+        let taken: (TakenWaiters, ResponseHead?)? = self.lock.withLock {
             guard self.state.outcome == nil else { return nil }
             self.state.outcome = error.map { .failed($0) } ?? .completed
             if self.state.bodyWaiter != nil { self.state.consumerDone = true }
-            return self.takeWaitersLocked()
+            return (self.takeWaitersLocked(), self.state.head)
         }
-        guard let waiters else { return }
-        let headError = error ?? .transferFailed("the upstream closed without sending a response")
-        waiters.resume(head: .failure(headError), body: error.map { .failure($0) } ?? .success(nil))
+        guard let (waiters, head) = taken else { return }
+        // A head stored in this pass but not released yet still answers its waiter; the body then ends (or
+        // fails) after the chunks buffered with it.
+        let headResult: Result<ResponseHead, UpstreamError> = head.map { .success($0) }
+            ?? .failure(error ?? .transferFailed("the upstream closed without sending a response"))
+        waiters.resume(head: headResult, body: error.map { .failure($0) } ?? .success(nil))
     }
 
     private struct TakenWaiters {

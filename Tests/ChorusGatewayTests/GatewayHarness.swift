@@ -26,6 +26,7 @@ func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
         ModelConfig(name: "gpt-alias", provider: "mock", model: "upstream-model"),
         ModelConfig(name: "hang", provider: "mock", model: "hang"),
         ModelConfig(name: "fail", provider: "mock", model: "fail"),
+        ModelConfig(name: "cut", provider: "mock", model: "cut"),
         ModelConfig(name: "html", provider: "mock", model: "html"),
         ModelConfig(name: "local-tts", provider: "local", model: "espeak"),
         ModelConfig(name: "wav-tts", provider: "wavonly", model: "upstream-tts"),

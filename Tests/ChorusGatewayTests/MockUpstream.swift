@@ -128,6 +128,12 @@ final class MockUpstream: Sendable {
         case "fail":
             let error = #"{"error":{"message":"Upstream says slow down","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}"#
             return Response(status: .tooManyRequests, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: error)))
+        case "cut":
+            // Declares 400 bytes, sends the first 40, then drops the connection.
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(contentLength: 400) { writer in
+                try await writer.write(ByteBuffer(string: String(Self.chatJSON(model: model).prefix(40))))
+                throw CancellationError()
+            })
         case "html":
             return Response(status: .serviceUnavailable, headers: [.contentType: "text/html"],
                             body: .init(byteBuffer: ByteBuffer(string: "<html><body>Service Unavailable</body></html>")))

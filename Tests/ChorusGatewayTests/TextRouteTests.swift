@@ -163,6 +163,21 @@ import Testing
         }
     }
 
+    /// A non-streamed answer is read whole before it is passed on, so an upstream that drops the connection
+    /// mid-body is a clean 502 in OpenAI's shape instead of a 200 whose JSON stops halfway.
+    @Test func answerCutShortByTheUpstreamIs502NotATruncated200() async throws {
+        try await withGateway { client, gateway, _ in
+            let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                                     body: ByteBuffer(string: #"{"model":"cut","messages":[]}"#))
+            #expect(response.status == .badGateway)
+            #expect(try errorBody(response).code == "upstream_error")
+            let row = try #require(try await logRows(gateway).first)
+            #expect(row.status == 502)
+            #expect(row.error?.contains("could not be read") == true)
+            #expect(gateway.services.upstream.activeTransfers == 0)
+        }
+    }
+
     @Test func unreachableUpstreamIs502WithARow() async throws {
         try await withGateway(config: { _ in
             var config = testConfig(upstreamPort: 1)  // nothing listens on port 1

@@ -65,6 +65,15 @@ struct ResponseWriter: Sendable {
         try await self.end()
     }
 
+    /// A complete response with a Content-Length, head, body and end flushed together (one segment on loopback).
+    func respondAtOnce(body: ByteBuffer) async throws {
+        let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: HTTPHeaders([("Content-Length", "\(body.readableBytes)")]))
+        self.channel.write(HTTPServerResponsePart.head(head), promise: nil)
+        self.channel.write(HTTPServerResponsePart.body(.byteBuffer(body)), promise: nil)
+        try await self.channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+        self.stats.update { $0.bytesWritten += body.readableBytes }
+    }
+
     /// Closes the connection with a TCP RST (SO_LINGER 0) instead of a FIN.
     func reset() async throws {
         if let provider = self.channel as? any SocketOptionProvider {

@@ -446,6 +446,20 @@ struct UpstreamClientTests {
         }
     }
 
+    /// The head of an answer that arrived whole is handed over after curl's pass, with the body and the end:
+    /// the caller wakes once and reads the body without waiting again (one thread hand-off per small answer).
+    @Test func smallAnswerArrivingWholeIsCompleteWhenExecuteReturns() async throws {
+        try await withServer({ request, writer in
+            try await writer.respondAtOnce(body: ByteBuffer(string: "answer for \(request.path)"))
+        }) { client, server in
+            for index in 0..<20 {
+                let response = try await client.execute(UpstreamRequest(url: "\(server.url)/\(index)"))
+                #expect(response.body.transfer.isFinished, "request \(index): the body had not ended when the head was handed over")
+                #expect(String(buffer: try await response.body.collect(upTo: 100)) == "answer for /\(index)")
+            }
+        }
+    }
+
     @Test func redirectsAreReturnedNotFollowed() async throws {
         try await withServer({ request, writer in
             try await writer.respond(.found, headers: [("Location", "/elsewhere"), ("Set-Cookie", "a=1"),

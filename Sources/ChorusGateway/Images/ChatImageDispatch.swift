@@ -30,7 +30,7 @@ struct ChatImageDispatch: Sendable {
         let prepared = try await routes.pipeline.prepare(job, for: resolved)
         switch try await routes.pipeline.produce(job, model: resolved, prepared: prepared) {
         case .passthrough(let upstream):
-            return UpstreamPassthrough(services: routes.services, trace: trace).response(for: upstream, request: request, watchClientClose: false)
+            return try await UpstreamPassthrough(services: routes.services, trace: trace).response(for: upstream, request: request, watchClientClose: false)
         case .images(let produced):
             trace.markFirstByte()
             let finished = try await routes.pipeline.finish(produced, job: job, model: resolved, responseFormat: .b64JSON)

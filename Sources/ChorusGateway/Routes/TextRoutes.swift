@@ -61,7 +61,7 @@ struct TextRoutes: Sendable {
             let upstreamRequest = adapter.jsonRequest(
                 path: route.rawValue, body: adapter.body(original: body, parsed: json, model: model), stream: stream)
             let upstream = try await services.execute(upstreamRequest, provider: model.provider.name)
-            return UpstreamPassthrough(services: services, trace: trace)
+            return try await UpstreamPassthrough(services: services, trace: trace)
                 .response(for: upstream, request: request, watchClientClose: stream)
         }
     }

@@ -16,7 +16,11 @@ struct UpstreamPassthrough: Sendable {
         "proxy-authorization", "content-length", "date", "server",
     ]
 
-    func response(for upstream: UpstreamResponse, request: Request, watchClientClose: Bool) -> Response {
+    /// Answers of at most this many bytes, with a Content-Length and not streamed, are read whole before the
+    /// response starts, so the server writes head and body in one go (one write instead of three).
+    static let wholeBodyLimit = 1 << 20
+
+    func response(for upstream: UpstreamResponse, request: Request, watchClientClose: Bool) async throws(GatewayError) -> Response {
         var headers = HTTPFields()
         for (name, value) in upstream.headers where !Self.droppedHeaders.contains(name.lowercased()) {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
@@ -26,6 +30,10 @@ struct UpstreamPassthrough: Sendable {
         let status = upstream.status
         let trace = self.trace
         let upstreamBody = upstream.body
+
+        if !watchClientClose, let contentLength, contentLength <= Self.wholeBodyLimit {
+            return try await Self.whole(upstreamBody, length: contentLength, status: status, headers: headers, trace: trace)
+        }
 
         let body = ResponseBody(contentLength: contentLength) { writer in
             var scanner = UsageScanner()
@@ -58,6 +66,29 @@ struct UpstreamPassthrough: Sendable {
             trace.finish(status: status)
         }
         return Response(status: .init(code: status), headers: headers, body: body)
+    }
+
+    /// Reads a small answer whole, then finishes the row (the bytes are ready to go, so that is the first byte
+    /// too). An upstream that fails mid-body is a 502, as before the head was sent.
+    private static func whole(
+        _ body: UpstreamResponseBody, length: Int, status: Int, headers: HTTPFields, trace: RequestTrace
+    ) async throws(GatewayError) -> Response {
+        var scanner = UsageScanner()
+        let bytes: ByteBuffer
+        do {
+            bytes = try await body.collect(upTo: length)
+        } catch {
+            body.cancel()
+            let provider = trace.provider ?? "upstream"
+            if let upstreamError = error as? UpstreamError {
+                throw GatewayError.upstreamFailed(provider: provider, "the answer could not be read: \(upstreamError.message)")
+            }
+            throw GatewayError.upstreamFailed(provider: provider, "the answer could not be read: \(error)")
+        }
+        scanner.feed(bytes)
+        Self.record(scanner, status: status, trace: trace)
+        trace.finishWhole(status: status)
+        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: bytes))
     }
 
     private static func pump(

@@ -122,7 +122,7 @@ struct SpeechRoutes: Sendable {
         adapter.applyStreamTimeouts(&upstreamRequest)
         let response = try await services.execute(upstreamRequest, provider: model.provider.name)
         guard response.status == 200 else {
-            return .passthrough(UpstreamPassthrough(services: services, trace: trace)
+            return .passthrough(try await UpstreamPassthrough(services: services, trace: trace)
                 .response(for: response, request: httpRequest, watchClientClose: false))
         }
         do {

@@ -213,7 +213,7 @@ struct TranscriptionRoutes: Sendable {
         let response = try await services.execute(upstreamRequest, provider: model.provider.name)
         if let seconds = await measured { trace.update { $0.audioSeconds = seconds } }
         if native || response.status != 200 {
-            return UpstreamPassthrough(services: services, trace: trace).response(for: response, request: request, watchClientClose: p.stream)
+            return try await UpstreamPassthrough(services: services, trace: trace).response(for: response, request: request, watchClientClose: p.stream)
         }
         let answer: ByteBuffer
         do { answer = try await response.body.collect(upTo: 16 << 20) } catch {

@@ -37,6 +37,7 @@ final class RequestTrace: Sendable {
     }
 
     var route: String { state.withLockedValue { $0.record.route } }
+    var provider: String? { state.withLockedValue { $0.record.provider } }
 
     /// Finishes a response that was built whole before it is returned: its first byte is ready now, so the row
     /// gets a time to first byte (equal to the latency) like a streamed one, instead of none.

@@ -37,6 +37,8 @@ final class CurlEventLoop: @unchecked Sendable {
     // MARK: event thread only
     private var attached: [UnsafeMutableRawPointer: Transfer] = [:]
     private var pool: [CurlEasy] = []
+    /// Transfers whose head arrived during the current curl pass; their waiters wake when the pass is over.
+    private var headsArrived: [Transfer] = []
 
     init(logger: Logger) throws {
         try CurlGlobal.initialize()
@@ -125,7 +127,9 @@ final class CurlEventLoop: @unchecked Sendable {
             if performCode != CURLM_OK {
                 self.logger.error("curl_multi_perform failed", metadata: ["code": "\(performCode.rawValue)"])
             }
+            // Finished transfers first: a small answer then reaches its consumer as head, body and end at once.
             self.collectFinished(multi)
+            self.releaseHeads()
 
             let pollCode = curl_multi_poll(multi, nil, 0, Self.pollIntervalMilliseconds, nil)
             if pollCode != CURLM_OK {
@@ -196,6 +200,19 @@ final class CurlEventLoop: @unchecked Sendable {
         transfer.easy = nil
         self.recycle(easy)
         self.lock.withLock { self.active -= 1 }
+    }
+
+    /// Called from the header callback (event thread) when a transfer's final head is complete.
+    func headArrived(_ transfer: Transfer) {
+        self.headsArrived.append(transfer)
+    }
+
+    private func releaseHeads() {
+        guard !self.headsArrived.isEmpty else { return }
+        for transfer in self.headsArrived {
+            transfer.releaseHead()
+        }
+        self.headsArrived.removeAll(keepingCapacity: true)
     }
 
     private func updatePause(_ transfer: Transfer) {
