@@ -220,6 +220,28 @@ def main():
                     f"{fmt_us(chunk[('via', 'p99pooled')])} | "
                     f"{fmt_us(added(chunk[('direct', 'p99pooled')], chunk[('via', 'p99pooled')]), True)} | |")
 
+    # ---- per-round values of the headline figures: the spread that "within noise" is measured against -------
+    def by_round(scen, leg):
+        return {r["round"]: r["result"] for r in by.get((scen, leg), []) if r["result"].get("requests")}
+
+    spreads = {}
+    for label, field in (("p50", "lat_p50_us"), ("p99", "lat_p99_us")):
+        d, v = by_round(lat, "direct"), by_round(lat, "via")
+        spreads[f"lat_{label}_added"] = [v[k][field] - d[k][field] for k in sorted(d) if k in v]
+    for scen, _, _ in thr_scen:
+        d, v = by_round(scen, "direct"), by_round(scen, "via")
+        rate = lambda x: x["requests"] / (x["duration_us"] / 1e6)  # noqa: E731
+        spreads[f"{scen}_ratio"] = [rate(v[k]) / rate(d[k]) for k in sorted(d) if k in v and rate(d[k])]
+    sse_rounds = {leg: {} for leg in sse}
+    for leg in sse:
+        for a in sse[leg]:
+            sse_rounds[leg].setdefault(a["round"], []).append(a)
+    for key, fn in (("sse_ttfc_added", lambda g: med([a["ttfc_us"] for a in g])),
+                    ("sse_chunk_p50_added", lambda g: pct(sorted(x for a in g for x in a["delays"]), 50)),
+                    ("sse_chunk_p99_added", lambda g: pct(sorted(x for a in g for x in a["delays"]), 99))):
+        d, v = sse_rounds["direct"], sse_rounds["via"]
+        spreads[key] = [fn(v[k]) - fn(d[k]) for k in sorted(d) if k in v and fn(v[k]) is not None and fn(d[k]) is not None]
+
     # ---- memory --------------------------------------------------------------------------------------------
     mem = {r["what"]: r for r in recs if r["kind"] == "mem"}
     hold = next((r["result"] for r in recs if r["kind"] == "hold"), None)
@@ -359,10 +381,19 @@ def main():
             cells.append(f"p50 {pct(ds, 50):.0f} / p99 {pct(ds, 99):.0f} µs" if ds else "n/a")
         md.append(f"| sse per-chunk | {leg} | " + " | ".join(cells) + " |")
     md.append("")
+    headline = {"date": m["date"], "commit": m["commit"], "command": m["command"], "via": via_name,
+                "loadavg_start": m["loadavg_start"], "summary": summary, "rounds": spreads}
+    json_path = os.path.splitext(args.results)[0] + ".json" if args.results else None
+    repro = reproduction_check(json_path, headline)
+    if repro:
+        md.extend(repro["markdown"])
     text = "\n".join(md) + "\n"
     if args.results:
         with open(args.results, "w") as f:
             f.write(text)
+        with open(json_path, "w") as f:
+            json.dump(headline, f, indent=1, sort_keys=True)
+            f.write("\n")
 
     # ---- console summary -----------------------------------------------------------------------------------
     def show(k, v):
@@ -391,9 +422,86 @@ def main():
     if hold:
         show(f"rss with {hold['opened']}/{hold['conns']} streams open", f"{fmt_mb(hold['rss_open_max_kb'])}   target "
              f"{verdict('rss_1000_streams', summary['rss_1000_streams'])}")
+    if repro:
+        print(f"\n== reproduction check against the previous run ({repro['previous']}) ==")
+        for line in repro["console"]:
+            print("  " + line)
     if args.results:
-        print(f"\n  written: {args.results}")
+        print(f"\n  written: {args.results} and {json_path}")
     return 0
+
+
+# Figures compared with the previous recorded run, and how a figure of this run is shown.
+REPRO_FIGURES = [
+    ("lat_p50_added", "chat c=1 added p50", "us"),
+    ("lat_p99_added", "chat c=1 added p99", "us"),
+    ("thr_c16_d20_ratio", "throughput c=16, 20 ms (÷ direct)", "ratio"),
+    ("thr_c64_d20_ratio", "throughput c=64, 20 ms (÷ direct)", "ratio"),
+    ("thr_c16_d0_ratio", "throughput c=16, 0 ms (÷ direct)", "ratio"),
+    ("thr_c64_d0_ratio", "throughput c=64, 0 ms (÷ direct)", "ratio"),
+    ("sse_ttfc_added", "SSE added time to first chunk", "us"),
+    ("sse_chunk_p50_added", "SSE added per-chunk p50", "us"),
+    ("sse_chunk_p99_added", "SSE added per-chunk p99", "us"),
+    ("rss_1000_streams", "RSS with the SSE streams open", "kb"),
+]
+# A figure measured once per run (no rounds) is within noise when it is within this share of the previous value.
+SINGLE_TOLERANCE = 0.10
+
+
+def reproduction_check(json_path, now):
+    """Compares this run's headline figures with the previous recorded run (RESULTS.json, rewritten by every run).
+
+    Noise is this run's own spread: a previous median is reproduced when it lies between the lowest and the highest
+    per-round value of the same figure in this run (figures without rounds: within ±10 %)."""
+    if not json_path or not os.path.exists(json_path):
+        return None
+    try:
+        prev = json.load(open(json_path))
+    except (OSError, ValueError):
+        return None
+    if prev.get("via") != now["via"]:
+        return None
+
+    def show(v, unit):
+        if v is None:
+            return "n/a"
+        if unit == "ratio":
+            return f"{v * 100:.1f} %"
+        if unit == "kb":
+            return fmt_mb(v)
+        return fmt_us(v, True)
+
+    rows, console, inside, compared = [], [], 0, 0
+    for key, label, unit in REPRO_FIGURES:
+        p, n = prev.get("summary", {}).get(key), now["summary"].get(key)
+        rounds = [x for x in now["rounds"].get(key, []) if x is not None]
+        if p is None or n is None:
+            verdict_text, band = "not compared (missing in one run)", "n/a"
+        else:
+            if rounds:
+                lo, hi = min(rounds), max(rounds)
+                band = f"{show(lo, unit)} … {show(hi, unit)}"
+            else:
+                lo, hi = n * (1 - SINGLE_TOLERANCE), n * (1 + SINGLE_TOLERANCE)
+                band = f"±{SINGLE_TOLERANCE * 100:.0f} %: {show(lo, unit)} … {show(hi, unit)}"
+            ok = lo <= p <= hi
+            compared += 1
+            inside += ok
+            verdict_text = "✅ within noise" if ok else "❌ outside this run's spread"
+        rows.append(f"| {label} | {show(p, unit)} | {show(n, unit)} | {band} | {verdict_text} |")
+        console.append(f"{label:<38} previous {show(p, unit):>12}   now {show(n, unit):>12}   {verdict_text}")
+    md = ["## Reproduction check\n",
+          f"Against the previous recorded run: {prev.get('date')}, commit `{prev.get('commit')}`, load average "
+          f"{prev.get('loadavg_start')} at its start, command `{prev.get('command')}` (its figures are kept in "
+          "[RESULTS.json](RESULTS.json), which every run rewrites). A previous median counts as reproduced when it lies "
+          "within the spread of this run's rounds for the same figure (lowest … highest round); the RSS figure, measured "
+          f"once per run, within ±{SINGLE_TOLERANCE * 100:.0f} %. Different commits measure different code: a figure "
+          "outside the spread after a change to the chat path is a change, not noise.\n",
+          "| figure | previous | this run | this run's rounds | verdict |\n|---|---|---|---|---|"]
+    md.extend(rows)
+    md.append(f"\n{inside} of {compared} figures within noise.\n")
+    console.append(f"{inside} of {compared} figures within noise")
+    return {"markdown": md, "console": console, "previous": f"{prev.get('date')}, `{prev.get('commit')}`"}
 
 
 def settle_label(hold):
