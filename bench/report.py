@@ -444,15 +444,15 @@ REPRO_FIGURES = [
     ("sse_chunk_p99_added", "SSE added per-chunk p99", "us"),
     ("rss_1000_streams", "RSS with the SSE streams open", "kb"),
 ]
-# A figure measured once per run (no rounds) is within noise when it is within this share of the previous value.
+# A figure measured once per run (no rounds) is within noise when the previous value is within this share of it.
 SINGLE_TOLERANCE = 0.10
 
 
 def reproduction_check(json_path, now):
     """Compares this run's headline figures with the previous recorded run (RESULTS.json, rewritten by every run).
 
-    Noise is this run's own spread: a previous median is reproduced when it lies between the lowest and the highest
-    per-round value of the same figure in this run (figures without rounds: within ±10 %)."""
+    Noise is the spread of the rounds: a figure is reproduced when the two runs' per-round values overlap (neither
+    run's rounds all lie above the other's); figures without rounds: within ±10 %."""
     if not json_path or not os.path.exists(json_path):
         return None
     try:
@@ -474,30 +474,36 @@ def reproduction_check(json_path, now):
     rows, console, inside, compared = [], [], 0, 0
     for key, label, unit in REPRO_FIGURES:
         p, n = prev.get("summary", {}).get(key), now["summary"].get(key)
+        prev_rounds = [x for x in prev.get("rounds", {}).get(key, []) if x is not None]
         rounds = [x for x in now["rounds"].get(key, []) if x is not None]
+        prev_band = now_band = "n/a"
         if p is None or n is None:
-            verdict_text, band = "not compared (missing in one run)", "n/a"
+            verdict_text = "not compared (missing in one run)"
         else:
-            if rounds:
+            if rounds and prev_rounds:
                 lo, hi = min(rounds), max(rounds)
-                band = f"{show(lo, unit)} … {show(hi, unit)}"
+                plo, phi = min(prev_rounds), max(prev_rounds)
+                prev_band = f"{show(plo, unit)} … {show(phi, unit)}"
+                now_band = f"{show(lo, unit)} … {show(hi, unit)}"
+                ok = plo <= hi and lo <= phi
             else:
                 lo, hi = n * (1 - SINGLE_TOLERANCE), n * (1 + SINGLE_TOLERANCE)
-                band = f"±{SINGLE_TOLERANCE * 100:.0f} %: {show(lo, unit)} … {show(hi, unit)}"
-            ok = lo <= p <= hi
+                now_band = f"±{SINGLE_TOLERANCE * 100:.0f} %: {show(lo, unit)} … {show(hi, unit)}"
+                ok = lo <= p <= hi
             compared += 1
             inside += ok
-            verdict_text = "✅ within noise" if ok else "❌ outside this run's spread"
-        rows.append(f"| {label} | {show(p, unit)} | {show(n, unit)} | {band} | {verdict_text} |")
+            verdict_text = "✅ within noise" if ok else "❌ outside"
+        rows.append(f"| {label} | {show(p, unit)} | {prev_band} | {show(n, unit)} | {now_band} | {verdict_text} |")
         console.append(f"{label:<38} previous {show(p, unit):>12}   now {show(n, unit):>12}   {verdict_text}")
     md = ["## Reproduction check\n",
           f"Against the previous recorded run: {prev.get('date')}, commit `{prev.get('commit')}`, load average "
           f"{prev.get('loadavg_start')} at its start, command `{prev.get('command')}` (its figures are kept in "
-          "[RESULTS.json](RESULTS.json), which every run rewrites). A previous median counts as reproduced when it lies "
-          "within the spread of this run's rounds for the same figure (lowest … highest round); the RSS figure, measured "
-          f"once per run, within ±{SINGLE_TOLERANCE * 100:.0f} %. Different commits measure different code: a figure "
-          "outside the spread after a change to the chat path is a change, not noise.\n",
-          "| figure | previous | this run | this run's rounds | verdict |\n|---|---|---|---|---|"]
+          "[RESULTS.json](RESULTS.json), which every run rewrites). A figure is reproduced (within noise) when the two "
+          "runs' rounds overlap: the lowest round of each run is not above the highest round of the other. The RSS "
+          f"figure, measured once per run, must be within ±{SINGLE_TOLERANCE * 100:.0f} % of this run's. Different "
+          "commits measure different code: a figure outside after a change to the chat path is a change, not noise.\n",
+          "| figure | previous (median) | previous rounds | this run (median) | this run's rounds | verdict |\n"
+          "|---|---|---|---|---|---|"]
     md.extend(rows)
     md.append(f"\n{inside} of {compared} figures within noise.\n")
     console.append(f"{inside} of {compared} figures within noise")
