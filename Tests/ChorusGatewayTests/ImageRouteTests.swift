@@ -415,7 +415,7 @@ func pngDeclaring(width: UInt32, height: UInt32) -> [UInt8] {
     }
 
     @Test func streamingIsPassedThroughFromStreamingProvidersAndSynthesisedForOthers() async throws {
-        try await withImageGateway { client, _, mock in
+        try await withImageGateway { client, gateway, mock in
             // A real HTTP client, as in the chat streaming tests: under the passthrough's client-close watcher the
             // in-process test client saw its channel closed.
             let http = try UpstreamClient()
@@ -428,6 +428,9 @@ func pngDeclaring(width: UInt32, height: UInt32) -> [UInt8] {
             await http.shutdown()
             #expect(text.contains("image_generation.partial_image") && text.contains("image_generation.completed"))
             #expect(mock.lastReceived?.json?["partial_images"] as? Int == 1)
+            // The row counts the completed image, not the partial one.
+            let streamedRow = try #require(try await logRows(gateway).first { $0.route == "/images/generations" })
+            #expect(streamedRow.images == 1)
 
             let synthesised = try await Self.generate(client, #"{"model":"sd-xl","prompt":"p","size":"16x16","stream":true}"#)
             #expect(synthesised.headers[.contentType] == "text/event-stream")

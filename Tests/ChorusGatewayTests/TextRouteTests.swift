@@ -141,6 +141,18 @@ import Testing
         }
     }
 
+    /// Small JSON routes (models, voices) answer whole, like rendered transcripts: their rows get a time to first
+    /// byte too, so the column is never empty for a successful request.
+    @Test func modelListRowsHaveATimeToFirstByte() async throws {
+        try await withGateway { client, gateway, _ in
+            let response = try await client.execute(uri: "/v1/models", method: .get, headers: bearer(masterKey))
+            #expect(response.status == .ok)
+            let row = try #require(try await logRows(gateway).first { $0.route == "/models" })
+            let ttfb = try #require(row.ttfbMs, "ttfb_ms is empty")
+            #expect(ttfb <= row.latencyMs)
+        }
+    }
+
     @Test func apiV1PrefixServesTheSameSurface() async throws {
         try await withGateway { client, _, _ in
             let response = try await client.execute(uri: "/api/v1/chat/completions", method: .post, headers: bearer(masterKey),

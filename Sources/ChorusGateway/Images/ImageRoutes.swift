@@ -192,7 +192,8 @@ struct ImageRoutes: Sendable {
         let prepared = try await pipeline.prepare(job, for: model)
         switch try await pipeline.produce(job, model: model, prepared: prepared) {
         case .passthrough(let upstream):
-            return try await UpstreamPassthrough(services: services, trace: trace).response(for: upstream, request: request, watchClientClose: job.stream)
+            return try await UpstreamPassthrough(services: services, trace: trace, countsImages: true)
+                .response(for: upstream, request: request, watchClientClose: job.stream)
         case .images(let produced):
             trace.markFirstByte()
             let finished = try await pipeline.finish(produced, job: job, model: model, responseFormat: job.stream ? .b64JSON : job.responseFormat)

@@ -84,7 +84,7 @@ extension GatewayServices {
         return try await trace.run {
             let caller = try await authenticate(request, trace: trace)
             let json = try await body(caller, trace)
-            trace.finish(status: 200)
+            trace.finishWhole(status: 200)
             return ModelRoutes.json(json)
         }
     }

@@ -9,6 +9,8 @@ import NIOCore
 struct UpstreamPassthrough: Sendable {
     let services: GatewayServices
     let trace: RequestTrace
+    /// Image routes: count the completed-image events of a streamed answer into the row's `images`.
+    var countsImages = false
 
     /// Hop-by-hop headers and those the server sets itself.
     static let droppedHeaders: Set<String> = [
@@ -30,13 +32,15 @@ struct UpstreamPassthrough: Sendable {
         let status = upstream.status
         let trace = self.trace
         let upstreamBody = upstream.body
+        let countsImages = self.countsImages
 
         if !watchClientClose, let contentLength, contentLength <= Self.wholeBodyLimit {
-            return try await Self.whole(upstreamBody, length: contentLength, status: status, headers: headers, trace: trace)
+            return try await Self.whole(upstreamBody, length: contentLength, status: status, headers: headers, trace: trace,
+                                        scanner: UsageScanner(imageEvents: countsImages ? EventCounter.completedImages() : nil))
         }
 
         let body = ResponseBody(contentLength: contentLength) { writer in
-            var scanner = UsageScanner()
+            var scanner = UsageScanner(imageEvents: countsImages ? EventCounter.completedImages() : nil)
             do {
                 if watchClientClose {
                     // A streaming client that hangs up closes its side; cancel the upstream transfer at once
@@ -71,9 +75,10 @@ struct UpstreamPassthrough: Sendable {
     /// Reads a small answer whole, then finishes the row (the bytes are ready to go, so that is the first byte
     /// too). An upstream that fails mid-body is a 502, as before the head was sent.
     private static func whole(
-        _ body: UpstreamResponseBody, length: Int, status: Int, headers: HTTPFields, trace: RequestTrace
+        _ body: UpstreamResponseBody, length: Int, status: Int, headers: HTTPFields, trace: RequestTrace,
+        scanner: UsageScanner
     ) async throws(GatewayError) -> Response {
-        var scanner = UsageScanner()
+        var scanner = scanner
         let bytes: ByteBuffer
         do {
             bytes = try await body.collect(upTo: length)
@@ -108,7 +113,9 @@ struct UpstreamPassthrough: Sendable {
     private static func record(_ scanner: UsageScanner, status: Int, trace: RequestTrace) {
         let tokens = scanner.tokens()
         let errorText: String? = status >= 400 ? scanner.errorSummary() : nil
+        let images = scanner.imageEvents?.count ?? 0
         trace.update { record in
+            if images > 0 { record.images = images }
             record.bytesOut = scanner.totalBytes
             if let tokens {
                 record.promptTokens = tokens.prompt

@@ -10,9 +10,16 @@ struct UsageScanner {
     private var head: [UInt8] = []
     private var tail: [UInt8] = []
     private(set) var totalBytes = 0
+    /// Counts events over the whole body (the head and tail above do not keep its middle).
+    private(set) var imageEvents: EventCounter?
+
+    init(imageEvents: EventCounter? = nil) {
+        self.imageEvents = imageEvents
+    }
 
     mutating func feed(_ buffer: ByteBuffer) {
         totalBytes += buffer.readableBytes
+        imageEvents?.feed(buffer)
         buffer.withUnsafeReadableBytes { bytes in
             if head.count + bytes.count <= Self.keepWhole {
                 head.append(contentsOf: bytes)
