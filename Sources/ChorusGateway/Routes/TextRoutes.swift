@@ -45,7 +45,9 @@ struct TextRoutes: Sendable {
                 $0.stream = stream
                 $0.promptSummary = PromptSummary.text(for: json, route: route)
             }
-            if route == .chat, let chatImages,
+            // Checked here, before the async call: an ordinary chat request then never allocates the image path's
+            // task frame (~6.6 KB, kept by the connection's task for as long as its answer streams).
+            if route == .chat, let chatImages, ChatImageDispatch.asksForImage(json),
                let response = try await chatImages.respond(json: json, modelName: modelName, stream: stream, caller: caller,
                                                            request: request, trace: trace) {
                 return response

@@ -1,10 +1,12 @@
 import NIOCore
 
-/// Finds the upstream's `usage` object in a response passing through, without holding the whole body:
-/// small bodies are kept whole, large ones only as a tail (OpenAI-style servers put `usage` last, and in a
-/// stream the usage chunk is the last event before `[DONE]`).
+/// Finds the upstream's `usage` object in a response passing through, without holding the whole body: it keeps the
+/// first `headSize` bytes (error bodies, and providers that put `usage` first) and a rolling tail of the last
+/// `tailSize` (OpenAI-style servers put `usage` last, and in a stream the usage chunk is the last event before
+/// `[DONE]`). So an open stream holds at most head + 2 × tail bytes here, however long it runs — the scanner
+/// used to keep the first 256 KiB of every stream.
 struct UsageScanner {
-    static let keepWhole = 256 * 1024
+    static let headSize = 16 * 1024
     static let tailSize = 16 * 1024
 
     private var head: [UInt8] = []
@@ -21,19 +23,31 @@ struct UsageScanner {
         totalBytes += buffer.readableBytes
         imageEvents?.feed(buffer)
         buffer.withUnsafeReadableBytes { bytes in
-            if head.count + bytes.count <= Self.keepWhole {
-                head.append(contentsOf: bytes)
-            } else {
-                tail.append(contentsOf: bytes)
-                if tail.count > Self.tailSize * 2 { tail.removeFirst(tail.count - Self.tailSize) }
+            var rest = bytes[...]
+            if head.count < Self.headSize {
+                let take = min(Self.headSize - head.count, rest.count)
+                head.append(contentsOf: rest.prefix(take))
+                rest = rest.dropFirst(take)
             }
+            guard !rest.isEmpty else { return }
+            tail.append(contentsOf: rest)
+            if tail.count > Self.tailSize * 2 { tail.removeFirst(tail.count - Self.tailSize) }
         }
     }
 
-    /// (prompt, completion, total) tokens from the last `"usage": {…}` seen.
+    /// Bytes held for the scan (for tests and diagnostics).
+    var retainedBytes: Int { head.count + tail.count }
+
+    /// (prompt, completion, total) tokens from the last `"usage": {…}` seen. While nothing was dropped the body is
+    /// searched whole (an object may straddle the head's end); after that the tail first, then the head.
     func tokens() -> (prompt: Int?, completion: Int?, total: Int?)? {
-        let haystack = tail.isEmpty ? head : Array(head.suffix(Self.tailSize)) + tail
-        guard let object = Self.lastUsageObject(in: haystack), let usage = try? JSONParser.parse(object) else { return nil }
+        let object: ArraySlice<UInt8>?
+        if head.count + tail.count == totalBytes {
+            object = Self.lastUsageObject(in: tail.isEmpty ? head : head + tail)
+        } else {
+            object = Self.lastUsageObject(in: tail) ?? Self.lastUsageObject(in: head)
+        }
+        guard let object, let usage = try? JSONParser.parse(object) else { return nil }
         let prompt = usage["prompt_tokens"]?.intValue ?? usage["input_tokens"]?.intValue
         let completion = usage["completion_tokens"]?.intValue ?? usage["output_tokens"]?.intValue
         let total = usage["total_tokens"]?.intValue ?? prompt.map { $0 + (completion ?? 0) }
