@@ -34,7 +34,8 @@ extension Transfer {
             try easy.set(CURLOPT_LOW_SPEED_LIMIT, 1)
             try easy.set(CURLOPT_LOW_SPEED_TIME, max(1, Int(request.idleTimeout.rounded(.up))))
         }
-        // CURLOPT_ACCEPT_ENCODING stays unset (bytes pass verbatim); CURLOPT_PROXY stays unset (env proxies).
+        // CURLOPT_ACCEPT_ENCODING stays unset (bytes pass verbatim); CURLOPT_PROXY stays unset (env proxies, except
+        // for fetches that refuse private addresses: below).
 
         try self.configureMethodAndBody(easy, userData: userData)
         try easy.setHeaders(try self.headerLines())
@@ -53,6 +54,9 @@ extension Transfer {
         try easy.set(CURLOPT_HEADERDATA, pointer: userData)
 
         if request.refusePrivateAddresses {
+            // Direct, never through an environment proxy: through one, the checks below would see the proxy's
+            // address and the proxy would connect wherever the URL points, private networks included.
+            try easy.set(CURLOPT_NOPROXY, "*")
             // New connections: refuse before the socket exists, on the address DNS actually returned.
             try self.check(easy, chorus_curl_setopt_opensocket_function(easy.handle) { user, _, address in
                 guard let user, let address else { return CURL_SOCKET_BAD }
