@@ -34,6 +34,7 @@ func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
         ModelConfig(name: "local-stt", provider: "local", model: "pocketsphinx"),
         ModelConfig(name: "pcm-tts", provider: "pcmonly", model: "upstream-pcm"),
         ModelConfig(name: "verbose-stt", provider: "verbose", model: "upstream-stt"),
+        ModelConfig(name: "wav16k-stt", provider: "wav16k", model: "upstream-stt"),
     ]
     var wavOnly = ProviderConfig(name: "wavonly", type: .openai)
     wavOnly.baseURL = "http://127.0.0.1:\(upstreamPort)/v1"
@@ -45,10 +46,13 @@ func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
     var verbose = wavOnly
     verbose.name = "verbose"
     verbose.transcriptionFormats = ["json", "verbose_json"]
+    var wav16k = verbose
+    wav16k.name = "wav16k"
+    wav16k.transcriptionInput = "wav16k"
     var pcmOnly = wavOnly
     pcmOnly.name = "pcmonly"
     pcmOnly.speechFormats = ["pcm"]
-    config.providers += [wavOnly, cloner, verbose, pcmOnly]
+    config.providers += [wavOnly, cloner, verbose, wav16k, pcmOnly]
     config.voicesDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-voices-\(UUID().uuidString)").path
     return config
 }

@@ -13,6 +13,8 @@ final class MockUpstream: Sendable {
         var path: String
         var headers: HTTPFields
         var body: String
+        /// The raw body (transcription uploads only: binary parts do not survive `body`'s UTF-8 decoding).
+        var bytes: [UInt8] = []
     }
 
     private let state = NIOLockedValueBox<(received: [Received], streamClosedAt: ContinuousClock.Instant?, streamsFinished: Int)>(([], nil, 0))
@@ -110,7 +112,7 @@ final class MockUpstream: Sendable {
     private func transcription(_ request: Request) async throws -> Response {
         var request = request
         let body = try await request.collectBody(upTo: 64 << 20)
-        state.withLockedValue { $0.received.append(Received(path: "/v1/audio/transcriptions", headers: request.headers, body: String(decoding: body.readableBytesView.prefix(4096), as: UTF8.self))) }
+        state.withLockedValue { $0.received.append(Received(path: "/v1/audio/transcriptions", headers: request.headers, body: String(decoding: body.readableBytesView.prefix(4096), as: UTF8.self), bytes: Array(body.readableBytesView))) }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: Self.verboseTranscript)))
     }
 

@@ -97,6 +97,37 @@ import Testing
         }
     }
 
+    /// A provider with `transcription_input: wav16k` gets a canonical 16 kHz mono 16-bit WAV of the upload, as long
+    /// as the upload (the conversion path had no test before its buffer handling was rewritten).
+    @Test func wav16kProviderReceivesA16kHzMonoWAVOfTheUpload() async throws {
+        try await withGateway { client, gateway, mock in
+            let audio = try await Self.spoken(client, format: "mp3")
+            let (headers, body) = Self.upload(model: "wav16k-stt", file: audio, filename: "speech.mp3", fields: [("response_format", "json")])
+            let response = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+            #expect(response.status == .ok)
+            let sent = try #require(mock.received.last { $0.path == "/v1/audio/transcriptions" })
+            #expect(sent.body.contains(#"filename="audio.wav""#))
+            let riff = Array("RIFF".utf8)
+            let start = try #require(sent.bytes.indices.first { sent.bytes[$0...].starts(with: riff) })
+            let wav = Array(sent.bytes[start...])
+            func u16(_ at: Int) -> Int { Int(wav[at]) | Int(wav[at + 1]) << 8 }
+            func u32(_ at: Int) -> Int { u16(at) | u16(at + 2) << 16 }
+            #expect(Array(wav[8..<16]) == Array("WAVEfmt ".utf8))
+            #expect(u16(20) == 1 && u16(22) == 1, "PCM, mono")
+            #expect(u32(24) == 16000 && u16(34) == 16, "16 kHz, 16-bit")
+            #expect(Array(wav[36..<40]) == Array("data".utf8))
+            let dataBytes = u32(40)
+            #expect(u32(4) == 36 + dataBytes)
+            // The part ends right after the samples: CRLF and the closing boundary follow.
+            #expect(wav.count >= 44 + dataBytes && wav[(44 + dataBytes)...].starts(with: Array("\r\n--".utf8)))
+            let seconds = Double(dataBytes / 2) / 16000
+            let row = try #require(try await logRows(gateway, atLeast: 2).first { $0.route == "/audio/transcriptions" })
+            let logged = try #require(row.audioSeconds)
+            #expect(abs(logged - seconds) < 0.01)
+            #expect(seconds > 1 && seconds < 10)
+        }
+    }
+
     @Test func textFileIs400NamingFile() async throws {
         try await withGateway { client, gateway, _ in
             let (headers, body) = Self.upload(model: "local-stt", file: Array("this is not audio at all".utf8), filename: "notes.txt")

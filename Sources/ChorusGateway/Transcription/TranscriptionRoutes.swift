@@ -176,6 +176,25 @@ struct TranscriptionRoutes: Sendable {
         })
     }
 
+    /// The decoded samples as a WAV file, written once into the buffer that is sent (a header and the samples):
+    /// no encoder pass and no intermediate copy, so a long upload converted for a wav16k provider holds the upload,
+    /// the samples and this buffer, not two more copies of the file.
+    static func wavFile(_ pcm: PCMAudio) throws(GatewayError) -> ByteBuffer {
+        guard let header = pcm.wavHeader() else {
+            throw .invalidParameter("file", "The uploaded audio is too long to send as a WAV file.")
+        }
+        var buffer = ByteBufferAllocator().buffer(capacity: header.count + pcm.samples.count * 2)
+        buffer.writeBytes(header)
+        pcm.samples.withUnsafeBufferPointer { samples in
+            #if _endian(little)
+            buffer.writeBytes(UnsafeRawBufferPointer(samples))
+            #else
+            for sample in samples { buffer.writeInteger(sample, endianness: .little) }
+            #endif
+        }
+        return buffer
+    }
+
     private func upstream(_ p: Parameters, audio: ByteBuffer, info: AudioInfo, limits: AudioLimits, model: ResolvedModel, task: Task,
                           trace: RequestTrace, request: Request) async throws -> Response {
         let native = model.provider.transcriptionFormats.contains(p.format.rawValue)
@@ -184,15 +203,16 @@ struct TranscriptionRoutes: Sendable {
         let convert = model.provider.transcriptionInput == "wav16k"
         if convert {
             let (wav, seconds) = try await Offload.run { () throws(GatewayError) in
+                let pcm: PCMAudio
                 do {
-                    let pcm = try audio.withUnsafeReadableBytes { try AudioDecoder.decode($0, sampleRate: 16000, limits: limits) }
-                    return (try AudioEncoder.encode(pcm, to: .wav, sampleRate: 16000, bitrate: nil), pcm.duration)
+                    pcm = try audio.withUnsafeReadableBytes { try AudioDecoder.decode($0, sampleRate: 16000, limits: limits) }
                 } catch {
                     throw .invalidParameter("file", "The uploaded file could not be converted (\(String(describing: error))).")
                 }
+                return (try Self.wavFile(pcm), pcm.duration)
             }
             trace.update { $0.audioSeconds = seconds }
-            file = MultipartForm.File(filename: "audio.wav", contentType: "audio/wav", data: ByteBuffer(bytes: wav))
+            file = MultipartForm.File(filename: "audio.wav", contentType: "audio/wav", data: wav)
         }
         var fields: [(String, String)] = [("model", model.upstreamModel), ("response_format", askFormat.rawValue)]
         if let language = p.language { fields.append(("language", language)) }
