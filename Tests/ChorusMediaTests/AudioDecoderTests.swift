@@ -37,6 +37,30 @@ struct AudioDecoderTests {
         #expect(abs((info.duration ?? 0) - AudioFixtures.toneDuration) <= 0.06, "\(file): \(info.duration ?? 0) s")
     }
 
+    /// The streaming API hands over exactly the samples the collecting one returns, in chunks, and counts them; the
+    /// duration limit still applies to what it hands over.
+    @Test(arguments: ["tone.wav", "tone.mp3", "tone-opus.ogg"])
+    func decodingToAnOutputGivesTheSameSamplesAsCollecting(file: String) throws {
+        let bytes = try AudioFixtures.bytes(file)
+        var streamed: [Int16] = []
+        var chunks = 0
+        let result = try bytes.withUnsafeBytes { data in
+            try AudioDecoder.decode(data, sampleRate: 16000) { chunk in
+                streamed.append(contentsOf: chunk.bindMemory(to: Int16.self))
+                chunks += 1
+            }
+        }
+        let reference = try AudioDecoder.decode(bytes, sampleRate: 16000)
+        #expect(result.sampleRate == 16000 && result.samples == reference.samples.count)
+        #expect(streamed == reference.samples, "\(file)")
+        #expect(chunks > 1, "handed over as produced, not once at the end")
+        #expect(throws: AudioError.self) {
+            try bytes.withUnsafeBytes { data in
+                _ = try AudioDecoder.decode(data, sampleRate: 16000, limits: AudioLimits(maxDurationSeconds: 0.2)) { _ in }
+            }
+        }
+    }
+
     @Test func probeNamesContainerCodecAndDurationWithoutDecoding() throws {
         let expected: [String: (container: String, codec: String)] = [
             "tone.wav": ("wav", "pcm_s16le"), "tone.mp3": ("mp3", "mp3"), "tone-opus.ogg": ("ogg", "opus"),

@@ -176,23 +176,34 @@ struct TranscriptionRoutes: Sendable {
         })
     }
 
-    /// The decoded samples as a WAV file, written once into the buffer that is sent (a header and the samples):
-    /// no encoder pass and no intermediate copy, so a long upload converted for a wav16k provider holds the upload,
-    /// the samples and this buffer, not two more copies of the file.
-    static func wavFile(_ pcm: PCMAudio) throws(GatewayError) -> ByteBuffer {
-        guard let header = pcm.wavHeader() else {
+    /// The upload decoded to 16 kHz mono and written as a WAV file straight into the buffer that is sent: the
+    /// decoder hands its samples over as it produces them, and the header goes in front once their number is
+    /// known. A long upload converted for a wav16k provider then holds the upload and this buffer, not the samples
+    /// and an encoded copy as well. Returns the file and its length in seconds.
+    static func wavFile(_ audio: ByteBuffer, expectedSeconds: Double?, limits: AudioLimits) throws(GatewayError) -> (ByteBuffer, Double) {
+        let rate = 16000
+        let expectedSamples = Int(min(max(expectedSeconds ?? 0, 0), limits.maxDurationSeconds) * Double(rate) * 1.01)
+        var buffer = ByteBufferAllocator().buffer(capacity: WAVFile.headerSize + expectedSamples * 2)
+        buffer.writeRepeatingByte(0, count: WAVFile.headerSize)
+        let decoded: (sampleRate: Int, samples: Int)
+        do {
+            decoded = try audio.withUnsafeReadableBytes { bytes in
+                try AudioDecoder.decode(bytes, sampleRate: rate, limits: limits) { chunk in
+                    #if _endian(little)
+                    buffer.writeBytes(chunk)
+                    #else
+                    for sample in chunk.bindMemory(to: Int16.self) { buffer.writeInteger(sample, endianness: .little) }
+                    #endif
+                }
+            }
+        } catch {
+            throw .invalidParameter("file", "The uploaded file could not be converted (\(String(describing: error))).")
+        }
+        guard let header = WAVFile.header(sampleRate: decoded.sampleRate, sampleCount: decoded.samples) else {
             throw .invalidParameter("file", "The uploaded audio is too long to send as a WAV file.")
         }
-        var buffer = ByteBufferAllocator().buffer(capacity: header.count + pcm.samples.count * 2)
-        buffer.writeBytes(header)
-        pcm.samples.withUnsafeBufferPointer { samples in
-            #if _endian(little)
-            buffer.writeBytes(UnsafeRawBufferPointer(samples))
-            #else
-            for sample in samples { buffer.writeInteger(sample, endianness: .little) }
-            #endif
-        }
-        return buffer
+        buffer.setBytes(header, at: buffer.readerIndex)
+        return (buffer, Double(decoded.samples) / Double(decoded.sampleRate))
     }
 
     private func upstream(_ p: Parameters, audio: ByteBuffer, info: AudioInfo, limits: AudioLimits, model: ResolvedModel, task: Task,
@@ -202,14 +213,9 @@ struct TranscriptionRoutes: Sendable {
         var file = p.file
         let convert = model.provider.transcriptionInput == "wav16k"
         if convert {
+            let expected = info.duration
             let (wav, seconds) = try await Offload.run { () throws(GatewayError) in
-                let pcm: PCMAudio
-                do {
-                    pcm = try audio.withUnsafeReadableBytes { try AudioDecoder.decode($0, sampleRate: 16000, limits: limits) }
-                } catch {
-                    throw .invalidParameter("file", "The uploaded file could not be converted (\(String(describing: error))).")
-                }
-                return (try Self.wavFile(pcm), pcm.duration)
+                try Self.wavFile(audio, expectedSeconds: expected, limits: limits)
             }
             trace.update { $0.audioSeconds = seconds }
             file = MultipartForm.File(filename: "audio.wav", contentType: "audio/wav", data: wav)

@@ -18,11 +18,27 @@ public enum AudioDecoder {
     /// a second full copy of it. `data` must stay valid and unchanged until the call returns; nothing keeps a
     /// reference to it afterwards.
     public static func decode(_ data: UnsafeRawBufferPointer, sampleRate: Int?, limits: AudioLimits = AudioLimits()) throws -> PCMAudio {
+        try decode(data, sampleRate: sampleRate, limits: limits, into: PCMCollector(rate: sampleRate, maxSeconds: limits.maxDurationSeconds))
+    }
+
+    /// Decodes like `decode`, but hands the mono s16 samples (native byte order) to `output` in chunks as they are
+    /// produced instead of collecting them, so a caller writing them elsewhere (a request body) never holds a
+    /// second copy. Returns the output rate and the number of samples written.
+    public static func decode(_ data: UnsafeRawBufferPointer, sampleRate: Int?, limits: AudioLimits = AudioLimits(),
+                              output: (UnsafeRawBufferPointer) throws -> Void) throws -> (sampleRate: Int, samples: Int) {
+        try withoutActuallyEscaping(output) { output in
+            let collector = PCMCollector(rate: sampleRate, maxSeconds: limits.maxDurationSeconds, output: output)
+            let audio = try decode(data, sampleRate: sampleRate, limits: limits, into: collector)
+            return (audio.sampleRate, collector.count)
+        }
+    }
+
+    private static func decode(_ data: UnsafeRawBufferPointer, sampleRate: Int?, limits: AudioLimits,
+                               into collector: PCMCollector) throws -> PCMAudio {
         try checkInput(data.count, limits: limits)
         if let sampleRate, !(1000...384_000).contains(sampleRate) {
             throw AudioError.invalidArgument("sample rate must be between 1000 and 384000 Hz, not \(sampleRate)")
         }
-        let collector = PCMCollector(rate: sampleRate, maxSeconds: limits.maxDurationSeconds)
         if WAVStreamParser.looksLikeWAV(data) {
             guard let cleaned = try decodeWAV(data, into: collector, limits: limits) else { return try collector.finish() }
             // A WAVE codec other than PCM: libavformat reads it below, behind a clean header.

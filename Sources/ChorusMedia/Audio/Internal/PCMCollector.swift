@@ -13,10 +13,16 @@ final class PCMCollector: SampleSink {
     private var capacity = 0 // samples
     private(set) var count = 0 // samples
 
+    /// When set, samples go to it as they are produced (native byte order) instead of being kept.
+    private let output: ((UnsafeRawBufferPointer) throws -> Void)?
+
     /// - Parameter maxSeconds: fails with `tooLong` once the output passes this length.
-    init(rate: Int?, maxSeconds: Double?) {
+    /// - Parameter output: receives the samples in chunks instead of the collector keeping them (`finish` then
+    ///   returns no samples, only the rate; `count` says how many went out).
+    init(rate: Int?, maxSeconds: Double?, output: ((UnsafeRawBufferPointer) throws -> Void)? = nil) {
         self.rate = rate
         self.maxSeconds = maxSeconds
+        self.output = output
     }
 
     deinit { storage?.deallocate() }
@@ -50,6 +56,12 @@ final class PCMCollector: SampleSink {
     }
 
     private func append(_ pointer: UnsafePointer<UInt8>, _ added: Int) throws {
+        if let output {
+            try output(UnsafeRawBufferPointer(start: pointer, count: added * 2))
+            count += added
+            try checkLength()
+            return
+        }
         if count + added > capacity {
             let newCapacity = max(count + added, capacity * 2, 16_384)
             let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity * 2, alignment: 16)
@@ -62,6 +74,10 @@ final class PCMCollector: SampleSink {
         }
         storage?.advanced(by: count * 2).copyMemory(from: pointer, byteCount: added * 2)
         count += added
+        try checkLength()
+    }
+
+    private func checkLength() throws {
         if let maxSeconds, let rate, Double(count) > (maxSeconds + 0.1) * Double(rate) {
             throw AudioError.tooLong("audio is longer than \(DemuxDecoder.seconds(maxSeconds))")
         }
