@@ -8,10 +8,12 @@ import glob
 import json
 import os
 import platform
-import re
 import statistics
-import subprocess
 from collections import defaultdict
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import pct, sh  # noqa: E402  (bench/common.py)
 
 # The issue's reference: the ffmpeg CLI on this machine kind, 60 s of 24 kHz speech, start-up included (realtime ×).
 REFERENCE_RTF = {"mp3": 248, "opus": 177, "aac": 74, "flac": 594}
@@ -20,23 +22,6 @@ ENCODER_MARGIN = 1.10          # within 10% of the encoder's own cost
 TTFB_TARGET_MS = 20.0
 SETTINGS = {"mp3": "libmp3lame 128k, 24 kHz", "opus": "libopus 64k, ogg, 48 kHz", "aac": "native aac 128k, adts, 24 kHz",
             "flac": "flac, 24 kHz", "wav": "pcm s16le, 24 kHz"}
-
-
-def sh(*cmd):
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip()
-    except Exception:
-        return ""
-
-
-def pct(values, q):
-    """Percentile with linear interpolation (q in 0..100)."""
-    v = sorted(values)
-    if not v:
-        return float("nan")
-    k = (len(v) - 1) * q / 100
-    lo, hi = int(k), min(int(k) + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
 def ms(seconds):

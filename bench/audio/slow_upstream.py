@@ -11,11 +11,14 @@ Usage: slow_upstream.py --port 18091 --wav clip.wav [--first-byte-ms 200] [--pie
 """
 import argparse
 import struct
-import socket
 import sys
 import time
 import wave
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+import os
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import QuietHandler  # noqa: E402  (bench/common.py)
 
 
 def load_wav(path):
@@ -30,23 +33,14 @@ def load_wav(path):
     return header, pcm, rate * block, block
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(QuietHandler):
     server_version = "slow-upstream/1"
 
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, *args):
-        pass
-
     def do_GET(self):
-        body = b"ok\n" if self.path in ("/health", "/v1/health") else b'{"object":"list","data":[]}'
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        if self.path in ("/health", "/v1/health"):
+            self.send_body(200, b"ok\n", "text/plain")
+        else:
+            self.send_json(200, {"object": "list", "data": []})
 
     def do_POST(self):
         arrived = time.monotonic()

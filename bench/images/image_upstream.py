@@ -22,7 +22,11 @@ import os
 import struct
 import threading
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import QuietHandler  # noqa: E402  (bench/common.py)
 
 
 def chunk(kind, data):
@@ -65,37 +69,25 @@ class Image:
                 "width": self.width, "height": self.height}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True   # headers and body go out as two writes; no Nagle/delayed-ACK stall between
+class Handler(QuietHandler):
     image: Image = None
-
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, body, content_type="application/json"):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self):
         if self.path == "/health":
-            return self.send(200, b'{"ok": true}')
+            return self.send_body(200, b'{"ok": true}')
         if self.path == "/debug/last":
-            return self.send(200, json.dumps(self.image.describe_last()).encode())
-        self.send(404, b'{"error": {"message": "not found"}}')
+            return self.send_body(200, json.dumps(self.image.describe_last()).encode())
+        self.send_body(404, b'{"error": {"message": "not found"}}')
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
         if not self.path.endswith("/images/generations"):
-            return self.send(404, b'{"error": {"message": "not found"}}')
+            return self.send_body(404, b'{"error": {"message": "not found"}}')
         _, b64 = self.image.next_b64()
         body = b'{"created": 1700000000, "data": [{"b64_json": "' + b64 + b'"}]}'
-        self.send(200, body)
+        self.send_body(200, body)
 
 
 def main():

@@ -9,8 +9,11 @@ import os
 import platform
 import sqlite3
 import statistics
-import subprocess
 from collections import defaultdict
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import pct, sh  # noqa: E402  (bench/common.py)
 
 MASK_TARGET_MS = 10.0
 KIND_TEXT = {
@@ -25,23 +28,6 @@ LEG_TEXT = {
     "url": "via Chorus, response_format=url",
     "get": "GET /v1/media/{id} (the url answer's URL)",
 }
-
-
-def sh(*cmd):
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip()
-    except Exception:
-        return ""
-
-
-def pct(values, q):
-    """Percentile with linear interpolation (q in 0..100)."""
-    v = sorted(values)
-    if not v:
-        return float("nan")
-    k = (len(v) - 1) * q / 100
-    lo, hi = int(k), min(int(k) + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
 def f2(x):

@@ -7,17 +7,13 @@ import json
 import os
 import platform
 import statistics
-import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import sh  # noqa: E402  (bench/common.py)
 
 UPLOAD_TARGET_RATIO = 2.0
 FORWARD_TARGET_MS = 5.0
-
-
-def sh(*cmd):
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
 
 
 def load_uploads(work):

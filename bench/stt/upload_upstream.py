@@ -12,12 +12,14 @@ Usage: upload_upstream.py --port 18093
 """
 import argparse
 import hashlib
-import json
-import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+import os
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import QuietHandler  # noqa: E402  (bench/common.py)
 
 
 def file_part(body, content_type):
@@ -38,29 +40,13 @@ def file_part(body, content_type):
     return body[data_start:data_end] if data_start >= 4 and data_end >= 0 else None
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(QuietHandler):
     server_version = "upload-upstream/1"
-
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, *args):
-        pass
 
     def parse_request(self):
         # Called right after the request line came in: the first bytes of this request on the connection.
         self.arrived_ns = time.monotonic_ns()
         return super().parse_request()
-
-    def send_json(self, status, obj):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self):
         if self.path in ("/health", "/v1/health"):
