@@ -7,7 +7,7 @@ Scripts in bench/<name>/ import it after putting bench/ on the path:
 """
 import json
 import subprocess
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def sh(*cmd, timeout=20):
@@ -46,3 +46,19 @@ class QuietHandler(BaseHTTPRequestHandler):
 
     def send_json(self, status, obj):
         self.send_body(status, json.dumps(obj).encode())
+
+
+def make_server(host, port, handler):
+    """A threading server for a mock upstream: reusable address (restarts between runs), daemon request threads."""
+    ThreadingHTTPServer.allow_reuse_address = True
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def serve(server):
+    """Serves until interrupted; Ctrl-C or the bench's SIGINT ends it quietly."""
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass

@@ -14,11 +14,10 @@ import struct
 import sys
 import time
 import wave
-from http.server import ThreadingHTTPServer
 import os
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common import QuietHandler  # noqa: E402  (bench/common.py)
+from common import QuietHandler, make_server, serve  # noqa: E402  (bench/common.py)
 
 
 def load_wav(path):
@@ -83,17 +82,12 @@ def main():
     parser.add_argument("--piece-ms", type=float, default=100)
     args = parser.parse_args()
     header, pcm, per_second, block = load_wav(args.wav)
-    ThreadingHTTPServer.allow_reuse_address = True
-    ThreadingHTTPServer.daemon_threads = True
-    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server = make_server(args.host, args.port, Handler)
     server.cfg = {"header": header, "pcm": pcm, "bytes_per_second": per_second, "block": block,
                   "first_byte_ms": args.first_byte_ms, "piece_ms": args.piece_ms}
     print(f"slow upstream on http://{args.host}:{args.port}: {len(pcm) / per_second:.2f} s wav, first byte after "
           f"{args.first_byte_ms:.0f} ms, {args.piece_ms:.0f} ms pieces", file=sys.stderr, flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(server)
 
 
 if __name__ == "__main__":

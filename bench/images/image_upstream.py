@@ -22,11 +22,10 @@ import os
 import struct
 import threading
 import zlib
-from http.server import ThreadingHTTPServer
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common import QuietHandler  # noqa: E402  (bench/common.py)
+from common import QuietHandler, make_server, serve  # noqa: E402  (bench/common.py)
 
 
 def chunk(kind, data):
@@ -97,12 +96,11 @@ def main():
     parser.add_argument("--width", type=int, default=1024)
     args = parser.parse_args()
     Handler.image = Image(args.bytes, args.width)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
+    server = make_server("127.0.0.1", args.port, Handler)
     info = Handler.image
     print(f"image_upstream: {info.width}x{info.height} RGB PNG, {len(info.prefix) + len(info.tail(0))} bytes, "
           f"port {args.port}", flush=True)
-    server.serve_forever()
+    serve(server)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,10 @@ import hashlib
 import sys
 import threading
 import time
-from http.server import ThreadingHTTPServer
 import os
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common import QuietHandler  # noqa: E402  (bench/common.py)
+from common import QuietHandler, make_server, serve  # noqa: E402  (bench/common.py)
 
 
 def file_part(body, content_type):
@@ -92,16 +91,11 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    ThreadingHTTPServer.allow_reuse_address = True
-    ThreadingHTTPServer.daemon_threads = True
-    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server = make_server(args.host, args.port, Handler)
     server.lock = threading.Lock()
     server.last = None
     print(f"upload upstream on http://{args.host}:{args.port}", file=sys.stderr, flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(server)
 
 
 if __name__ == "__main__":
