@@ -9,7 +9,7 @@ import ServiceLifecycle
 public struct Gateway: Sendable {
     public let application: Application<RouterResponder<GatewayRequestContext>>
     public let services: GatewayServices
-    public let speech: SpeechServices
+    public let voices: VoiceServices
 }
 
 /// Builds the whole gateway from a config. `chorus serve` and the tests call this same function.
@@ -27,9 +27,16 @@ public func buildGateway(
     let store = try Store(path: config.database)
     let upstream = try UpstreamClient(logger: Logger(label: "chorus.upstream"))
     let metrics = GatewayMetrics()
+    let voices = try VoiceServices(config: config, store: store)
+    let maxUploadBytes = config.server.maxUploadMB * 1024 * 1024
+    let imageLimits = ImageLimits(maxPixels: config.server.maxImagePixels, maxBytes: maxUploadBytes)
+    let providerEnvironment = ProviderEnvironment(
+        upstream: upstream, metrics: metrics, presets: voices.presets,
+        maxAnswerBytes: max(config.server.maxBodyMB * 1024 * 1024, 8 * imageLimits.maxBytes))
+    let catalog = ModelCatalog(config: config, environment: providerEnvironment)
     let services = GatewayServices(
         config: config,
-        catalog: ModelCatalog(config: config),
+        catalog: catalog,
         store: store,
         authenticator: Authenticator(store: store, masterKey: environment["CHORUS_MASTER_KEY"], cacheSeconds: config.server.keyCacheSeconds),
         rateLimiter: RateLimiter(),
@@ -38,41 +45,47 @@ public func buildGateway(
         metrics: metrics,
         logger: logger)
 
-    let speech = try SpeechServices(config: config, store: store, logger: logger)
-    let transcription = TranscriptionServices()
     let media = try MediaStore(store: store, directory: config.mediaDirectory, ttlSeconds: config.server.mediaTTLSeconds)
     try? media.sweep()
-    let imageLimits = ImageLimits(maxPixels: config.server.maxImagePixels, maxBytes: services.maxUploadBytes)
     let images = ImageRoutes(services: services,
                              pipeline: ImagePipeline(services: services, media: media, inputs: ImageInputs(services: services, limits: imageLimits)))
 
     let router = Router(context: GatewayRequestContext.self)
-    router.add(middleware: ErrorShapeMiddleware())
+    // Middleware only wraps routes added after it: these two come first, for every route.
+    router.add(middleware: TraceMiddleware(usageLog: services.usageLog, metrics: metrics, logger: logger))
+    router.add(middleware: ErrorMiddleware(logger: logger))
     OperationalRoutes(services: services).register(on: router)
-    AdminRoutes(services: services).register(on: router)
+    func authenticated(_ prefix: String) -> RouterGroup<GatewayRequestContext> {
+        router.group(RouterPath(stringLiteral: prefix))
+            .add(middleware: AuthMiddleware(authenticator: services.authenticator))
+            .add(middleware: RateLimitMiddleware(limiter: services.rateLimiter, defaultRPM: config.server.defaultRPM))
+    }
+    AdminRoutes(services: services).register(on: authenticated("admin").add(middleware: MasterKeyMiddleware()))
     for prefix in ["v1", "api/v1"] {
-        let group = router.group(RouterPath(stringLiteral: prefix))
+        images.registerMedia(on: router.group(RouterPath(stringLiteral: prefix)))
+        let group = authenticated(prefix)
         TextRoutes(services: services, chatImages: ChatImageDispatch(routes: images)).register(on: group)
         ModelRoutes(services: services).register(on: group)
-        SpeechRoutes(services: services, speech: speech).register(on: group)
-        VoiceRoutes(services: services, speech: speech).register(on: group)
-        TranscriptionRoutes(services: services, engines: transcription).register(on: group)
+        SpeechRoutes(services: services, voices: voices).register(on: group)
+        VoiceRoutes(services: services, voices: voices).register(on: group)
+        TranscriptionRoutes(services: services).register(on: group)
         images.register(on: group)
     }
-    images.registerLoLLMs(on: router)
-    SpeechRoutes(services: services, speech: speech).registerLoLLMs(on: router)
-    VoiceRoutes(services: services, speech: speech).registerLoLLMs(on: router)
+    let lollms = authenticated("lollms/v1")
+    images.registerLoLLMs(on: lollms)
+    SpeechRoutes(services: services, voices: voices).register(on: lollms)
+    VoiceRoutes(services: services, voices: voices).registerLoLLMs(on: lollms)
 
     let application = Application(
         responder: router.buildResponder(),
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "chorus"),
-        services: [services.usageLog, ShutdownService { await upstream.shutdown(); speech.shutdown(); transcription.shutdown() }],
+        services: [services.usageLog, ShutdownService { await upstream.shutdown(); await catalog.shutdown() }],
         logger: logger)
-    return Gateway(application: application, services: services, speech: speech)
+    return Gateway(application: application, services: services, voices: voices)
 }
 
 /// Releases what outlives requests when the ServiceGroup shuts down: the upstream client aborts open transfers
-/// and joins its event thread; the embedded engines stop their threads.
+/// and joins its event thread; the providers stop their engines.
 struct ShutdownService: Service {
     let onShutdown: @Sendable () async -> Void
 

@@ -1,17 +1,16 @@
 import ArgumentParser
 import ChorusGateway
 import Foundation
-import Logging
 
 struct Voices: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage custom voices (normalised samples under voices/custom, listed by /v1/audio/voices).",
         subcommands: [Add.self, List.self, Remove.self])
 
-    static func library(_ path: String?) throws -> (SpeechServices, GatewayConfig) {
+    static func library(_ path: String?) throws -> (VoiceServices, GatewayConfig) {
         let config = try loadConfigOrExit(path)
         let store = try Store(path: config.database)
-        return (try SpeechServices(config: config, store: store, logger: Logger(label: "chorus.voices")), config)
+        return (try VoiceServices(config: config, store: store), config)
     }
 
     struct Add: ParsableCommand {
@@ -28,7 +27,7 @@ struct Voices: ParsableCommand {
             }
             let (speech, _) = try Voices.library(options.config)
             do {
-                let voice = try speech.voices.add(name: name, sample: Array(data), consent: consent)
+                let voice = try speech.library.add(name: name, sample: Array(data), consent: consent)
                 print(voice.id)
                 FileHandle.standardError.write(Data("stored '\(voice.name)' (\(String(format: "%.1f", voice.durationSeconds)) s)\n".utf8))
             } catch {
@@ -46,7 +45,7 @@ struct Voices: ParsableCommand {
             let (speech, _) = try Voices.library(options.config)
             print(["ID", "NAME", "TYPE", "SECONDS"].joined(separator: "\t"))
             for preset in speech.presets.all { print([preset.name, preset.description ?? "", "preset", "-"].joined(separator: "\t")) }
-            for voice in try speech.voices.list() {
+            for voice in try speech.library.list() {
                 print([voice.id, voice.name, "audio_sample", String(format: "%.1f", voice.durationSeconds)].joined(separator: "\t"))
             }
         }
@@ -59,7 +58,7 @@ struct Voices: ParsableCommand {
 
         func run() throws {
             let (speech, _) = try Voices.library(options.config)
-            guard try speech.voices.delete(id) else {
+            guard try speech.library.delete(id) else {
                 FileHandle.standardError.write(Data("error: no voice with id \(id)\n".utf8))
                 throw ExitCode(1)
             }

@@ -1,10 +1,12 @@
 import ChorusGateway
+import ChorusUpstream
+import Logging
 import Testing
 
 @Suite struct ConfigLoaderTests {
     let loader = ConfigLoader(environment: ["OPENAI_API_KEY": "sk-from-env", "PORT": "9000"])
 
-    @Test func fullConfigParses() throws {
+    @Test func fullConfigParses() async throws {
         let config = try loader.parse("""
             server: {host: 0.0.0.0, port: 8081, max_upload_mb: 10, public_url: https://chorus.example}
             database: /tmp/x.sqlite
@@ -36,16 +38,18 @@ import Testing
         #expect(openai.timeout == 30)
         #expect(openai.defaults["temperature"] == .number("0.2"))
         #expect(openai.defaults["name"] == .string("007"), "quoted scalars stay strings")
-        #expect(openai.speechFormats == ["mp3", "wav"])
-        #expect(openai.maskMode == "white_edits")
+        #expect(openai.speechFormats == [.mp3, .wav])
+        #expect(openai.maskMode == .whiteEdits)
         #expect(config.models.count == 3)
         #expect(config.models[0].model == "gpt-4o-2024")
         #expect(config.models[1].capabilities == [.chat])
-        let catalog = ModelCatalog(config: config)
+        let upstream = try UpstreamClient(logger: Logger(label: "test"))
+        let catalog = ModelCatalog(config: config, environment: ProviderEnvironment(upstream: upstream, metrics: GatewayMetrics()))
         #expect(catalog.resolve("gpt-4o")?.supports(.speech) == true)
         #expect(catalog.resolve("fast")?.supports(.embeddings) == false)
         #expect(catalog.resolve("local-tts")?.supports(.speech) == true)
         #expect(catalog.resolve("local-tts")?.supports(.chat) == false)
+        await upstream.shutdown()
     }
 
     @Test(arguments: [

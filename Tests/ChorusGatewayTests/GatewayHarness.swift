@@ -38,20 +38,20 @@ func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
     ]
     var wavOnly = ProviderConfig(name: "wavonly", type: .openai)
     wavOnly.baseURL = "http://127.0.0.1:\(upstreamPort)/v1"
-    wavOnly.speechFormats = ["wav"]
+    wavOnly.speechFormats = [.wav]
     wavOnly.timeout = timeout
     var cloner = wavOnly
     cloner.name = "cloner"
-    cloner.voiceCloning = "audio_sample"
+    cloner.voiceCloning = .audioSample
     var verbose = wavOnly
     verbose.name = "verbose"
-    verbose.transcriptionFormats = ["json", "verbose_json"]
+    verbose.transcriptionFormats = [.json, .verboseJSON]
     var wav16k = verbose
     wav16k.name = "wav16k"
-    wav16k.transcriptionInput = "wav16k"
+    wav16k.transcriptionInput = .wav16k
     var pcmOnly = wavOnly
     pcmOnly.name = "pcmonly"
-    pcmOnly.speechFormats = ["pcm"]
+    pcmOnly.speechFormats = [.pcm]
     config.providers += [wavOnly, cloner, verbose, wav16k, pcmOnly]
     config.voicesDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-voices-\(UUID().uuidString)").path
     return config

@@ -30,7 +30,7 @@ func imageConfig(upstreamPort port: Int) -> GatewayConfig {
     sd.defaults = ["steps": 20]
     config.providers = [
         openai("img"),
-        openai("strict") { $0.imageParams = ["n", "size"]; $0.imageFormats = ["png"]; $0.imageInput = "png" },
+        openai("strict") { $0.imageParams = ["n", "size"]; $0.imageFormats = [.png]; $0.imageInput = .png },
         openai("urlprov") { $0.imageParams = ["n", "size"]; $0.allowPrivateURLs = true },
         openai("urlpriv") { $0.imageParams = ["n", "size"] },
         sd,

@@ -7,33 +7,20 @@ import NIOCore
 struct AdminRoutes: Sendable {
     let services: GatewayServices
 
-    func register(on router: Router<GatewayRequestContext>) {
-        let admin = router.group("admin")
-        admin.get("keys") { request, _ in try await route(request, "/admin/keys") { _, _ in try await listKeys() } }
-        admin.post("keys") { request, _ in
-            try await route(request, "/admin/keys") { request, trace in try await createKey(request, trace: trace) }
+    /// `group` is guarded by the master key (`MasterKeyMiddleware`).
+    func register(on admin: RouterGroup<GatewayRequestContext>) {
+        admin.get("keys") { _, context in try await services.jsonRoute(context) { _, _ in try await listKeys() } }
+        admin.post("keys") { request, context in
+            try await services.jsonRoute(context) { _, trace in try await createKey(request, trace: trace) }
         }
-        admin.delete("keys/{id}") { request, context in
+        admin.delete("keys/{id}") { _, context in
             let id = context.parameters.get("id") ?? ""
-            return try await route(request, "/admin/keys/{id}") { _, _ in try await revokeKey(id) }
+            return try await services.jsonRoute(context) { _, _ in try await revokeKey(id) }
         }
-        admin.get("logs") { request, _ in
-            try await route(request, "/admin/logs") { request, _ in
+        admin.get("logs") { request, context in
+            try await services.jsonRoute(context) { _, _ in
                 try await logs(limit: request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100)
             }
-        }
-    }
-
-    /// Master key or 401; then `body`; one usage row either way.
-    private func route(_ request: Request, _ name: String,
-                       _ body: (Request, RequestTrace) async throws -> JSONValue) async throws -> Response {
-        let trace = services.trace(route: name)
-        return try await trace.run {
-            let caller = try await services.authenticate(request, trace: trace)
-            guard caller.isMaster else { throw GatewayError.unauthorizedAdmin() }
-            let json = try await body(request, trace)
-            trace.finish(status: 200)
-            return ModelRoutes.json(json)
         }
     }
 

@@ -1,14 +1,16 @@
-/// A `model` name resolved to where it runs.
+/// A `model` name resolved to where it runs: its config and its provider, built once at start-up.
 public struct ResolvedModel: Sendable {
     public let config: ModelConfig
-    public let provider: ProviderConfig
+    let provider: any Provider
 
     public var name: String { config.name }
     public var upstreamModel: String { config.model }
+    public var providerName: String { provider.name }
+    public var providerType: ProviderType { provider.config.type }
 
     public func supports(_ capability: Capability) -> Bool {
         if let declared = config.capabilities { return declared.contains(capability) }
-        return ModelCatalog.defaultCapabilities(provider: provider, upstreamModel: config.model).contains(capability)
+        return provider.defaultCapabilities(upstreamModel: config.model).contains(capability)
     }
 }
 
@@ -16,15 +18,24 @@ public struct ResolvedModel: Sendable {
 public struct ModelCatalog: Sendable {
     private let byName: [String: ResolvedModel]
     public let all: [ResolvedModel]
+    /// Every configured provider, models or not, in config order.
+    let providers: [any Provider]
 
-    public init(config: GatewayConfig) {
+    init(config: GatewayConfig, providers: [any Provider]) {
+        self.providers = providers
+        let byProvider = Dictionary(providers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var resolved: [ResolvedModel] = []
         for model in config.models {
-            guard let provider = config.provider(named: model.provider) else { continue }
+            guard let provider = byProvider[model.provider] else { continue }
             resolved.append(ResolvedModel(config: model, provider: provider))
         }
         all = resolved
         byName = Dictionary(resolved.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Builds every configured provider (`ProviderType.makeProvider`) and the catalog over them.
+    public init(config: GatewayConfig, environment: ProviderEnvironment) {
+        self.init(config: config, providers: config.providers.map { $0.type.makeProvider($0, environment: environment) })
     }
 
     public func resolve(_ name: String) -> ResolvedModel? { byName[name] }
@@ -37,17 +48,9 @@ public struct ModelCatalog: Sendable {
         return model
     }
 
-    static func defaultCapabilities(provider: ProviderConfig, upstreamModel: String) -> Set<Capability> {
-        switch provider.type {
-        case .openai: Set(Capability.allCases)
-        case .sdwebui: [.images]
-        case .builtin:
-            switch upstreamModel {
-            case "espeak", "espeak-ng": [.speech]
-            case "pocketsphinx": [.transcription, .translation]
-            default: []
-            }
-        }
+    /// Stops every provider's engines (ServiceGroup shutdown).
+    func shutdown() async {
+        for provider in providers { await provider.shutdown() }
     }
 }
 

@@ -1,29 +1,9 @@
+import ChorusMedia
 import Foundation
 import Yams
 
 /// Reads `chorus.yaml`. Unknown keys are errors (a typo should not silently drop a setting), and every error names
-/// the file, the key path and the line.
-///
-/// Keys (all optional; defaults in parentheses):
-/// ```
-/// server:
-///   host (127.0.0.1), port (8080), max_upload_mb (25), max_body_mb (32),
-///   public_url (http://HOST:PORT), default_rpm (0 = unlimited), key_cache_seconds (2), log_level (info),
-///   voice_sample_min_seconds (1), voice_sample_max_seconds (60)
-/// database (chorus.sqlite), voices_dir (voices), media_dir (media)
-/// providers:                      # map of name -> provider
-///   NAME:
-///     type: openai | sdwebui | builtin            (required)
-///     base_url                                   (required for openai and sdwebui)
-///     api_key, headers: {Name: value}, timeout (60), connect_timeout (10), defaults: {...}
-///     speech_formats ([mp3, opus, aac, flac, wav, pcm]), voice_cloning (none | audio_sample)
-///     mask_mode (alpha | white_edits | black_edits), mask_edit_color (white | black)
-///     transcription_input (original | wav16k), transcription_formats ([json, text, srt, verbose_json, vtt]),
-///     allow_private_urls (false)
-/// models:                         # list
-///   - {name, provider, model, defaults: {...}, capabilities: [chat, completions, embeddings, speech,
-///      transcription, translation, images]}
-/// ```
+/// the file, the key path and the line. The keys are `ConfigSchema`'s; the README documents each of them.
 /// Scalars may use `${VAR}` (an error when VAR is unset) or `${VAR:-fallback}`.
 public struct ConfigLoader: Sendable {
     public var environment: [String: String]
@@ -57,13 +37,10 @@ public struct ConfigLoader: Sendable {
         config.sourcePath = file
         guard let root else { return config }
         let reader = NodeReader(file: file, environment: environment)
-        let top = try reader.mapping(root, path: "", allowed: ["server", "database", "voices_dir", "media_dir", "providers", "models"])
+        let top = try reader.mapping(root, path: "", allowed: ConfigSchema.top)
 
         if let server = top["server"] {
-            let s = try reader.mapping(server, path: "server", allowed: [
-                "host", "port", "max_upload_mb", "max_body_mb", "public_url", "default_rpm", "key_cache_seconds", "log_level",
-                "voice_sample_min_seconds", "voice_sample_max_seconds", "media_ttl_seconds", "max_image_pixels",
-            ])
+            let s = try reader.mapping(server, path: "server", allowed: ConfigSchema.server)
             if let v = s["host"] { config.server.host = try reader.string(v, path: "server.host") }
             if let v = s["port"] { config.server.port = try reader.int(v, path: "server.port", range: 0...65535) }
             if let v = s["max_upload_mb"] { config.server.maxUploadMB = try reader.int(v, path: "server.max_upload_mb", range: 1...4096) }
@@ -124,14 +101,9 @@ public struct ConfigLoader: Sendable {
 
     private func provider(name: String, node: Node, reader: NodeReader) throws -> ProviderConfig {
         let path = "providers.\(name)"
-        let m = try reader.mapping(node, path: path, allowed: [
-            "type", "base_url", "api_key", "headers", "timeout", "stream_idle_timeout", "connect_timeout", "defaults", "speech_formats",
-            "voice_cloning", "mask_mode", "mask_edit_color", "transcription_input", "transcription_formats", "allow_private_urls",
-            "image_formats", "image_params", "image_input",
-        ])
+        let m = try reader.mapping(node, path: path, allowed: ConfigSchema.provider)
         guard let typeNode = m["type"] else { throw reader.error(path + ".type", "missing (openai, sdwebui or builtin)", node) }
-        let typeName = try reader.choice(typeNode, path: path + ".type", from: ProviderType.allCases.map(\.rawValue))
-        var provider = ProviderConfig(name: name, type: ProviderType(rawValue: typeName) ?? .openai)
+        var provider = ProviderConfig(name: name, type: try reader.choice(typeNode, path: path + ".type", of: ProviderType.self))
         if let v = m["base_url"] {
             provider.baseURL = try reader.url(v, path: path + ".base_url")
             while provider.baseURL.hasSuffix("/") { provider.baseURL.removeLast() }
@@ -154,36 +126,35 @@ public struct ConfigLoader: Sendable {
         if let v = m["connect_timeout"] { provider.connectTimeout = try reader.double(v, path: path + ".connect_timeout", range: 0.1...600) }
         if let v = m["defaults"] { provider.defaults = try reader.jsonObject(v, path: path + ".defaults") }
         if let v = m["speech_formats"] {
-            provider.speechFormats = try reader.stringList(v, path: path + ".speech_formats", from: ["mp3", "opus", "aac", "flac", "wav", "pcm"])
+            provider.speechFormats = try reader.choices(v, path: path + ".speech_formats", of: AudioFormat.self)
         }
-        if let v = m["voice_cloning"] { provider.voiceCloning = try reader.choice(v, path: path + ".voice_cloning", from: ["none", "audio_sample"]) }
+        if let v = m["voice_cloning"] { provider.voiceCloning = try reader.choice(v, path: path + ".voice_cloning", of: VoiceCloning.self) }
         if let v = m["mask_mode"] {
-            provider.maskMode = try reader.choice(v, path: path + ".mask_mode", from: ["alpha", "white_edits", "black_edits"])
-            if provider.type == .sdwebui, provider.maskMode == "alpha" {
+            provider.maskMode = try reader.choice(v, path: path + ".mask_mode", of: MaskMode.self)
+            if provider.type == .sdwebui, provider.maskMode == .alpha {
                 throw reader.error(path + ".mask_mode", "SD WebUI reads its mask by brightness; use white_edits or black_edits", v)
             }
         }
-        if let v = m["mask_edit_color"] { provider.maskEditColor = try reader.choice(v, path: path + ".mask_edit_color", from: ["white", "black"]) }
+        if let v = m["mask_edit_color"] { provider.maskEditColor = try reader.choice(v, path: path + ".mask_edit_color", of: MaskEditColor.self) }
         if let v = m["transcription_input"] {
-            provider.transcriptionInput = try reader.choice(v, path: path + ".transcription_input", from: ["original", "wav16k"])
+            provider.transcriptionInput = try reader.choice(v, path: path + ".transcription_input", of: TranscriptionInput.self)
         }
         if let v = m["transcription_formats"] {
-            provider.transcriptionFormats = try reader.stringList(v, path: path + ".transcription_formats",
-                                                                  from: ["json", "text", "srt", "verbose_json", "vtt"])
+            provider.transcriptionFormats = try reader.choices(v, path: path + ".transcription_formats", of: TranscriptFormat.self)
         }
         if let v = m["image_formats"] {
-            provider.imageFormats = try reader.stringList(v, path: path + ".image_formats", from: ["png", "jpeg", "webp"])
+            provider.imageFormats = try reader.choices(v, path: path + ".image_formats", of: ImageFormat.self)
         }
         if let v = m["image_params"] {
             provider.imageParams = try reader.stringList(v, path: path + ".image_params", from: ProviderConfig.allImageParams)
         }
-        if let v = m["image_input"] { provider.imageInput = try reader.choice(v, path: path + ".image_input", from: ["original", "png"]) }
+        if let v = m["image_input"] { provider.imageInput = try reader.choice(v, path: path + ".image_input", of: ImageInput.self) }
         if let v = m["allow_private_urls"] { provider.allowPrivateURLs = try reader.bool(v, path: path + ".allow_private_urls") }
         return provider
     }
 
     private func model(node: Node, path: String, reader: NodeReader) throws -> ModelConfig {
-        let m = try reader.mapping(node, path: path, allowed: ["name", "provider", "model", "defaults", "capabilities"])
+        let m = try reader.mapping(node, path: path, allowed: ConfigSchema.model)
         guard let nameNode = m["name"] else { throw reader.error(path + ".name", "missing", node) }
         guard let providerNode = m["provider"] else { throw reader.error(path + ".provider", "missing", node) }
         let name = try reader.string(nameNode, path: path + ".name")
@@ -192,8 +163,7 @@ public struct ConfigLoader: Sendable {
         if let v = m["model"] { model.model = try reader.string(v, path: path + ".model") }
         if let v = m["defaults"] { model.defaults = try reader.jsonObject(v, path: path + ".defaults") }
         if let v = m["capabilities"] {
-            let names = try reader.stringList(v, path: path + ".capabilities", from: Capability.allCases.map(\.rawValue))
-            model.capabilities = Set(names.compactMap(Capability.init(rawValue:)))
+            model.capabilities = Set(try reader.choices(v, path: path + ".capabilities", of: Capability.self))
         }
         return model
     }

@@ -1,3 +1,5 @@
+import ChorusMedia
+
 /// Everything `chorus.yaml` can say. Every field has a default; `ConfigLoader` documents the keys.
 public struct GatewayConfig: Sendable {
     public var server = ServerConfig()
@@ -76,20 +78,21 @@ public struct ProviderConfig: Sendable {
     public var streamIdleTimeout = 60.0
     public var connectTimeout = 10.0
     public var defaults: JSONValue = .object([])
-    public var speechFormats: [String] = ["mp3", "opus", "aac", "flac", "wav", "pcm"]
-    public var voiceCloning = "none"
-    public var maskMode = "alpha"
-    public var maskEditColor = "white"
-    public var transcriptionInput = "original"
+    /// Speech formats the provider produces itself; others are transcoded from one of these.
+    public var speechFormats: [AudioFormat] = [.mp3, .opus, .aac, .flac, .wav, .pcm]
+    public var voiceCloning = VoiceCloning.none
+    public var maskMode = MaskMode.alpha
+    public var maskEditColor = MaskEditColor.white
+    public var transcriptionInput = TranscriptionInput.original
     /// Transcription `response_format`s the provider renders itself; for others Chorus asks for verbose_json.
-    public var transcriptionFormats: [String] = ["json", "text", "srt", "verbose_json", "vtt"]
+    public var transcriptionFormats: [TranscriptFormat] = [.json, .text, .srt, .verboseJSON, .vtt]
     public var allowPrivateURLs = false
     /// Image `output_format`s the provider produces itself; for others Chorus asks for png and converts.
-    public var imageFormats: [String] = ["png", "jpeg", "webp"]
+    public var imageFormats: [ImageFormat] = [.png, .jpeg, .webp]
     /// Image request fields the provider accepts (besides model, prompt and the files); the rest are not sent.
     public var imageParams: [String] = ProviderConfig.allImageParams
     /// `png`: edit/variation inputs in jpeg or webp are converted to PNG before forwarding.
-    public var imageInput = "original"
+    public var imageInput = ImageInput.original
 
     public static let allImageParams = [
         "n", "size", "quality", "style", "background", "output_format", "output_compression", "moderation",
@@ -101,8 +104,8 @@ public struct ProviderConfig: Sendable {
         self.type = type
         // AUTOMATIC1111 inpaints where the mask is white and answers base64 PNG.
         if type == .sdwebui {
-            maskMode = "white_edits"
-            imageFormats = ["png"]
+            maskMode = .whiteEdits
+            imageFormats = [.png]
         }
     }
 }

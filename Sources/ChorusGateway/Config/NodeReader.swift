@@ -66,6 +66,19 @@ struct NodeReader {
         return value
     }
 
+    /// One case of a string enum: its allowed values are its cases, named in the error.
+    func choice<T: RawRepresentable & CaseIterable>(_ node: Node, path: String, of type: T.Type) throws -> T where T.RawValue == String {
+        let value = try choice(node, path: path, from: T.allCases.map(\.rawValue))
+        guard let parsed = T(rawValue: value) else { throw error(path, "\"\(value)\" is not allowed", node) }
+        return parsed
+    }
+
+    /// A list of cases of a string enum.
+    func choices<T: RawRepresentable & CaseIterable>(_ node: Node, path: String, of type: T.Type) throws -> [T] where T.RawValue == String {
+        guard case .sequence(let sequence) = node else { throw error(path, "expected a list", node) }
+        return try sequence.enumerated().map { index, item in try choice(item, path: "\(path)[\(index)]", of: type) }
+    }
+
     func url(_ node: Node, path: String) throws -> String {
         let value = try string(node, path: path)
         let rest = value.hasPrefix("http://") ? value.dropFirst(7) : value.hasPrefix("https://") ? value.dropFirst(8) : nil

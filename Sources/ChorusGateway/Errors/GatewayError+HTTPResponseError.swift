@@ -9,13 +9,22 @@ extension GatewayError: HTTPResponseError {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        response(requestID: nil)
+    }
+
+    /// The answer for this error; a 5xx names the request id so the log line can be found.
+    func response(requestID: String?) -> Response {
+        Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body(requestID: requestID))))
     }
 
     /// `{"error": {"message", "type", "param", "code"}}` — what every OpenAI SDK knows how to report.
-    public var body: [UInt8] {
+    public var body: [UInt8] { body(requestID: nil) }
+
+    func body(requestID: String?) -> [UInt8] {
+        var text = message
+        if status.code >= 500, let requestID { text += " (request id: \(requestID))" }
         let error: JSONValue = [
-            "message": .string(message),
+            "message": .string(text),
             "type": .string(type),
             "param": param.map(JSONValue.string) ?? .null,
             "code": codeString.map(JSONValue.string) ?? .null,

@@ -13,22 +13,40 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     }
 
     let code: Code
+    /// What the client reads.
     public let message: String
     public let param: String?
     /// Seconds the client should wait (429 only).
     public let retryAfter: Int?
+    /// What only the log and the usage row get (database text, file paths, transport errors).
+    let detail: String?
+    /// Set for errors Hummingbird raised (unknown route, wrong method): their own status.
+    private let httpStatus: HTTPResponse.Status?
 
-    init(_ code: Code, _ message: String, param: String? = nil, retryAfter: Int? = nil) {
+    init(_ code: Code, _ message: String, param: String? = nil, retryAfter: Int? = nil, detail: String? = nil) {
         self.code = code
         self.message = message
         self.param = param
         self.retryAfter = retryAfter
+        self.detail = detail
+        self.httpStatus = nil
     }
 
-    public var description: String { message }
+    /// An error Hummingbird raised, in OpenAI's shape with its status.
+    init(http status: HTTPResponse.Status, message: String) {
+        code = status.code >= 500 ? .internalError : .invalidRequest
+        self.message = message
+        param = nil
+        retryAfter = nil
+        detail = nil
+        httpStatus = status
+    }
+
+    public var description: String { detail.map { "\(message) (\($0))" } ?? message }
 
     public var status: HTTPResponse.Status {
-        switch code {
+        if let httpStatus { return httpStatus }
+        return switch code {
         case .invalidRequest, .invalidJSON, .missingParameter, .invalidParameter: .badRequest
         case .missingKey, .invalidKey: .unauthorized
         case .modelNotAllowed: .forbidden
@@ -54,7 +72,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case .rateLimited: "rate_limit_error"
         case .upstreamUnreachable, .upstreamTimeout, .upstreamFailed, .serviceUnavailable, .internalError: "api_error"
         case .notImplemented: "not_implemented_error"
-        default: "invalid_request_error"
+        default: status.code >= 500 ? "api_error" : "invalid_request_error"
         }
     }
 
@@ -122,7 +140,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         .init(.notImplemented, message, param: param)
     }
     public static func upstreamUnreachable(provider: String, _ detail: String) -> Self {
-        .init(.upstreamUnreachable, "Could not reach provider '\(provider)': \(detail)")
+        .init(.upstreamUnreachable, "Could not reach provider '\(provider)'.", detail: detail)
     }
     public static func upstreamTimeout(provider: String) -> Self {
         .init(.upstreamTimeout, "Provider '\(provider)' did not answer in time.")
@@ -130,7 +148,10 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     public static func upstreamFailed(provider: String, _ detail: String) -> Self {
         .init(.upstreamFailed, "Provider '\(provider)' failed: \(detail)")
     }
-    public static func internalError(_ message: String) -> Self { .init(.internalError, message) }
+    /// `detail` goes to the log and the usage row; the client reads a generic message and the request id.
+    public static func internalError(_ detail: String) -> Self {
+        .init(.internalError, "The server had an error while processing your request.", detail: detail)
+    }
     /// The client went away while Chorus was still reading its request.
     public static func clientClosed(_ message: String) -> Self { .init(.clientClosed, message) }
     public static func unauthorizedAdmin() -> Self {

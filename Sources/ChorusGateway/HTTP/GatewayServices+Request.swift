@@ -2,18 +2,8 @@ import Hummingbird
 import NIOCore
 
 /// The first steps every /v1 route shares: authenticate, rate-limit, read and parse the body.
+/// Reading and parsing request bodies, the same for every route.
 extension GatewayServices {
-    func authenticate(_ request: Request, trace: RequestTrace) async throws(GatewayError) -> Caller {
-        let caller = try await authenticator.authenticate(request.headers)
-        trace.update { $0.keyID = caller.keyID }
-        if !caller.isMaster, let rpm = caller.rpm ?? (config.server.defaultRPM > 0 ? config.server.defaultRPM : nil),
-            let keyID = caller.keyID, let wait = rateLimiter.acquire(keyID: keyID, rpm: rpm)
-        {
-            throw .rateLimited(retryAfter: wait)
-        }
-        return caller
-    }
-
     /// Reads the body up to `limit` bytes: 413 as soon as the declared or the received length crosses it.
     func collectBody(_ request: inout Request, limit: Int, trace: RequestTrace) async throws(GatewayError) -> ByteBuffer {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
@@ -76,16 +66,13 @@ extension JSONValue {
 }
 
 extension GatewayServices {
-    /// A small JSON route: trace, authenticate, run `body`, answer 200 with its JSON and finish the usage row.
-    /// Errors from `body` finish the row with their status (see `RequestTrace.run`).
-    func jsonRoute(_ request: Request, route: String,
+    /// A small JSON route: run `body` with the caller and the trace, answer 200 with its JSON and finish the usage
+    /// row. Errors from `body` finish the row with their status (`ErrorMiddleware`).
+    func jsonRoute(_ context: GatewayRequestContext,
                    _ body: (Caller, RequestTrace) async throws -> JSONValue) async throws -> Response {
-        let trace = trace(route: route)
-        return try await trace.run {
-            let caller = try await authenticate(request, trace: trace)
-            let json = try await body(caller, trace)
-            trace.finishWhole(status: 200)
-            return ModelRoutes.json(json)
-        }
+        let trace = try context.requireTrace()
+        let json = try await body(try context.requireCaller(), trace)
+        trace.finishWhole(status: 200)
+        return Response.json(json)
     }
 }

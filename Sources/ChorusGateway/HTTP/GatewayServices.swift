@@ -1,7 +1,7 @@
 import ChorusUpstream
 import Logging
 
-/// What the routes share: built once per application by `buildApplication`.
+/// What the routes share: built once per application by `buildGateway`.
 public struct GatewayServices: Sendable {
     public let config: GatewayConfig
     public let catalog: ModelCatalog
@@ -15,8 +15,4 @@ public struct GatewayServices: Sendable {
 
     var maxBodyBytes: Int { config.server.maxBodyMB * 1024 * 1024 }
     var maxUploadBytes: Int { config.server.maxUploadMB * 1024 * 1024 }
-
-    func trace(route: String) -> RequestTrace {
-        RequestTrace(route: route, usageLog: usageLog, metrics: metrics)
-    }
 }

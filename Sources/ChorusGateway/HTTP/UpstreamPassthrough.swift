@@ -7,7 +7,6 @@ import NIOCore
 /// re-framing), each chunk written the moment it comes in. It counts bytes, notes the time to first byte,
 /// picks up `usage`, and on a client hang-up cancels the upstream transfer.
 struct UpstreamPassthrough: Sendable {
-    let services: GatewayServices
     let trace: RequestTrace
     /// Image routes: count the completed-image events of a streamed answer into the row's `images`.
     var countsImages = false

@@ -27,10 +27,9 @@ struct ChatImageDispatch: Sendable {
         job.responseFormat = .b64JSON
         let resolved = try routes.resolve(job, caller: caller, trace: trace)
         trace.update { $0.stream = stream }
-        let prepared = try await routes.pipeline.prepare(job, for: resolved)
-        switch try await routes.pipeline.produce(job, model: resolved, prepared: prepared) {
-        case .passthrough(let upstream):
-            return try await UpstreamPassthrough(services: routes.services, trace: trace).response(for: upstream, request: request, watchClientClose: false)
+        switch try await routes.pipeline.produce(job, model: resolved) {
+        case .upstreamAnswer(let upstream):
+            return try await UpstreamPassthrough(trace: trace).response(for: upstream, request: request, watchClientClose: false)
         case .images(let produced):
             trace.markFirstByte()
             let finished = try await routes.pipeline.finish(produced, job: job, model: resolved, responseFormat: .b64JSON)
@@ -41,7 +40,7 @@ struct ChatImageDispatch: Sendable {
             }
             let response = stream
                 ? Self.streamed(images: images, model: modelName, trace: trace)
-                : ModelRoutes.json(Self.completion(images: images, model: modelName, usage: produced.usage, trace: trace))
+                : Response.json(Self.completion(images: images, model: modelName, usage: produced.usage, trace: trace))
             trace.update { $0.bytesOut = response.body.contentLength ?? 0 }
             trace.finish(status: 200)
             return response

@@ -62,7 +62,7 @@ struct ImageInputs: Sendable {
 
     /// An image given in JSON: a data URL, an http(s) URL (fetched under `provider`'s rules), or — for the
     /// LoLLMs form only — bare base64.
-    func load(_ text: String, param: String, provider: ProviderConfig, allowBareBase64: Bool) async throws(GatewayError) -> [UInt8] {
+    func load(_ text: String, param: String, allowPrivate: Bool, allowBareBase64: Bool) async throws(GatewayError) -> [UInt8] {
         let lowered = text.prefix(8).lowercased()
         if lowered.hasPrefix("data:") || allowBareBase64 && !lowered.hasPrefix("http://") && !lowered.hasPrefix("https://") {
             return try Base64Payload.decode(text, param: param, media: "image")
@@ -70,7 +70,7 @@ struct ImageInputs: Sendable {
         guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
             throw .invalidParameter(param, "'\(param)' must be a data URL (data:image/png;base64,…) or an http(s) URL.")
         }
-        return try await fetch(text, allowPrivate: provider.allowPrivateURLs, param: param)
+        return try await fetch(text, allowPrivate: allowPrivate, param: param)
     }
 
     /// GETs an image URL. Failures are 400 naming `param` when the URL came from the caller, 502 when `param`

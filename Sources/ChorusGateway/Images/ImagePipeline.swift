@@ -21,17 +21,14 @@ struct ImagePipeline: Sendable {
         var height: Int?
     }
 
-    /// Upper bound for a provider's whole image answer (n images as base64 JSON).
-    var maxAnswerBytes: Int { max(services.maxBodyBytes, 8 * inputs.limits.maxBytes) }
-
     // MARK: inputs
 
-    func prepare(_ job: ImageJob, for model: ResolvedModel) async throws(GatewayError) -> OpenAIImageAdapter.PreparedInputs {
-        let provider = model.provider
+    func prepare(_ job: ImageJob, for provider: any ImageProvider) async throws(GatewayError) -> PreparedImageInputs {
         let limits = inputs.limits
-        let wantsPNG = provider.type == .openai && provider.imageInput == "png"
-        return try await Offload.run { () throws(GatewayError) -> OpenAIImageAdapter.PreparedInputs in
-            var prepared = OpenAIImageAdapter.PreparedInputs()
+        let wantsPNG = provider.wantsPNGInputs
+        let (mode, color) = (provider.maskMode, provider.maskEditColor)
+        return try await Offload.run { () throws(GatewayError) -> PreparedImageInputs in
+            var prepared = PreparedImageInputs()
             for (index, image) in job.images.enumerated() {
                 if wantsPNG, image.info.format != .png {
                     do {
@@ -48,8 +45,6 @@ struct ImagePipeline: Sendable {
             }
             prepared.firstSize = job.images.first.map { ($0.info.width, $0.info.height) }
             if let mask = job.mask, let first = job.images.first {
-                let mode = MaskMode(rawValue: provider.maskMode) ?? .alpha
-                let color = MaskEditColor(rawValue: provider.maskEditColor) ?? .white
                 do {
                     prepared.mask = try MaskConverter.convert(mask: mask.bytes, imageWidth: first.info.width, imageHeight: first.info.height,
                                                               to: mode, editColor: color, limits: limits)
@@ -65,42 +60,11 @@ struct ImagePipeline: Sendable {
 
     // MARK: provider
 
-    func produce(_ job: ImageJob, model: ResolvedModel, prepared: OpenAIImageAdapter.PreparedInputs) async throws(GatewayError) -> ProviderAnswer {
-        let provider = model.provider
-        switch provider.type {
-        case .builtin:
-            throw .notImplemented("Provider '\(provider.name)' has no image engine; configure an openai or sdwebui provider.", param: "model")
-        case .openai:
-            let adapter = OpenAIImageAdapter(model: model, prepared: prepared)
-            if adapter.canStream(job) {
-                return .passthrough(try await services.execute(adapter.request(job, stream: true), provider: provider.name))
-            }
-            let response = try await services.execute(adapter.request(job, stream: false), provider: provider.name)
-            guard (200..<300).contains(response.status) else { return .passthrough(response) }
-            return .images(try ProducedImages.parseOpenAI(try await collectJSON(response, provider: provider.name), provider: provider.name))
-        case .sdwebui:
-            let adapter = SDWebUIAdapter(model: model, prepared: prepared)
-            let response = try await services.execute(adapter.request(job), provider: provider.name)
-            guard (200..<300).contains(response.status) else { return .passthrough(response) }
-            let json = try await collectJSON(response, provider: provider.name)
-            return .images(try SDWebUIAdapter.parse(json, wanted: job.n ?? 1, provider: provider.name))
-        }
-    }
-
-    func collectJSON(_ response: UpstreamResponse, provider: String) async throws(GatewayError) -> JSONValue {
-        let body: ByteBuffer
-        do {
-            body = try await response.body.collect(upTo: maxAnswerBytes)
-        } catch let error as UpstreamError {
-            throw GatewayError(upstream: error, provider: provider)
-        } catch {
-            throw .upstreamFailed(provider: provider, "\(error)")
-        }
-        do {
-            return try body.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
-        } catch {
-            throw .upstreamFailed(provider: provider, "the answer is not JSON (\(error.description))")
-        }
+    /// The model's image facet, inputs prepared its way, and what it answered.
+    func produce(_ job: ImageJob, model: ResolvedModel) async throws(GatewayError) -> ImageAnswer {
+        guard let provider = model.provider.images else { throw model.provider.missing(.images) }
+        let prepared = try await prepare(job, for: provider)
+        return try await provider.produce(job, prepared: prepared, model: model.config)
     }
 
     // MARK: results
@@ -120,11 +84,11 @@ struct ImagePipeline: Sendable {
             }
             let want = responseFormat ?? (providerURL == nil ? .b64JSON : .url)
             if bytes == nil, let providerURL, want == .b64JSON || job.outputFormat != nil {
-                bytes = try await inputs.fetch(providerURL, allowPrivate: model.provider.allowPrivateURLs, param: nil, provider: model.provider.name)
+                bytes = try await inputs.fetch(providerURL, allowPrivate: model.provider.config.allowPrivateURLs, param: nil, provider: model.providerName)
             }
             var result = Finished(revisedPrompt: revised)
             if let original = bytes {
-                let (converted, info) = try await convert(original, to: job.outputFormat, quality: job.outputCompression, provider: model.provider.name)
+                let (converted, info) = try await convert(original, to: job.outputFormat, quality: job.outputCompression, provider: model.providerName)
                 result.format = info.format
                 result.width = info.width
                 result.height = info.height

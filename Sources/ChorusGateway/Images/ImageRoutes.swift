@@ -11,87 +11,78 @@ struct ImageRoutes: Sendable {
     let pipeline: ImagePipeline
 
     func register(on group: RouterGroup<GatewayRequestContext>) {
-        group.post("images/generations") { request, _ in try await generations(request) }
-        group.post("images/edits") { request, _ in try await edits(request) }
-        group.post("images/variations") { request, _ in try await variations(request) }
-        group.get("media/{id}") { request, context in try await media(request, id: context.parameters.get("id") ?? "") }
+        group.post("images/generations") { request, context in try await generations(request, context: context) }
+        group.post("images/edits") { request, context in try await edits(request, context: context) }
+        group.post("images/variations") { request, context in try await variations(request, context: context) }
     }
 
-    func registerLoLLMs(on router: Router<GatewayRequestContext>) {
-        router.post("lollms/v1/images/edit") { request, _ in try await lollmsEdit(request) }
+    /// Stored images need no key (like OpenAI's image URLs): registered on a group without authentication.
+    func registerMedia(on group: RouterGroup<GatewayRequestContext>) {
+        group.get("media/{id}") { _, context in try await media(context: context, id: context.parameters.get("id") ?? "") }
+    }
+
+    func registerLoLLMs(on group: RouterGroup<GatewayRequestContext>) {
+        group.post("images/edit") { request, context in try await lollmsEdit(request, context: context) }
     }
 
     // MARK: routes
 
-    func generations(_ request: Request) async throws -> Response {
-        let trace = services.trace(route: ImageJob.Kind.generation.route)
-        return try await trace.run {
-            let caller = try await services.authenticate(request, trace: trace)
-            var request = request
-            let (job, model, _) = try await jsonJob(&request, kind: .generation, caller: caller, trace: trace)
-            return try await respond(job, model: model, request: request, trace: trace)
-        }
+    func generations(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (caller, trace) = (try context.requireCaller(), try context.requireTrace())
+        var request = request
+        let (job, model, _) = try await jsonJob(&request, kind: .generation, caller: caller, trace: trace)
+        return try await respond(job, model: model, request: request, trace: trace)
     }
 
-    func edits(_ request: Request) async throws -> Response {
-        let trace = services.trace(route: ImageJob.Kind.edit.route)
-        return try await trace.run {
-            let caller = try await services.authenticate(request, trace: trace)
-            let (job, model) = MultipartForm.boundary(of: request.headers[.contentType]) == nil
-                ? try await jsonEdit(request, caller: caller, trace: trace)
-                : try await multipartJob(request, kind: .edit, caller: caller, trace: trace)
-            return try await respond(job, model: model, request: request, trace: trace)
-        }
+    func edits(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (caller, trace) = (try context.requireCaller(), try context.requireTrace())
+        let (job, model) = MultipartForm.boundary(of: request.headers[.contentType]) == nil
+            ? try await jsonEdit(request, caller: caller, trace: trace)
+            : try await multipartJob(request, kind: .edit, caller: caller, trace: trace)
+        return try await respond(job, model: model, request: request, trace: trace)
     }
 
-    func variations(_ request: Request) async throws -> Response {
-        let trace = services.trace(route: ImageJob.Kind.variation.route)
-        return try await trace.run {
-            let caller = try await services.authenticate(request, trace: trace)
-            let (job, model) = try await multipartJob(request, kind: .variation, caller: caller, trace: trace)
-            return try await respond(job, model: model, request: request, trace: trace)
-        }
+    func variations(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (caller, trace) = (try context.requireCaller(), try context.requireTrace())
+        let (job, model) = try await multipartJob(request, kind: .variation, caller: caller, trace: trace)
+        return try await respond(job, model: model, request: request, trace: trace)
     }
 
     /// LoLLMs: `{prompt, image, mask, model}` with base64 or data URLs, answered as `{data: [{b64_json}]}`.
-    func lollmsEdit(_ request: Request) async throws -> Response {
-        let trace = services.trace(route: "/lollms/images/edit")
-        return try await trace.run {
-            let caller = try await services.authenticate(request, trace: trace)
-            var request = request
-            var (job, model, json) = try await jsonJob(&request, kind: .edit, caller: caller, trace: trace)
-            let image = try await pipeline.inputs.load(try json.requiredString("image"), param: "image", provider: model.provider, allowBareBase64: true)
-            job.images = [try await pipeline.inputs.check(image, filename: nil, param: "image")]
-            if let mask = try json.optionalString("mask"), !mask.isEmpty {
-                let bytes = try await pipeline.inputs.load(mask, param: "mask", provider: model.provider, allowBareBase64: true)
-                job.mask = try await pipeline.inputs.checkMask(bytes, filename: nil, image: job.images[0])
-            }
-            job.responseFormat = .b64JSON
-            job.stream = false
-            return try await respond(job, model: model, request: request, trace: trace, lollms: true)
+    func lollmsEdit(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (caller, trace) = (try context.requireCaller(), try context.requireTrace())
+        var request = request
+        var (job, model, json) = try await jsonJob(&request, kind: .edit, caller: caller, trace: trace)
+        let allowPrivate = model.provider.config.allowPrivateURLs
+        let image = try await pipeline.inputs.load(try json.requiredString("image"), param: "image", allowPrivate: allowPrivate, allowBareBase64: true)
+        job.images = [try await pipeline.inputs.check(image, filename: nil, param: "image")]
+        if let mask = try json.optionalString("mask"), !mask.isEmpty {
+            let bytes = try await pipeline.inputs.load(mask, param: "mask", allowPrivate: allowPrivate, allowBareBase64: true)
+            job.mask = try await pipeline.inputs.checkMask(bytes, filename: nil, image: job.images[0])
         }
+        job.responseFormat = .b64JSON
+        job.stream = false
+        return try await respond(job, model: model, request: request, trace: trace, lollms: true)
     }
 
-    func media(_ request: Request, id: String) async throws -> Response {
-        let trace = services.trace(route: "/media/{id}")
-        return try await trace.run {
-            let store = pipeline.media
-            let found = try await Offload.run { () throws(GatewayError) -> (MediaRecord, [UInt8])? in
-                let entry: (record: MediaRecord, file: URL)?
-                do { entry = try store.lookup(id) } catch { throw .internalError("media lookup failed: \(error)") }
-                guard let entry, let data = FileManager.default.contents(atPath: entry.file.path) else { return nil }
-                return (entry.record, Array(data))
-            }
-            guard let (record, bytes) = found else {
-                throw GatewayError.notFound("No media with id '\(id)' (stored images expire).")
-            }
-            let remaining = max(0, Int(record.expiresAt - Date().timeIntervalSince1970))
-            var headers: HTTPFields = [.contentType: record.contentType, .cacheControl: "private, max-age=\(remaining)"]
-            if let name = HTTPField.Name("x-content-type-options") { headers[name] = "nosniff" }
-            trace.update { $0.bytesOut = bytes.count }
-            trace.finish(status: 200)
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    func media(context: GatewayRequestContext, id: String) async throws -> Response {
+        let trace = try context.requireTrace()
+        let store = pipeline.media
+        let found = try await Offload.run { () throws(GatewayError) -> (MediaRecord, [UInt8])? in
+            let entry: (record: MediaRecord, file: URL)?
+            do { entry = try store.lookup(id) } catch { throw .internalError("media lookup failed: \(error)") }
+            guard let entry, let data = FileManager.default.contents(atPath: entry.file.path) else { return nil }
+            return (entry.record, Array(data))
         }
+        guard let (record, bytes) = found else {
+            throw GatewayError.notFound("No media with id '\(id)' (stored images expire).")
+        }
+        let remaining = max(0, Int(record.expiresAt - Date().timeIntervalSince1970))
+        var headers: HTTPFields = [.contentType: record.contentType, .cacheControl: "private, max-age=\(remaining)"]
+        if let name = HTTPField.Name("x-content-type-options") { headers[name] = "nosniff" }
+        trace.update { $0.bytesOut = bytes.count }
+        trace.finish(status: 200)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     // MARK: request forms
@@ -117,7 +108,7 @@ struct ImageRoutes: Sendable {
             $0.promptSummary = job.prompt.map(UsageRecord.summarize)
         }
         let model = try services.catalog.resolve(job.model, for: caller, capability: .images)
-        trace.update { $0.provider = model.provider.name }
+        trace.update { $0.provider = model.providerName }
         return model
     }
 
@@ -164,12 +155,12 @@ struct ImageRoutes: Sendable {
         for (index, entry) in list.enumerated() {
             let param = "images[\(index)]"
             let url = try Self.imageURL(entry, param: param)
-            let bytes = try await pipeline.inputs.load(url, param: param, provider: model.provider, allowBareBase64: false)
+            let bytes = try await pipeline.inputs.load(url, param: param, allowPrivate: model.provider.config.allowPrivateURLs, allowBareBase64: false)
             job.images.append(try await pipeline.inputs.check(bytes, filename: nil, param: param))
         }
         if let mask = json["mask"], !mask.isNull {
-            let bytes = try await pipeline.inputs.load(try Self.imageURL(mask, param: "mask"), param: "mask", provider: model.provider,
-                                                       allowBareBase64: false)
+            let bytes = try await pipeline.inputs.load(try Self.imageURL(mask, param: "mask"), param: "mask",
+                                                       allowPrivate: model.provider.config.allowPrivateURLs, allowBareBase64: false)
             job.mask = try await pipeline.inputs.checkMask(bytes, filename: nil, image: job.images[0])
         }
         return (job, model)
@@ -189,10 +180,9 @@ struct ImageRoutes: Sendable {
 
     func respond(_ job: ImageJob, model: ResolvedModel, request: Request, trace: RequestTrace,
                  lollms: Bool = false) async throws(GatewayError) -> Response {
-        let prepared = try await pipeline.prepare(job, for: model)
-        switch try await pipeline.produce(job, model: model, prepared: prepared) {
-        case .passthrough(let upstream):
-            return try await UpstreamPassthrough(services: services, trace: trace, countsImages: true)
+        switch try await pipeline.produce(job, model: model) {
+        case .upstreamAnswer(let upstream):
+            return try await UpstreamPassthrough(trace: trace, countsImages: true)
                 .response(for: upstream, request: request, watchClientClose: job.stream)
         case .images(let produced):
             trace.markFirstByte()
@@ -200,11 +190,11 @@ struct ImageRoutes: Sendable {
             Self.recordUsage(finished, produced: produced, job: job, trace: trace)
             let response: Response
             if lollms {
-                response = ModelRoutes.json(["data": .array(finished.map { ["b64_json": .string($0.b64 ?? "")] })])
+                response = Response.json(["data": .array(finished.map { ["b64_json": .string($0.b64 ?? "")] })])
             } else if job.stream {
                 response = Self.events(finished, produced: produced, job: job)
             } else {
-                response = ModelRoutes.json(Self.body(finished, produced: produced, job: job))
+                response = Response.json(Self.body(finished, produced: produced, job: job))
             }
             trace.update { $0.bytesOut = response.body.contentLength ?? 0 }
             trace.finish(status: 200)

@@ -9,32 +9,25 @@ struct ModelRoutes: Sendable {
     let created = Int(Date().timeIntervalSince1970)
 
     func register(on group: RouterGroup<GatewayRequestContext>) {
-        group.get("models") { request, _ in try await list(request) }
-        group.get("models/{id}") { request, context in
-            try await retrieve(request, id: context.parameters.get("id") ?? "")
-        }
+        group.get("models") { _, context in try await list(context) }
+        group.get("models/{id}") { _, context in try await retrieve(context, id: context.parameters.get("id") ?? "") }
     }
 
     private func entry(_ model: ResolvedModel) -> JSONValue {
-        ["id": .string(model.name), "object": "model", "created": .number(created), "owned_by": .string(model.provider.name)]
+        ["id": .string(model.name), "object": "model", "created": .number(created), "owned_by": .string(model.providerName)]
     }
 
-    func list(_ request: Request) async throws -> Response {
-        try await services.jsonRoute(request, route: "/models") { caller, _ in
+    func list(_ context: GatewayRequestContext) async throws -> Response {
+        try await services.jsonRoute(context) { caller, _ in
             ["object": "list", "data": .array(services.catalog.all.filter { caller.allows(model: $0.name) }.map(entry))]
         }
     }
 
-    func retrieve(_ request: Request, id: String) async throws -> Response {
-        try await services.jsonRoute(request, route: "/models/{id}") { caller, trace in
+    func retrieve(_ context: GatewayRequestContext, id: String) async throws -> Response {
+        try await services.jsonRoute(context) { caller, trace in
             trace.update { $0.model = id }
             guard let model = services.catalog.resolve(id), caller.allows(model: id) else { throw GatewayError.modelNotFound(id) }
             return entry(model)
         }
-    }
-
-    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
     }
 }

@@ -8,7 +8,7 @@ struct OperationalRoutes: Sendable {
 
     func register(on router: Router<GatewayRequestContext>) {
         router.get("health") { _, _ in
-            ModelRoutes.json(["status": "ok", "models": .number(services.catalog.all.count)])
+            Response.json(["status": "ok", "models": .number(services.catalog.all.count)])
         }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -24,7 +24,7 @@ struct AudioResponse: Sendable {
         } catch let error as GatewayError {
             throw error
         } catch let error as UpstreamError {
-            throw GatewayError.upstreamFailed(provider: "speech", error.message)
+            throw GatewayError.upstreamFailed(provider: trace.provider ?? "unknown", error.message)
         } catch {
             throw GatewayError.internalError("Speech synthesis failed: \(error)")
         }
@@ -35,7 +35,6 @@ struct AudioResponse: Sendable {
     private func response(first: [UInt8]?, rest: UnsafeTransfer<AsyncThrowingStream<[UInt8], any Error>.Iterator>, secondsProduced: @escaping @Sendable () -> Double) -> Response {
         var headers: HTTPFields = [.contentType: streamFormat == .sse ? "text/event-stream" : format.contentType]
         if streamFormat == .sse { headers[.cacheControl] = "no-cache" }
-        if let requestID = HTTPField.Name("x-request-id") { headers[requestID] = trace.requestID }
         let trace = self.trace
         let sse = streamFormat == .sse
         let characters = self.characters
@@ -73,7 +72,7 @@ struct AudioResponse: Sendable {
 
     static func deltaEvent(_ chunk: [UInt8]) -> ByteBuffer {
         let event: JSONValue = ["type": "speech.audio.delta", "audio": .string(Data(chunk).base64EncodedString())]
-        return sseFrame(event)
+        return SSE.frame(event)
     }
 
     /// OpenAI reports tokens; local engines have none, so Chorus estimates input tokens as characters / 4 and
@@ -84,15 +83,7 @@ struct AudioResponse: Sendable {
             "input_tokens": .number(inputTokens), "output_tokens": 0, "total_tokens": .number(inputTokens),
             "input_characters": .number(characters), "audio_seconds": .number((seconds * 1000).rounded() / 1000),
         ]
-        return sseFrame(["type": "speech.audio.done", "usage": usage])
-    }
-
-    static func sseFrame(_ event: JSONValue) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.writeString("data: ")
-        buffer.writeBytes(event.serialized())
-        buffer.writeString("\n\n")
-        return buffer
+        return SSE.frame(["type": "speech.audio.done", "usage": usage])
     }
 }
 

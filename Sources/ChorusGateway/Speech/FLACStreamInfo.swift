@@ -24,7 +24,7 @@ extension SynthesizedAudio {
     func bufferedFLAC(sampleRate: Int) -> SynthesizedAudio {
         let source = chunks
         let seconds = self.seconds
-        let whole = SpeechSynthesis.produce { continuation in
+        let whole = SynthesizedAudio.produce { continuation in
             var bytes: [UInt8] = []
             for try await chunk in source { bytes += chunk }
             FLACStreamInfo.setTotalSamples(UInt64((seconds() * Double(sampleRate)).rounded()), in: &bytes)

@@ -2,20 +2,6 @@ import ChorusEngines
 import Foundation
 
 /// Renders a transcript in each of OpenAI's `response_format`s: json, text, srt, vtt, verbose_json.
-enum TranscriptFormat: String, Sendable, CaseIterable {
-    case json, text, srt, vtt
-    case verboseJSON = "verbose_json"
-
-    var contentType: String {
-        switch self {
-        case .json, .verboseJSON: "application/json"
-        case .text: "text/plain; charset=utf-8"
-        case .srt: "application/x-subrip; charset=utf-8"
-        case .vtt: "text/vtt; charset=utf-8"
-        }
-    }
-}
-
 enum TranscriptRenderer {
     static func render(_ transcript: Transcript, as format: TranscriptFormat, task: String, includeWords: Bool, includeSegments: Bool = true) -> [UInt8] {
         switch format {
@@ -90,19 +76,4 @@ enum TranscriptRenderer {
         return names[code.lowercased()] ?? code
     }
 
-    /// A transcript from an upstream's verbose_json, so Chorus can render the other formats itself.
-    static func transcript(fromVerboseJSON json: JSONValue) -> Transcript? {
-        guard let text = json["text"]?.stringValue else { return nil }
-        let segments: [TranscriptSegment] = (json["segments"]?.arrayValue ?? []).enumerated().compactMap { index, segment in
-            guard let start = segment["start"]?.doubleValue, let end = segment["end"]?.doubleValue else { return nil }
-            return TranscriptSegment(id: segment["id"]?.intValue ?? index, start: start, end: end,
-                                     text: segment["text"]?.stringValue ?? "", words: [])
-        }
-        let words: [TranscriptWord] = (json["words"]?.arrayValue ?? []).compactMap { word in
-            guard let w = word["word"]?.stringValue, let start = word["start"]?.doubleValue, let end = word["end"]?.doubleValue else { return nil }
-            return TranscriptWord(word: w, start: start, end: end)
-        }
-        return Transcript(text: text, language: json["language"]?.stringValue ?? "en", duration: json["duration"]?.doubleValue ?? segments.last?.end ?? 0,
-                          segments: segments, words: words)
-    }
 }

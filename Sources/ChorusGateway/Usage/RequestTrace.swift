@@ -1,10 +1,11 @@
 import Atomics
 import Foundation
-import Hummingbird
+import Logging
 import NIOConcurrencyHelpers
 
-/// Follows one request from arrival to its usage row. Exactly one row is written: by `finish`, or — when the
-/// response is dropped without finishing (the client went away before the body ran) — by `deinit`.
+/// Follows one request from arrival to its usage row and its log line. Exactly one row and one line are written:
+/// by `finish`, or — when the response is dropped without finishing (the client went away before the body ran) —
+/// by `deinit`.
 final class RequestTrace: Sendable {
     private struct State {
         var record: UsageRecord
@@ -15,15 +16,19 @@ final class RequestTrace: Sendable {
     let start = ContinuousClock.now
     let requestID: String
     private let state: NIOLockedValueBox<State>
+    private let method: String
     private let usageLog: UsageLog
     private let metrics: GatewayMetrics
+    private let logger: Logger
 
-    init(route: String, usageLog: UsageLog, metrics: GatewayMetrics) {
+    init(route: String, method: String, usageLog: UsageLog, metrics: GatewayMetrics, logger: Logger) {
         let requestID = Self.makeRequestID()
         self.requestID = requestID
+        self.method = method
         self.state = NIOLockedValueBox(State(record: UsageRecord(requestID: requestID, route: route)))
         self.usageLog = usageLog
         self.metrics = metrics
+        self.logger = logger
     }
 
     func update(_ change: (inout UsageRecord) -> Void) {
@@ -60,6 +65,23 @@ final class RequestTrace: Sendable {
         guard let record else { return }
         usageLog.record(record)
         metrics.requestFinished(route: record.route, status: status, duration: now - start)
+        Self.log(logger, requestID: requestID, method: method, route: record.route, status: status, duration: now - start,
+                 model: record.model, provider: record.provider, keyID: record.keyID)
+    }
+
+    /// The request's one log line. It names the key by id: the key itself never reaches a log.
+    static func log(_ logger: Logger, requestID: String, method: String, route: String, status: Int, duration: Duration,
+                    model: String? = nil, provider: String? = nil, keyID: Int64? = nil) {
+        guard logger.logLevel <= .info else { return }
+        var metadata: Logger.Metadata = [
+            "chorus.request.id": .string(requestID), "chorus.method": .string(method), "chorus.route": .string(route),
+            "chorus.status": .stringConvertible(status),
+            "chorus.duration_ms": .string(String(format: "%.1f", milliseconds(duration))),
+        ]
+        if let model { metadata["chorus.model"] = .string(model) }
+        if let provider { metadata["chorus.provider"] = .string(provider) }
+        if let keyID { metadata["chorus.key_id"] = .stringConvertible(keyID) }
+        logger.info("request", metadata: metadata)
     }
 
     deinit {
@@ -84,17 +106,4 @@ final class RequestTrace: Sendable {
         let bits: UInt64 = generator.next()
         return String(bits & 0xFFFF_FFFF_FFFF, radix: 16) + "_"
     }()
-}
-
-extension RequestTrace {
-    /// Runs a route body; a `GatewayError` it throws finishes the trace with that error's status before it goes
-    /// to the client. (Responses that stream finish the trace themselves when the body ends.)
-    func run(_ body: () async throws -> Response) async throws -> Response {
-        do {
-            return try await body()
-        } catch let error as GatewayError {
-            finish(status: Int(error.status.code), error: error.message)
-            throw error
-        }
-    }
 }

@@ -5,25 +5,27 @@ import NIOCore
 /// Image jobs for an OpenAI-compatible provider: generations as JSON, edits and variations as multipart (the
 /// form every OpenAI-compatible server accepts, whichever form the caller used). Only the fields in the
 /// provider's `image_params` are sent; Chorus asks for `b64_json` so it can convert, store or inline the result.
-struct OpenAIImageAdapter: Sendable {
-    let model: ResolvedModel
-    let prepared: PreparedInputs
+extension OpenAICompatibleProvider: ImageProvider {
+    var wantsPNGInputs: Bool { config.imageInput == .png }
+    var maskMode: MaskMode { config.maskMode }
+    var maskEditColor: MaskEditColor { config.maskEditColor }
+    var allowsPrivateURLs: Bool { config.allowPrivateURLs }
 
-    /// Images and mask as the provider wants them (PNG when `image_input: png`, mask in its `mask_mode`).
-    struct PreparedInputs: Sendable {
-        var images: [(bytes: [UInt8], format: ImageFormat, filename: String?)] = []
-        var mask: [UInt8]?
-        /// The first image's size: where an edit's output size comes from when the caller gave none.
-        var firstSize: (width: Int, height: Int)?
+    func produce(_ job: ImageJob, prepared: PreparedImageInputs, model: ModelConfig) async throws(GatewayError) -> ImageAnswer {
+        if canStream(job) {
+            return .upstreamAnswer(try await transport.execute(imageRequest(job, prepared: prepared, model: model, stream: true)))
+        }
+        let response = try await transport.execute(imageRequest(job, prepared: prepared, model: model, stream: false))
+        guard (200..<300).contains(response.status) else { return .upstreamAnswer(response) }
+        return .images(try ProducedImages.parseOpenAI(try await transport.collectJSON(response, limit: maxAnswerBytes), provider: config.name))
     }
 
-    var provider: ProviderConfig { model.provider }
-    func accepts(_ name: String) -> Bool { provider.imageParams.contains(name) }
+    func accepts(_ name: String) -> Bool { config.imageParams.contains(name) }
 
     /// Whether the caller's `output_format` goes to the provider (else Chorus converts what comes back).
     func forwardsOutputFormat(_ job: ImageJob) -> Bool {
         guard let format = job.outputFormat else { return false }
-        return accepts("output_format") && provider.imageFormats.contains(format.rawValue)
+        return accepts("output_format") && config.imageFormats.contains(format)
     }
 
     func canStream(_ job: ImageJob) -> Bool { job.stream && accepts("stream") }
@@ -50,23 +52,22 @@ struct OpenAIImageAdapter: Sendable {
         return fields
     }
 
-    func request(_ job: ImageJob, stream: Bool) -> UpstreamRequest {
-        let adapter = OpenAICompatibleAdapter(provider: provider)
+    func imageRequest(_ job: ImageJob, prepared: PreparedImageInputs, model: ModelConfig, stream: Bool) -> UpstreamRequest {
         let accept = stream ? "text/event-stream" : "application/json"
         let body: UpstreamRequestBody
         let contentType: String
         switch job.kind {
         case .generation:
-            var json: JSONValue = ["model": .string(model.upstreamModel)]
+            var json: JSONValue = ["model": .string(model.model)]
             if let prompt = job.prompt { json.set("prompt", .string(prompt)) }
             for (name, value) in fields(job, stream: stream) {
                 json.set(name, Self.typed(name, value))
             }
-            json = json.merging(defaults: model.config.defaults).merging(defaults: provider.defaults)
+            json = transport.withDefaults(json, model: model)
             body = .bytes(ByteBuffer(bytes: json.serialized()))
             contentType = "application/json"
         case .edit, .variation:
-            var formFields = [("model", model.upstreamModel)]
+            var formFields = [("model", model.model)]
             if job.kind == .edit, let prompt = job.prompt { formFields.append(("prompt", prompt)) }
             formFields += fields(job, stream: stream)
             var files: [(String, MultipartForm.File)] = []
@@ -81,11 +82,7 @@ struct OpenAIImageAdapter: Sendable {
             let (multipartType, parts) = MultipartForm.encodeParts(fields: formFields, files: files)
             (contentType, body) = (multipartType, .buffers(parts))
         }
-        var request = UpstreamRequest(
-            method: "POST", url: adapter.url(job.kind.route), headers: adapter.headers(contentType: contentType, accept: accept),
-            body: body, connectTimeout: provider.connectTimeout, timeout: provider.timeout)
-        if stream { adapter.applyStreamTimeouts(&request) }
-        return request
+        return transport.post(job.kind.route, contentType: contentType, accept: accept, body: body, stream: stream)
     }
 
     /// Numbers stay numbers and flags stay flags in the JSON form.

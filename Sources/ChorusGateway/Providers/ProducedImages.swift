@@ -14,12 +14,6 @@ struct ProducedImages: Sendable {
     var echoed: [(String, JSONValue)] = []
 }
 
-/// A provider either produced images or answered with something the caller gets as it is (its error status and
-/// body, or its own SSE stream).
-enum ProviderAnswer: Sendable {
-    case images(ProducedImages)
-    case passthrough(UpstreamResponse)
-}
 
 extension ProducedImages {
     /// Reads OpenAI's image answer: `{created, data: [{b64_json | url, revised_prompt}], usage, ...}`.

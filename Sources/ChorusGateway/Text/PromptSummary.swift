@@ -1,6 +1,6 @@
 /// The short text a usage row keeps of a request: the last user message, the prompt, the input.
 enum PromptSummary {
-    static func text(for json: JSONValue, route: TextRoutes.Route) -> String? {
+    static func text(for json: JSONValue, route: TextRoute) -> String? {
         let text: String?
         switch route {
         case .chat:

@@ -9,13 +9,35 @@ import NIOCore
 /// width/height, `n` to `batch_size`; the model's and provider's `defaults` fill in the rest (steps, sampler,
 /// denoising_strength, …) under what the request says. The model name selects the checkpoint unless it is
 /// `default`.
-struct SDWebUIAdapter: Sendable {
-    let model: ResolvedModel
-    let prepared: OpenAIImageAdapter.PreparedInputs
+struct SDWebUIProvider: Provider, ImageProvider {
+    let config: ProviderConfig
+    let transport: ProviderTransport
+    let maxAnswerBytes: Int
 
-    var provider: ProviderConfig { model.provider }
+    init(config: ProviderConfig, environment: ProviderEnvironment) {
+        self.config = config
+        transport = ProviderTransport(provider: config, upstream: environment.upstream, metrics: environment.metrics)
+        maxAnswerBytes = environment.maxAnswerBytes
+    }
 
-    func body(_ job: ImageJob) -> JSONValue {
+    var images: (any ImageProvider)? { self }
+    func defaultCapabilities(upstreamModel: String) -> Set<Capability> { [.images] }
+
+    var wantsPNGInputs: Bool { false }
+    var maskMode: MaskMode { config.maskMode }
+    var maskEditColor: MaskEditColor { config.maskEditColor }
+    var allowsPrivateURLs: Bool { config.allowPrivateURLs }
+
+    func produce(_ job: ImageJob, prepared: PreparedImageInputs, model: ModelConfig) async throws(GatewayError) -> ImageAnswer {
+        let path = job.kind == .generation ? "/sdapi/v1/txt2img" : "/sdapi/v1/img2img"
+        let body = ByteBuffer(bytes: body(job, prepared: prepared, model: model).serialized())
+        let response = try await transport.execute(transport.jsonRequest(path: path, body: body, stream: false))
+        guard (200..<300).contains(response.status) else { return .upstreamAnswer(response) }
+        let json = try await transport.collectJSON(response, limit: maxAnswerBytes)
+        return .images(try Self.parse(json, wanted: job.n ?? 1, provider: config.name))
+    }
+
+    func body(_ job: ImageJob, prepared: PreparedImageInputs, model: ModelConfig) -> JSONValue {
         var json: JSONValue = ["prompt": .string(job.prompt ?? "")]
         json.set("batch_size", .number(job.n ?? 1))
         if let (width, height) = job.dimensions ?? prepared.firstSize {
@@ -30,22 +52,14 @@ struct SDWebUIAdapter: Sendable {
             json.set("mask", .string(Data(mask).base64EncodedString()))
             // 1 = start from the original pixels under the mask, what an "edit" means.
             json.set("inpainting_fill", .number(1))
-            json.set("inpainting_mask_invert", .number(provider.maskMode == MaskMode.blackEdits.rawValue ? 1 : 0))
+            json.set("inpainting_mask_invert", .number(config.maskMode == .blackEdits ? 1 : 0))
         }
-        if !model.upstreamModel.isEmpty, model.upstreamModel != "default" {
-            json.set("override_settings", ["sd_model_checkpoint": .string(model.upstreamModel)])
+        if !model.model.isEmpty, model.model != "default" {
+            json.set("override_settings", ["sd_model_checkpoint": .string(model.model)])
         }
         // Request values win over model defaults, which win over provider defaults.
-        json = json.merging(defaults: model.config.defaults).merging(defaults: provider.defaults)
+        json = transport.withDefaults(json, model: model)
         return json
-    }
-
-    func request(_ job: ImageJob) -> UpstreamRequest {
-        let adapter = OpenAICompatibleAdapter(provider: provider)
-        let path = job.kind == .generation ? "/sdapi/v1/txt2img" : "/sdapi/v1/img2img"
-        return UpstreamRequest(
-            method: "POST", url: adapter.url(path), headers: adapter.headers(contentType: "application/json", accept: "application/json"),
-            body: .bytes(ByteBuffer(bytes: body(job).serialized())), connectTimeout: provider.connectTimeout, timeout: provider.timeout)
     }
 
     /// `{images: ["<base64 png>", …], parameters, info}`; A1111 may append extra images (e.g. the mask) past

@@ -1,0 +1,19 @@
+/// Every key `chorus.yaml` may hold, by section: the one list the loader accepts (any other key is an error) and
+/// that the README's configuration reference is checked against (`ConfigSchemaTests`: a key documented but not
+/// loaded, or loaded but not documented, fails the suite).
+public enum ConfigSchema {
+    public static let top: Set<String> = ["server", "database", "voices_dir", "media_dir", "providers", "models"]
+
+    public static let server: Set<String> = [
+        "host", "port", "max_upload_mb", "max_body_mb", "public_url", "default_rpm", "key_cache_seconds", "log_level",
+        "voice_sample_min_seconds", "voice_sample_max_seconds", "media_ttl_seconds", "max_image_pixels",
+    ]
+
+    public static let provider: Set<String> = [
+        "type", "base_url", "api_key", "headers", "timeout", "stream_idle_timeout", "connect_timeout", "defaults",
+        "speech_formats", "voice_cloning", "mask_mode", "mask_edit_color", "transcription_input", "transcription_formats",
+        "allow_private_urls", "image_formats", "image_params", "image_input",
+    ]
+
+    public static let model: Set<String> = ["name", "provider", "model", "defaults", "capabilities"]
+}

@@ -1,0 +1,60 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// First on every route: gives the request its id (answered as `x-request-id`), opens the usage row of a metered
+/// route (`RequestTrace`, which logs the request's line when it finishes) and logs one line for the others.
+struct TraceMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+
+    let usageLog: UsageLog
+    let metrics: GatewayMetrics
+    let logger: Logger
+
+    static let requestIDHeader = HTTPField.Name("x-request-id")!
+
+    /// Operational routes and unknown paths get a log line but no usage row.
+    static func isMetered(_ endpoint: String?) -> Bool {
+        guard let endpoint else { return false }
+        return endpoint != "NotFound" && endpoint != "/health" && endpoint != "/metrics"
+    }
+
+    /// The route as usage rows and metrics name it: the same for `/v1/x` and `/api/v1/x`, and `/lollms/x` for
+    /// `/lollms/v1/x`.
+    static func usageRoute(_ endpoint: String) -> String {
+        if endpoint.hasPrefix("/api/v1/") { return String(endpoint.dropFirst(7)) }
+        if endpoint.hasPrefix("/v1/") { return String(endpoint.dropFirst(3)) }
+        if endpoint.hasPrefix("/lollms/v1/") { return "/lollms" + endpoint.dropFirst(10) }
+        return endpoint
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        var context = context
+        let endpoint = context.endpointPath
+        let requestID: String
+        if Self.isMetered(endpoint), let endpoint {
+            let trace = RequestTrace(route: Self.usageRoute(endpoint), method: request.method.rawValue,
+                                     usageLog: usageLog, metrics: metrics, logger: logger)
+            context.trace = trace
+            requestID = trace.requestID
+        } else {
+            requestID = RequestTrace.makeRequestID()
+        }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            // ErrorMiddleware shapes every error; anything past it is answered here without detail.
+            logger.error("unhandled error", metadata: ["chorus.request.id": .string(requestID), "chorus.error": .string("\(error)")])
+            context.trace?.finish(status: 500, error: "\(error)")
+            response = GatewayError.internalError("\(error)").response(requestID: requestID)
+        }
+        if response.headers[Self.requestIDHeader] == nil { response.headers[Self.requestIDHeader] = requestID }
+        if context.trace == nil {
+            RequestTrace.log(logger, requestID: requestID, method: request.method.rawValue, route: endpoint ?? request.uri.path,
+                             status: Int(response.status.code), duration: ContinuousClock.now - start)
+        }
+        return response
+    }
+}

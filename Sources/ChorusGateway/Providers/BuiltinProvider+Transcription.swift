@@ -1,0 +1,60 @@
+import ChorusEngines
+import ChorusMedia
+import NIOConcurrencyHelpers
+import NIOCore
+
+extension BuiltinProvider: TranscriptionProvider {
+    /// The upload decoded to 16 kHz and recognised by pocketsphinx; streamed as deltas while the hypothesis grows.
+    func transcribe(_ job: TranscriptionJob, model: ModelConfig) async throws(GatewayError) -> TranscriptionResult {
+        let audio = job.file.data
+        let limits = job.limits
+        let pcm = try await Offload.run { () throws(GatewayError) in
+            do {
+                return try audio.withUnsafeReadableBytes {
+                    try AudioDecoder.decode($0, sampleRate: PocketSphinxEngine.sampleRate, limits: limits)
+                }
+            } catch {
+                throw .invalidParameter("file", "The uploaded file could not be decoded (\(String(describing: error))).")
+            }
+        }
+        let engine = try recogniser()
+        if job.stream {
+            return TranscriptionResult(answer: .live(Self.events(engine: engine, samples: pcm.samples)), audioSeconds: pcm.duration)
+        }
+        do {
+            return TranscriptionResult(answer: .transcript(try await engine.transcribe(pcm.samples)), audioSeconds: pcm.duration)
+        } catch {
+            throw GatewayError.internalError("Transcription failed: \(error)")
+        }
+    }
+
+    /// Deltas as the engine's hypothesis grows, then the final text.
+    static func events(engine: PocketSphinxEngine, samples: [Int16]) -> AsyncThrowingStream<TranscriptEvent, any Error> {
+        let (events, continuation) = AsyncThrowingStream<TranscriptEvent, any Error>.makeStream()
+        let sent = NIOLockedValueBox("")
+        let work = Task {
+            do {
+                let transcript = try await engine.transcribe(samples) { partial in
+                    // Only growth of the text already sent can be a delta: revisions are folded into `done`.
+                    let delta: String? = sent.withLockedValue { sentText in
+                        guard partial.hasPrefix(sentText), partial.count > sentText.count else { return nil }
+                        let piece = String(partial.dropFirst(sentText.count))
+                        sentText = partial
+                        return piece
+                    }
+                    if let delta { continuation.yield(.delta(delta)) }
+                }
+                let already = sent.withLockedValue { $0 }
+                if transcript.text.hasPrefix(already), transcript.text.count > already.count {
+                    continuation.yield(.delta(String(transcript.text.dropFirst(already.count))))
+                }
+                continuation.yield(.done(transcript.text))
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in work.cancel() }
+        return events
+    }
+}

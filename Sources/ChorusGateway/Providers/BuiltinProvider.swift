@@ -1,0 +1,59 @@
+import ChorusEngines
+import NIOConcurrencyHelpers
+
+/// The in-process engines (`type: builtin`): espeak-ng speaks for models `espeak`/`espeak-ng`, pocketsphinx
+/// listens for `pocketsphinx`. Each engine starts on first use (loading its data takes a moment) and then serves
+/// every request on its own thread.
+final class BuiltinProvider: Provider {
+    let config: ProviderConfig
+    let presets: VoicePresets
+    private let espeak = NIOLockedValueBox<EspeakEngine?>(nil)
+    private let pocketsphinx = NIOLockedValueBox<PocketSphinxEngine?>(nil)
+
+    init(config: ProviderConfig, environment: ProviderEnvironment) {
+        self.config = config
+        presets = environment.presets
+    }
+
+    var speech: (any SpeechProvider)? { self }
+    var transcription: (any TranscriptionProvider)? { self }
+
+    func defaultCapabilities(upstreamModel: String) -> Set<Capability> {
+        switch upstreamModel {
+        case "espeak", "espeak-ng": [.speech]
+        case "pocketsphinx": [.transcription, .translation]
+        default: []
+        }
+    }
+
+    func speechEngine() throws(GatewayError) -> EspeakEngine {
+        do {
+            return try espeak.withLockedValue { engine in
+                if let engine { return engine }
+                let started = try EspeakEngine()
+                engine = started
+                return started
+            }
+        } catch {
+            throw .internalError("The embedded speech engine could not start: \(error)")
+        }
+    }
+
+    func recogniser() throws(GatewayError) -> PocketSphinxEngine {
+        do {
+            return try pocketsphinx.withLockedValue { engine in
+                if let engine { return engine }
+                let started = try PocketSphinxEngine()
+                engine = started
+                return started
+            }
+        } catch {
+            throw .internalError("The embedded recogniser could not start: \(error)")
+        }
+    }
+
+    func shutdown() async {
+        espeak.withLockedValue { $0?.shutdown() }
+        pocketsphinx.withLockedValue { $0?.shutdown() }
+    }
+}

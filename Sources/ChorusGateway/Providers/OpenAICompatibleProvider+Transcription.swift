@@ -1,0 +1,89 @@
+import ChorusEngines
+import ChorusMedia
+import ChorusUpstream
+import NIOCore
+
+extension OpenAICompatibleProvider: TranscriptionProvider {
+    /// Forwards the upload (converted to 16 kHz WAV for `transcription_input: wav16k`). A format the provider
+    /// renders itself passes through; for the others Chorus asks for verbose_json and renders from that.
+    func transcribe(_ job: TranscriptionJob, model: ModelConfig) async throws(GatewayError) -> TranscriptionResult {
+        let native = config.transcriptionFormats.contains(job.format)
+        let askFormat = native ? job.format : .verboseJSON
+        var file = job.file
+        var audioSeconds: Double?
+        let convert = config.transcriptionInput == .wav16k
+        if convert {
+            let audio = job.file.data
+            let (expected, limits) = (job.info.duration, job.limits)
+            let (wav, seconds) = try await Offload.run { () throws(GatewayError) in
+                try Self.wavFile(audio, expectedSeconds: expected, limits: limits)
+            }
+            audioSeconds = seconds
+            file = MultipartForm.File(filename: "audio.wav", contentType: "audio/wav", data: wav)
+        }
+        var fields: [(String, String)] = [("model", model.model), ("response_format", askFormat.rawValue)]
+        if let language = job.language { fields.append(("language", language)) }
+        if let prompt = job.prompt { fields.append(("prompt", prompt)) }
+        if let temperature = job.temperature { fields.append(("temperature", temperature)) }
+        for granularity in job.granularities { fields.append(("timestamp_granularities[]", granularity)) }
+        let streams = job.stream && native
+        if streams { fields.append(("stream", "true")) }
+        // The file's own buffer is one of the body's parts, read in place by curl as it sends.
+        let (contentType, parts) = MultipartForm.encodeParts(fields: fields, files: [("file", file)])
+        let request = transport.post(job.task.route, contentType: contentType, accept: nil, body: .buffers(parts), stream: streams)
+        // Measured alongside the transfer (the provider has the whole upload to read first), so the usage row gets
+        // the real duration without the packet scan delaying the forwarding.
+        async let measured = Self.measuredDuration(of: job.file.data, limits: job.limits,
+                                                   needed: job.info.durationIsEstimate && !convert)
+        let response = try await transport.execute(request)
+        if let seconds = await measured { audioSeconds = seconds }
+        if native || response.status != 200 {
+            return TranscriptionResult(answer: .upstreamAnswer(response), audioSeconds: audioSeconds)
+        }
+        let json = try await transport.collectJSON(response, limit: 16 << 20, what: "verbose_json transcription")
+        guard let transcript = Transcript(verboseJSON: json) else {
+            throw GatewayError.upstreamFailed(provider: config.name, "its verbose_json answer could not be read")
+        }
+        return TranscriptionResult(answer: .transcript(transcript), audioSeconds: audioSeconds)
+    }
+
+    /// The upload decoded to 16 kHz mono and written as a WAV file straight into the buffer that is sent: the
+    /// decoder hands its samples over as it produces them, and the header goes in front once their number is
+    /// known. A long upload converted for a wav16k provider then holds the upload and this buffer, not the samples
+    /// and an encoded copy as well. Returns the file and its length in seconds.
+    static func wavFile(_ audio: ByteBuffer, expectedSeconds: Double?, limits: AudioLimits) throws(GatewayError) -> (ByteBuffer, Double) {
+        let rate = 16000
+        let expectedSamples = Int(min(max(expectedSeconds ?? 0, 0), limits.maxDurationSeconds) * Double(rate) * 1.01)
+        var buffer = ByteBufferAllocator().buffer(capacity: WAVFile.headerSize + expectedSamples * 2)
+        buffer.writeRepeatingByte(0, count: WAVFile.headerSize)
+        let decoded: (sampleRate: Int, samples: Int)
+        do {
+            decoded = try audio.withUnsafeReadableBytes { bytes in
+                try AudioDecoder.decode(bytes, sampleRate: rate, limits: limits) { chunk in
+                    #if _endian(little)
+                    buffer.writeBytes(chunk)
+                    #else
+                    for sample in chunk.bindMemory(to: Int16.self) { buffer.writeInteger(sample, endianness: .little) }
+                    #endif
+                }
+            }
+        } catch {
+            throw .invalidParameter("file", "The uploaded file could not be converted (\(String(describing: error))).")
+        }
+        guard let header = WAVFile.header(sampleRate: decoded.sampleRate, sampleCount: decoded.samples) else {
+            throw .invalidParameter("file", "The uploaded audio is too long to send as a WAV file.")
+        }
+        buffer.setBytes(header, at: buffer.readerIndex)
+        return (buffer, Double(decoded.samples) / Double(decoded.sampleRate))
+    }
+
+    /// The duration of `audio` read from every packet, when `needed`; nil when not needed or not measurable (the
+    /// estimate already in the usage row stays then).
+    static func measuredDuration(of audio: ByteBuffer, limits: AudioLimits, needed: Bool) async -> Double? {
+        guard needed else { return nil }
+        let seconds: Double?? = try? await Offload.run { () throws(GatewayError) -> Double? in
+            try? audio.withUnsafeReadableBytes { try AudioDecoder.probe($0, limits: limits).duration }
+        }
+        return seconds ?? nil
+    }
+}

@@ -1,0 +1,28 @@
+import ChorusUpstream
+import NIOCore
+
+/// Any OpenAI-compatible server (OpenAI, vLLM, LocalAI, Kokoro-FastAPI, speaches…): text passes through, speech,
+/// transcription and images are adapted to what the provider's config says it can do (formats, cloning, inputs).
+struct OpenAICompatibleProvider: Provider, TextProvider {
+    let config: ProviderConfig
+    let transport: ProviderTransport
+    let maxAnswerBytes: Int
+
+    init(config: ProviderConfig, environment: ProviderEnvironment) {
+        self.config = config
+        transport = ProviderTransport(provider: config, upstream: environment.upstream, metrics: environment.metrics)
+        maxAnswerBytes = environment.maxAnswerBytes
+    }
+
+    var text: (any TextProvider)? { self }
+    var speech: (any SpeechProvider)? { self }
+    var transcription: (any TranscriptionProvider)? { self }
+    var images: (any ImageProvider)? { self }
+
+    func defaultCapabilities(upstreamModel: String) -> Set<Capability> { Set(Capability.allCases) }
+
+    func send(_ call: TextCall, model: ModelConfig) async throws(GatewayError) -> UpstreamResponse {
+        let body = transport.body(original: call.body, parsed: call.json, model: model)
+        return try await transport.execute(transport.jsonRequest(path: call.route.rawValue, body: body, stream: call.stream))
+    }
+}

@@ -1,0 +1,105 @@
+import ChorusUpstream
+import NIOCore
+
+/// How a provider reached over HTTP is called: its URL, its own key and extra headers, provider then model
+/// defaults merged under the request, `model` rewritten to the provider's name for it, and transport failures
+/// turned into the documented statuses (502, 504) naming the provider.
+struct ProviderTransport: Sendable {
+    let provider: ProviderConfig
+    let upstream: UpstreamClient
+    let metrics: GatewayMetrics
+
+    func url(_ path: String) -> String { provider.baseURL + path }
+
+    func headers(contentType: String?, accept: String?) -> [(String, String)] {
+        var headers: [(String, String)] = []
+        headers.reserveCapacity(4 + provider.headers.count)
+        if let apiKey = provider.apiKey { headers.append(("Authorization", "Bearer \(apiKey)")) }
+        if let contentType { headers.append(("Content-Type", contentType)) }
+        if let accept { headers.append(("Accept", accept)) }
+        headers.append(("User-Agent", "chorus"))
+        // Provider headers last so a configured header (e.g. a custom auth scheme) wins.
+        for (name, value) in provider.headers {
+            headers.removeAll { $0.0.lowercased() == name.lowercased() }
+            headers.append((name, value))
+        }
+        return headers
+    }
+
+    /// The JSON body to send upstream. When nothing needs rewriting the caller's bytes go as they are.
+    func body(original: ByteBuffer, parsed: JSONValue, model: ModelConfig) -> ByteBuffer {
+        let noDefaults = model.defaults.objectValue?.isEmpty ?? true
+        let providerNoDefaults = provider.defaults.objectValue?.isEmpty ?? true
+        if noDefaults, providerNoDefaults, model.model == model.name {
+            return original
+        }
+        var rewritten = withDefaults(parsed, model: model)
+        rewritten.set("model", .string(model.model))
+        return ByteBuffer(bytes: rewritten.serialized())
+    }
+
+    /// Request values win over the model's defaults, which win over the provider's.
+    func withDefaults(_ json: JSONValue, model: ModelConfig) -> JSONValue {
+        json.merging(defaults: model.defaults).merging(defaults: provider.defaults)
+    }
+
+    /// A POST of `body`; a streamed answer gets the stream timeouts instead of a total one.
+    func post(_ path: String, contentType: String, accept: String?, body: UpstreamRequestBody, stream: Bool) -> UpstreamRequest {
+        var request = UpstreamRequest(
+            method: "POST", url: url(path), headers: headers(contentType: contentType, accept: accept), body: body,
+            connectTimeout: provider.connectTimeout, timeout: provider.timeout)
+        if stream {
+            // A streamed answer may legitimately run for minutes: no total limit, but abort when it stalls.
+            request.timeout = 0
+            request.idleTimeout = provider.streamIdleTimeout
+        }
+        return request
+    }
+
+    func jsonRequest(path: String, body: ByteBuffer, stream: Bool) -> UpstreamRequest {
+        post(path, contentType: "application/json", accept: stream ? "text/event-stream" : "application/json",
+             body: .bytes(body), stream: stream)
+    }
+
+    /// Sends a request upstream and maps transport failures to the documented statuses (502, 504).
+    func execute(_ request: UpstreamRequest) async throws(GatewayError) -> UpstreamResponse {
+        do {
+            return try await upstream.execute(request)
+        } catch let error as UpstreamError {
+            metrics.upstreamError(provider: provider.name, kind: "\(error.kind)")
+            throw GatewayError(upstream: error, provider: provider.name)
+        } catch is CancellationError {
+            throw GatewayError.upstreamFailed(provider: provider.name, "the request was cancelled")
+        } catch {
+            metrics.upstreamError(provider: provider.name, kind: "other")
+            throw .upstreamFailed(provider: provider.name, "\(error)")
+        }
+    }
+
+    /// A whole JSON answer of at most `limit` bytes; anything else is a 502 naming the provider.
+    func collectJSON(_ response: UpstreamResponse, limit: Int, what: String = "answer") async throws(GatewayError) -> JSONValue {
+        let body: ByteBuffer
+        do {
+            body = try await response.body.collect(upTo: limit)
+        } catch let error as UpstreamError {
+            throw GatewayError(upstream: error, provider: provider.name)
+        } catch {
+            throw .upstreamFailed(provider: provider.name, "the \(what) could not be read: \(error)")
+        }
+        do {
+            return try body.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
+        } catch {
+            throw .upstreamFailed(provider: provider.name, "the \(what) is not JSON (\(error.description))")
+        }
+    }
+}
+
+extension GatewayError {
+    init(upstream error: UpstreamError, provider: String) {
+        switch error.kind {
+        case .connectFailed: self = .upstreamUnreachable(provider: provider, error.message)
+        case .timedOut: self = .upstreamTimeout(provider: provider)
+        default: self = .upstreamFailed(provider: provider, error.message)
+        }
+    }
+}

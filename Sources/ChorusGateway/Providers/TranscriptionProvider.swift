@@ -1,0 +1,54 @@
+import ChorusEngines
+import ChorusMedia
+import ChorusUpstream
+import NIOCore
+
+/// Transcribe (keep the language) or translate (into English).
+enum TranscriptionTask: String, Sendable {
+    case transcribe, translate
+
+    var route: String { self == .transcribe ? "/audio/transcriptions" : "/audio/translations" }
+    var capability: Capability { self == .transcribe ? .transcription : .translation }
+}
+
+/// One transcription call: the upload, already checked to be audio, and the caller's options.
+struct TranscriptionJob: Sendable {
+    var task: TranscriptionTask
+    var file: MultipartForm.File
+    /// From the probe of the upload; `durationIsEstimate` when only a bit-rate estimate.
+    var info: AudioInfo
+    var limits: AudioLimits
+    var format: TranscriptFormat
+    var language: String?
+    var prompt: String?
+    var temperature: String?
+    var granularities: [String]
+    var stream: Bool
+}
+
+/// Events of a transcription streamed while it runs.
+enum TranscriptEvent: Sendable {
+    case delta(String)
+    case done(String)
+}
+
+/// What a provider made of a transcription call.
+struct TranscriptionResult: Sendable {
+    enum Answer: Sendable {
+        /// The provider rendered the caller's format itself (or refused): passed through as it is.
+        case upstreamAnswer(UpstreamResponse)
+        /// A transcript Chorus renders in the caller's format.
+        case transcript(Transcript)
+        /// Events as the recogniser's hypothesis grows (`stream=true` on an engine that can).
+        case live(AsyncThrowingStream<TranscriptEvent, any Error>)
+    }
+
+    var answer: Answer
+    /// The audio's real length, when the provider measured it (decoding or converting it).
+    var audioSeconds: Double?
+}
+
+/// Speech to text.
+protocol TranscriptionProvider: Sendable {
+    func transcribe(_ job: TranscriptionJob, model: ModelConfig) async throws(GatewayError) -> TranscriptionResult
+}
