@@ -90,6 +90,12 @@ final class MockUpstream: Sendable {
             let error = #"{"error":{"message":"Voice 'nobody' does not exist","type":"invalid_request_error","param":"voice","code":null}}"#
             return Response(status: .badRequest, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: error)))
         }
+        if json["voice"] as? String == "cutoff" {
+            // Headers, then the connection drops before the first byte of audio.
+            return Response(status: .ok, headers: [.contentType: "audio/wav"], body: .init { _ in
+                throw CancellationError()
+            })
+        }
         // Asked for pcm: OpenAI's headerless 24 kHz s16le mono.
         let pcm = json["response_format"] as? String == "pcm"
         let wav = pcm ? Array(Self.speechWAV.dropFirst(44)) : Self.speechWAV
