@@ -1,13 +1,20 @@
 import NIOCore
 
-/// Server-sent events as Chorus writes them: `data: <json>\n\n`.
+/// Server-sent events as Chorus writes them: `[event: <name>\n]data: <json>\n\n`.
 enum SSE {
-    static func frame(_ event: JSONValue) -> ByteBuffer {
-        var buffer = ByteBuffer(string: "data: ")
-        buffer.writeBytes(event.serialized())
-        buffer.writeString("\n\n")
+    static func frame(_ event: JSONValue, name: String? = nil) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        write(event, name: name, into: &buffer)
         return buffer
     }
 
-    static let done = ByteBuffer(string: "data: [DONE]\n\n")
+    static func write(_ event: JSONValue, name: String? = nil, into buffer: inout ByteBuffer) {
+        if let name { buffer.writeString("event: \(name)\n") }
+        buffer.writeString("data: ")
+        buffer.writeBytes(event.serialized())
+        buffer.writeString("\n\n")
+    }
+
+    /// The end of an OpenAI chat stream.
+    static func writeDone(into buffer: inout ByteBuffer) { buffer.writeString("data: [DONE]\n\n") }
 }

@@ -100,9 +100,8 @@ struct ChatImageDispatch: Sendable {
             "created": .number(Int(Date().timeIntervalSince1970)), "model": .string(model),
             "choices": [["index": 0, "delta": ["role": "assistant", "content": "", "images": .array(images)], "finish_reason": "stop"]],
         ]
-        var buffer = ByteBuffer(string: "data: ")
-        buffer.writeBytes(chunk.serialized())
-        buffer.writeString("\n\ndata: [DONE]\n\n")
+        var buffer = SSE.frame(chunk)
+        SSE.writeDone(into: &buffer)
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: .init(byteBuffer: buffer))
     }
 }

@@ -247,9 +247,7 @@ struct ImageRoutes: Sendable {
             if let format = image.format { event.set("output_format", .string(format.rawValue)) }
             for (key, value) in produced.echoed where key == "background" || key == "quality" { event.set(key, value) }
             if let usage = produced.usage { event.set("usage", usage) }
-            buffer.writeString("event: \(type)\ndata: ")
-            buffer.writeBytes(event.serialized())
-            buffer.writeString("\n\n")
+            SSE.write(event, name: type, into: &buffer)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: .init(byteBuffer: buffer))
     }

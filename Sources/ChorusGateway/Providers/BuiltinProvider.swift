@@ -27,28 +27,25 @@ final class BuiltinProvider: Provider {
     }
 
     func speechEngine() throws(GatewayError) -> EspeakEngine {
-        do {
-            return try espeak.withLockedValue { engine in
-                if let engine { return engine }
-                let started = try EspeakEngine()
-                engine = started
-                return started
-            }
-        } catch {
-            throw .internalError("The embedded speech engine could not start: \(error)")
-        }
+        try Self.started(espeak, what: "speech engine") { try EspeakEngine() }
     }
 
     func recogniser() throws(GatewayError) -> PocketSphinxEngine {
+        try Self.started(pocketsphinx, what: "recogniser") { try PocketSphinxEngine() }
+    }
+
+    /// The engine in `box`, started by `start` on first use.
+    private static func started<Engine>(_ box: NIOLockedValueBox<Engine?>, what: String,
+                                        _ start: () throws -> Engine) throws(GatewayError) -> Engine {
         do {
-            return try pocketsphinx.withLockedValue { engine in
+            return try box.withLockedValue { engine in
                 if let engine { return engine }
-                let started = try PocketSphinxEngine()
+                let started = try start()
                 engine = started
                 return started
             }
         } catch {
-            throw .internalError("The embedded recogniser could not start: \(error)")
+            throw .internalError("The embedded \(what) could not start: \(error)")
         }
     }
 

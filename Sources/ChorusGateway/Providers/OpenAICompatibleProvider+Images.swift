@@ -17,7 +17,7 @@ extension OpenAICompatibleProvider: ImageProvider {
         }
         let response = try await transport.execute(imageRequest(job, prepared: prepared, model: model, stream: false))
         guard (200..<300).contains(response.status) else { return .upstreamAnswer(response) }
-        return .images(try ProducedImages.parseOpenAI(try await transport.collectJSON(response, limit: maxAnswerBytes), provider: config.name))
+        return .images(try ProducedImages.parseOpenAI(try await transport.collectJSON(response), provider: config.name))
     }
 
     func accepts(_ name: String) -> Bool { config.imageParams.contains(name) }

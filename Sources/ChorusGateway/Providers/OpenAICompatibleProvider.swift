@@ -3,16 +3,8 @@ import NIOCore
 
 /// Any OpenAI-compatible server (OpenAI, vLLM, LocalAI, Kokoro-FastAPI, speaches…): text passes through, speech,
 /// transcription and images are adapted to what the provider's config says it can do (formats, cloning, inputs).
-struct OpenAICompatibleProvider: Provider, TextProvider {
-    let config: ProviderConfig
+struct OpenAICompatibleProvider: HTTPProvider, TextProvider {
     let transport: ProviderTransport
-    let maxAnswerBytes: Int
-
-    init(config: ProviderConfig, environment: ProviderEnvironment) {
-        self.config = config
-        transport = ProviderTransport(provider: config, upstream: environment.upstream, metrics: environment.metrics)
-        maxAnswerBytes = environment.maxAnswerBytes
-    }
 
     var text: (any TextProvider)? { self }
     var speech: (any SpeechProvider)? { self }

@@ -8,6 +8,15 @@ struct ProviderTransport: Sendable {
     let provider: ProviderConfig
     let upstream: UpstreamClient
     let metrics: GatewayMetrics
+    /// Upper bound for a whole JSON answer read by `collectJSON`.
+    let maxAnswerBytes: Int
+
+    init(provider: ProviderConfig, environment: ProviderEnvironment) {
+        self.provider = provider
+        upstream = environment.upstream
+        metrics = environment.metrics
+        maxAnswerBytes = environment.maxAnswerBytes
+    }
 
     func url(_ path: String) -> String { provider.baseURL + path }
 
@@ -77,7 +86,8 @@ struct ProviderTransport: Sendable {
     }
 
     /// A whole JSON answer of at most `limit` bytes; anything else is a 502 naming the provider.
-    func collectJSON(_ response: UpstreamResponse, limit: Int, what: String = "answer") async throws(GatewayError) -> JSONValue {
+    func collectJSON(_ response: UpstreamResponse, limit: Int? = nil, what: String = "answer") async throws(GatewayError) -> JSONValue {
+        let limit = limit ?? maxAnswerBytes
         let body: ByteBuffer
         do {
             body = try await response.body.collect(upTo: limit)
@@ -101,5 +111,19 @@ extension GatewayError {
         case .timedOut: self = .upstreamTimeout(provider: provider)
         default: self = .upstreamFailed(provider: provider, error.message)
         }
+    }
+}
+
+/// A provider reached over HTTP: it is its transport, and its config is the transport's.
+protocol HTTPProvider: Provider {
+    var transport: ProviderTransport { get }
+    init(transport: ProviderTransport)
+}
+
+extension HTTPProvider {
+    var config: ProviderConfig { transport.provider }
+
+    init(config: ProviderConfig, environment: ProviderEnvironment) {
+        self.init(transport: ProviderTransport(provider: config, environment: environment))
     }
 }

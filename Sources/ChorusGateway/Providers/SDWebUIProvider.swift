@@ -9,16 +9,8 @@ import NIOCore
 /// width/height, `n` to `batch_size`; the model's and provider's `defaults` fill in the rest (steps, sampler,
 /// denoising_strength, …) under what the request says. The model name selects the checkpoint unless it is
 /// `default`.
-struct SDWebUIProvider: Provider, ImageProvider {
-    let config: ProviderConfig
+struct SDWebUIProvider: HTTPProvider, ImageProvider {
     let transport: ProviderTransport
-    let maxAnswerBytes: Int
-
-    init(config: ProviderConfig, environment: ProviderEnvironment) {
-        self.config = config
-        transport = ProviderTransport(provider: config, upstream: environment.upstream, metrics: environment.metrics)
-        maxAnswerBytes = environment.maxAnswerBytes
-    }
 
     var images: (any ImageProvider)? { self }
     func defaultCapabilities(upstreamModel: String) -> Set<Capability> { [.images] }
@@ -33,7 +25,7 @@ struct SDWebUIProvider: Provider, ImageProvider {
         let body = ByteBuffer(bytes: body(job, prepared: prepared, model: model).serialized())
         let response = try await transport.execute(transport.jsonRequest(path: path, body: body, stream: false))
         guard (200..<300).contains(response.status) else { return .upstreamAnswer(response) }
-        let json = try await transport.collectJSON(response, limit: maxAnswerBytes)
+        let json = try await transport.collectJSON(response)
         return .images(try Self.parse(json, wanted: job.n ?? 1, provider: config.name))
     }
 

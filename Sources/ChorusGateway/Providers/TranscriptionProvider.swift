@@ -11,19 +11,27 @@ enum TranscriptionTask: String, Sendable {
     var capability: Capability { self == .transcribe ? .transcription : .translation }
 }
 
-/// One transcription call: the upload, already checked to be audio, and the caller's options.
-struct TranscriptionJob: Sendable {
-    var task: TranscriptionTask
-    var file: MultipartForm.File
-    /// From the probe of the upload; `durationIsEstimate` when only a bit-rate estimate.
-    var info: AudioInfo
-    var limits: AudioLimits
+/// What the caller asked of a transcription besides the file.
+struct TranscriptionOptions: Sendable {
     var format: TranscriptFormat
     var language: String?
     var prompt: String?
     var temperature: String?
     var granularities: [String]
     var stream: Bool
+}
+
+/// One transcription call: the upload, already checked to be audio, and the caller's options.
+@dynamicMemberLookup
+struct TranscriptionJob: Sendable {
+    var task: TranscriptionTask
+    var file: MultipartForm.File
+    /// From the probe of the upload; `durationIsEstimate` when only a bit-rate estimate.
+    var info: AudioInfo
+    var limits: AudioLimits
+    var options: TranscriptionOptions
+
+    subscript<T>(dynamicMember path: KeyPath<TranscriptionOptions, T>) -> T { options[keyPath: path] }
 }
 
 /// Events of a transcription streamed while it runs.

@@ -18,15 +18,13 @@ struct TranscriptionRoutes: Sendable {
         group.post("audio/translations") { request, context in try await handle(request, context: context, task: .translate) }
     }
 
+    @dynamicMemberLookup
     struct Parameters: Sendable {
         var model: String
         var file: MultipartForm.File
-        var format: TranscriptFormat
-        var language: String?
-        var prompt: String?
-        var temperature: String?
-        var granularities: [String]
-        var stream: Bool
+        var options: TranscriptionOptions
+
+        subscript<T>(dynamicMember path: KeyPath<TranscriptionOptions, T>) -> T { options[keyPath: path] }
 
         init(_ form: MultipartForm) throws(GatewayError) {
             guard let file = form.file("file"), file.data.readableBytes > 0 else { throw .missingParameter("file") }
@@ -35,24 +33,25 @@ struct TranscriptionRoutes: Sendable {
             guard let format = TranscriptFormat(rawValue: formatName) else {
                 throw .invalidParameter("response_format", "'response_format' must be one of json, text, srt, verbose_json, vtt; got '\(formatName)'.")
             }
-            self.model = model
-            self.file = file
-            self.format = format
-            language = form.field("language").flatMap { $0.isEmpty ? nil : $0 }
-            prompt = form.field("prompt")
-            temperature = form.field("temperature")
+            let temperature = form.field("temperature")
             if let temperature, Double(temperature).map({ (0...1).contains($0) }) != true {
                 throw .invalidParameter("temperature", "'temperature' must be a number between 0 and 1.")
             }
-            granularities = form.fieldValues("timestamp_granularities[]") + form.fieldValues("timestamp_granularities")
+            let granularities = form.fieldValues("timestamp_granularities[]") + form.fieldValues("timestamp_granularities")
             for value in granularities where value != "word" && value != "segment" {
                 throw .invalidParameter("timestamp_granularities", "'timestamp_granularities' values must be 'word' or 'segment'.")
             }
+            let stream: Bool
             switch form.field("stream")?.lowercased() {
             case nil, "", "false", "0": stream = false
             case "true", "1": stream = true
             default: throw .invalidParameter("stream", "'stream' must be true or false.")
             }
+            self.model = model
+            self.file = file
+            options = TranscriptionOptions(format: format, language: form.field("language").flatMap { $0.isEmpty ? nil : $0 },
+                                           prompt: form.field("prompt"), temperature: temperature, granularities: granularities,
+                                           stream: stream)
         }
     }
 
@@ -84,9 +83,7 @@ struct TranscriptionRoutes: Sendable {
             }
         }
         trace.update { $0.audioSeconds = info.duration }
-        let job = TranscriptionJob(task: task, file: parameters.file, info: info, limits: limits, format: parameters.format,
-                                   language: parameters.language, prompt: parameters.prompt, temperature: parameters.temperature,
-                                   granularities: parameters.granularities, stream: parameters.stream)
+        let job = TranscriptionJob(task: task, file: parameters.file, info: info, limits: limits, options: parameters.options)
         let result = try await provider.transcribe(job, model: model.config)
         if let seconds = result.audioSeconds { trace.update { $0.audioSeconds = seconds } }
         switch result.answer {
