@@ -24,7 +24,7 @@ public func buildGateway(
     }
     // FFmpeg's own messages (mostly about callers' media) go to swift-log with the rest.
     FFmpegLog.install(logger: Logger(label: "chorus.ffmpeg"))
-    let store = try Store(path: config.database)
+    let store = try openStorage(database: config.database)
     let upstream = try UpstreamClient(logger: Logger(label: "chorus.upstream"))
     let metrics = GatewayMetrics()
     let services = GatewayServices(
@@ -41,7 +41,6 @@ public func buildGateway(
     let speech = try SpeechServices(config: config, store: store, logger: logger)
     let transcription = TranscriptionServices()
     let media = try MediaStore(store: store, directory: config.mediaDirectory, ttlSeconds: config.server.mediaTTLSeconds)
-    try? media.sweep()
     let imageLimits = ImageLimits(maxPixels: config.server.maxImagePixels, maxBytes: services.maxUploadBytes)
     let images = ImageRoutes(services: services,
                              pipeline: ImagePipeline(services: services, media: media, inputs: ImageInputs(services: services, limits: imageLimits)))
@@ -66,7 +65,7 @@ public func buildGateway(
     let application = Application(
         responder: router.buildResponder(),
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "chorus"),
-        services: [services.usageLog, ShutdownService { await upstream.shutdown(); speech.shutdown(); transcription.shutdown() }],
+        services: [services.usageLog, media, ShutdownService { await upstream.shutdown(); speech.shutdown(); transcription.shutdown() }],
         logger: logger)
     return Gateway(application: application, services: services, speech: speech)
 }

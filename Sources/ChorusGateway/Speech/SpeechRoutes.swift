@@ -62,7 +62,7 @@ struct SpeechRoutes: Sendable {
         if let inline = request.audioSample {
             (sample, param) = (inline, "audio_sample")
         } else if case .custom(let id) = request.voice {
-            (sample, param) = (try speech.voices.sample(id), "voice")
+            (sample, param) = (try await speech.voices.sample(id), "voice")
         } else {
             return nil
         }

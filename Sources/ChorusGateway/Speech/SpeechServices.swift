@@ -12,7 +12,7 @@ public final class SpeechServices: Sendable {
     public let sampleLimits: VoiceSampleLimits
     private let espeak = NIOLockedValueBox<EspeakEngine?>(nil)
 
-    public init(config: GatewayConfig, store: Store, logger: Logger) throws {
+    public init(config: GatewayConfig, store: any GatewayStorage, logger: Logger) throws {
         let presetsPath = URL(fileURLWithPath: config.voicesDirectory).appendingPathComponent("presets.yaml").path
         if FileManager.default.fileExists(atPath: presetsPath) {
             presets = try VoicePresets.load(path: presetsPath)

@@ -18,7 +18,7 @@ struct VoiceRoutes: Sendable {
     func registerLoLLMs(on router: Router<GatewayRequestContext>) {
         router.get("lollms/v1/audio/voices") { request, _ in
             try await services.jsonRoute(request, route: "/lollms/audio/voices") { _, _ in
-                ["voices": .array(speech.presets.all.map { .string($0.name) } + (try customVoices()).map { .string($0.id) })]
+                ["voices": .array(speech.presets.all.map { .string($0.name) } + (try await customVoices()).map { .string($0.id) })]
             }
         }
     }
@@ -33,13 +33,13 @@ struct VoiceRoutes: Sendable {
          "description": preset.description.map(JSONValue.string) ?? .null]
     }
 
-    private func customVoices() throws(GatewayError) -> [VoiceRecord] {
-        do { return try speech.voices.list() } catch { throw .internalError("The voice store is unavailable.") }
+    private func customVoices() async throws(GatewayError) -> [VoiceRecord] {
+        do { return try await speech.voices.list() } catch { throw .internalError("The voice store is unavailable.") }
     }
 
     func list(_ request: Request) async throws -> Response {
         try await services.jsonRoute(request, route: "/audio/voices") { _, _ in
-            ["object": "list", "data": .array(speech.presets.all.map(Self.object) + (try customVoices()).map(Self.object))]
+            ["object": "list", "data": .array(speech.presets.all.map(Self.object) + (try await customVoices()).map(Self.object))]
         }
     }
 
@@ -65,8 +65,7 @@ struct VoiceRoutes: Sendable {
                 sample = try SpeechParameters.decodeBase64Audio(encoded, param: "audio_sample")
             }
             guard let name else { throw GatewayError.missingParameter("name") }
-            let voices = speech.voices
-            let record = try await Offload.run { () throws(GatewayError) in try voices.add(name: name, sample: sample, consent: consent) }
+            let record = try await speech.voices.add(name: name, sample: sample, consent: consent)
             trace.update { $0.audioSeconds = record.durationSeconds; $0.promptSummary = "voice \(record.name)" }
             return Self.object(record)
         }
@@ -77,7 +76,7 @@ struct VoiceRoutes: Sendable {
             if let preset = speech.presets.preset(named: id) { return Self.object(preset) }
             // A database failure is the server's problem (500), not a missing voice (404).
             let found: VoiceRecord?
-            do { found = try speech.voices.get(id) } catch { throw GatewayError.internalError("Voice lookup failed: \(error)") }
+            do { found = try await speech.voices.get(id) } catch { throw GatewayError.internalError("Voice lookup failed: \(error)") }
             guard let record = found else { throw GatewayError.notFound("No voice with id '\(id)'.", param: "voice") }
             return Self.object(record)
         }
@@ -86,7 +85,7 @@ struct VoiceRoutes: Sendable {
     func delete(_ request: Request, id: String) async throws -> Response {
         try await services.jsonRoute(request, route: "/audio/voices/{id}") { _, _ in
             let deleted: Bool
-            do { deleted = try speech.voices.delete(id) } catch { throw GatewayError.internalError("Voice deletion failed: \(error)") }
+            do { deleted = try await speech.voices.delete(id) } catch { throw GatewayError.internalError("Voice deletion failed: \(error)") }
             guard deleted else { throw GatewayError.notFound("No voice with id '\(id)'.", param: "voice") }
             return ["id": .string(id), "object": "audio.voice.deleted", "deleted": true]
         }
