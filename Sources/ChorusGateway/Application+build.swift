@@ -24,7 +24,7 @@ public func buildGateway(
     }
     // FFmpeg's own messages (mostly about callers' media) go to swift-log with the rest.
     FFmpegLog.install(logger: Logger(label: "chorus.ffmpeg"))
-    let store = try Store(path: config.database)
+    let store = try openStorage(database: config.database)
     let upstream = try UpstreamClient(logger: Logger(label: "chorus.upstream"))
     let metrics = GatewayMetrics()
     let voices = try VoiceServices(config: config, store: store)
@@ -46,7 +46,6 @@ public func buildGateway(
         logger: logger)
 
     let media = try MediaStore(store: store, directory: config.mediaDirectory, ttlSeconds: config.server.mediaTTLSeconds)
-    try? media.sweep()
     let images = ImageRoutes(services: services,
                              pipeline: ImagePipeline(services: services, media: media, inputs: ImageInputs(services: services, limits: imageLimits)))
 
@@ -79,7 +78,7 @@ public func buildGateway(
     let application = Application(
         responder: router.buildResponder(),
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "chorus"),
-        services: [services.usageLog, ShutdownService { await upstream.shutdown(); await catalog.shutdown() }],
+        services: [services.usageLog, media, ShutdownService { await upstream.shutdown(); await catalog.shutdown() }],
         logger: logger)
     return Gateway(application: application, services: services, voices: voices)
 }

@@ -2,12 +2,12 @@ import ArgumentParser
 import ChorusGateway
 import Foundation
 
-struct Keys: ParsableCommand {
+struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage API keys (stored as SHA-256 hashes).",
         subcommands: [Create.self, List.self, Revoke.self])
 
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key and print it once.")
         @OptionGroup var options: ConfigOption
         @Option(help: "A name to recognise the key by.") var name: String
@@ -28,24 +28,24 @@ struct Keys: ParsableCommand {
             return formatter.date(from: text)
         }
 
-        func run() throws {
+        func run() async throws {
             let config = try loadConfigOrExit(options.config)
-            let store = try Store(path: config.database)
+            let store = try openStorage(database: config.database)
             let modelList = models?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            let (key, record) = try store.createKey(
+            let (key, record) = try await store.createKey(
                 name: name, rpm: rpm, models: modelList, expiresAt: expires.flatMap(Self.parseDate))
             print(key)
             FileHandle.standardError.write(Data("created key \(record.id) '\(record.name)'; it is shown only this once.\n".utf8))
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List keys (no secrets).")
         @OptionGroup var options: ConfigOption
 
-        func run() throws {
+        func run() async throws {
             let config = try loadConfigOrExit(options.config)
-            let keys = try Store(path: config.database).listKeys()
+            let keys = try await openStorage(database: config.database).listKeys()
             print(["ID", "NAME", "KEY", "RPM", "MODELS", "EXPIRES", "STATUS"].joined(separator: "\t"))
             let day = DateFormatter()
             day.dateFormat = "yyyy-MM-dd"
@@ -60,14 +60,14 @@ struct Keys: ParsableCommand {
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a key by its ID.")
         @OptionGroup var options: ConfigOption
         @Argument(help: "The key's ID from `chorus keys list`.") var id: Int64
 
-        func run() throws {
+        func run() async throws {
             let config = try loadConfigOrExit(options.config)
-            guard try Store(path: config.database).revokeKey(id: id) else {
+            guard try await openStorage(database: config.database).revokeKey(id: id) else {
                 FileHandle.standardError.write(Data("error: no active key with ID \(id)\n".utf8))
                 throw ExitCode(1)
             }

@@ -2,14 +2,14 @@ import ArgumentParser
 import ChorusGateway
 import Foundation
 
-struct Logs: ParsableCommand {
+struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print recent usage rows, newest first.")
     @OptionGroup var options: ConfigOption
     @Option(help: "How many rows.") var limit = 20
 
-    func run() throws {
+    func run() async throws {
         let config = try loadConfigOrExit(options.config)
-        let rows = try Store(path: config.database).recentLogs(limit: max(1, limit))
+        let rows = try await openStorage(database: config.database).recentUsage(limit: max(1, limit))
         let time = ISO8601DateFormatter()
         print(["TIME", "KEY", "ROUTE", "MODEL", "PROVIDER", "STATUS", "TOKENS", "TTFB_MS", "MS", "IN", "OUT", "PROMPT", "ERROR"]
             .joined(separator: "\t"))

@@ -33,7 +33,7 @@ import Testing
 
     @Test func createdKeyWorksWithBearerAndXAPIKeyAndIsLogged() async throws {
         try await withGateway { client, gateway, _ in
-            let (key, record) = try gateway.services.store.createKey(name: "app", rpm: nil, models: nil, expiresAt: nil)
+            let (key, record) = try await gateway.services.store.createKey(name: "app", rpm: nil, models: nil, expiresAt: nil)
             #expect(key.hasPrefix("sk-chorus-"))
             let viaBearer = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(key), body: Self.chat)
             #expect(viaBearer.status == .ok)
@@ -48,10 +48,10 @@ import Testing
     @Test func revokedAndExpiredKeysAre401() async throws {
         try await withGateway { client, gateway, _ in
             let store = gateway.services.store
-            let (revoked, record) = try store.createKey(name: "old", rpm: nil, models: nil, expiresAt: nil)
-            #expect(try store.revokeKey(id: record.id))
-            #expect(try store.revokeKey(id: record.id) == false, "revoking twice reports nothing to do")
-            let (expired, _) = try store.createKey(name: "past", rpm: nil, models: nil, expiresAt: Date(timeIntervalSinceNow: -60))
+            let (revoked, record) = try await store.createKey(name: "old", rpm: nil, models: nil, expiresAt: nil)
+            #expect(try await store.revokeKey(id: record.id))
+            #expect(try await store.revokeKey(id: record.id) == false, "revoking twice reports nothing to do")
+            let (expired, _) = try await store.createKey(name: "past", rpm: nil, models: nil, expiresAt: Date(timeIntervalSinceNow: -60))
             for key in [revoked, expired] {
                 let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(key), body: Self.chat)
                 #expect(response.status == .unauthorized)
@@ -61,7 +61,7 @@ import Testing
 
     @Test func keyLimitedToModelsGets403ForOthersAndSeesOnlyItsModels() async throws {
         try await withGateway { client, gateway, _ in
-            let (key, _) = try gateway.services.store.createKey(name: "narrow", rpm: nil, models: ["gpt-alias"], expiresAt: nil)
+            let (key, _) = try await gateway.services.store.createKey(name: "narrow", rpm: nil, models: ["gpt-alias"], expiresAt: nil)
             let refused = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(key), body: Self.chat)
             #expect(refused.status == .forbidden)
             #expect(try errorBody(refused).type == "permission_error")
@@ -78,7 +78,7 @@ import Testing
 
     @Test func rateLimitedKeyGets429WithRetryAfter() async throws {
         try await withGateway { client, gateway, _ in
-            let (key, _) = try gateway.services.store.createKey(name: "slow", rpm: 2, models: nil, expiresAt: nil)
+            let (key, _) = try await gateway.services.store.createKey(name: "slow", rpm: 2, models: nil, expiresAt: nil)
             for _ in 0..<2 {
                 #expect(try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(key), body: Self.chat).status == .ok)
             }
@@ -91,13 +91,13 @@ import Testing
 
     @Test func keysAreStoredHashedAndNeverWrittenToTheDatabase() async throws {
         try await withGateway { client, gateway, _ in
-            let (key, record) = try gateway.services.store.createKey(name: "secret", rpm: nil, models: nil, expiresAt: nil)
+            let (key, record) = try await gateway.services.store.createKey(name: "secret", rpm: nil, models: nil, expiresAt: nil)
             #expect(record.keyHash == APIKeyHasher.hash(key))
             #expect(record.keyHash.count == 64)
             _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(key), body: Self.chat)
             _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey), body: Self.chat)
             _ = try await logRows(gateway, atLeast: 2)
-            let path = gateway.services.store.path
+            let path = gateway.services.config.database
             for file in [path, path + "-wal"] {
                 guard let data = FileManager.default.contents(atPath: file) else { continue }
                 #expect(data.range(of: Data(key.utf8)) == nil, "the key is in \(file)")

@@ -80,11 +80,11 @@ func bearer(_ key: String) -> HTTPFields { [.authorization: "Bearer \(key)", .co
 func logRows(_ gateway: Gateway, atLeast count: Int = 1) async throws -> [LogRow] {
     for _ in 0..<100 {
         await gateway.services.usageLog.flush()
-        let rows = try gateway.services.store.recentLogs(limit: 1000)
+        let rows = try await gateway.services.store.recentUsage(limit: 1000)
         if rows.count >= count { return rows }
         try await Task.sleep(for: .milliseconds(20))
     }
-    return try gateway.services.store.recentLogs(limit: 1000)
+    return try await gateway.services.store.recentUsage(limit: 1000)
 }
 
 func errorBody(_ response: TestResponse) throws -> (message: String, type: String, code: String?, param: String?) {

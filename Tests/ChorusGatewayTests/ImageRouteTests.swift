@@ -497,22 +497,22 @@ func pngDeclaring(width: UInt32, height: UInt32) -> [UInt8] {
 }
 
 @Suite struct MediaStoreTests {
-    @Test func sameImageSharesOneFileAndSweepRemovesItOnlyWhenEveryRowExpired() throws {
+    @Test func sameImageSharesOneFileAndSweepRemovesItOnlyWhenEveryRowExpired() async throws {
         let temp = FileManager.default.temporaryDirectory
-        let store = try Store(path: temp.appendingPathComponent("chorus-test-\(UUID().uuidString).sqlite").path)
+        let store = try SQLiteStore(path: temp.appendingPathComponent("chorus-test-\(UUID().uuidString).sqlite").path)
         let directory = temp.appendingPathComponent("chorus-media-\(UUID().uuidString)")
         let media = try MediaStore(store: store, directory: directory.path, ttlSeconds: 10)
         let png = ImageMockUpstream.png(width: 4, height: 4)
         let now = Date()
-        let first = try media.save(png, format: .png, now: now)
-        let second = try media.save(png, format: .png, now: now.addingTimeInterval(5))
+        let first = try await media.save(png, format: .png, now: now)
+        let second = try await media.save(png, format: .png, now: now.addingTimeInterval(5))
         #expect(first.id != second.id && first.fileName == second.fileName)
         #expect(MediaStore.isValidID(first.id) && !MediaStore.isValidID("img_../../x"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).count == 1)
-        #expect(try media.sweep(now: now.addingTimeInterval(11)) == 0)
-        #expect(try media.lookup(first.id, now: now.addingTimeInterval(11)) == nil)
-        #expect(try media.lookup(second.id, now: now.addingTimeInterval(11)) != nil)
-        #expect(try media.sweep(now: now.addingTimeInterval(16)) == 1)
+        #expect(try await media.sweep(now: now.addingTimeInterval(11)) == 0)
+        #expect(try await media.lookup(first.id, now: now.addingTimeInterval(11)) == nil)
+        #expect(try await media.lookup(second.id, now: now.addingTimeInterval(11)) != nil)
+        #expect(try await media.sweep(now: now.addingTimeInterval(16)) == 1)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 }

@@ -45,7 +45,7 @@ final class CapturedLogs: Sendable {
         let logs = CapturedLogs()
         let config = testConfig(upstreamPort: 1)
         let gateway = try buildGateway(config: config, environment: ["CHORUS_MASTER_KEY": masterKey], logger: logs.logger())
-        let (key, record) = try gateway.services.store.createKey(name: "logged", rpm: nil, models: nil, expiresAt: nil)
+        let (key, record) = try await gateway.services.store.createKey(name: "logged", rpm: nil, models: nil, expiresAt: nil)
         let bogus = "sk-chorus-not-a-real-key-0123456789"
         let collected = NIOLockedValueBox<[String]>([])
         try await gateway.application.test(.live) { client in
@@ -81,7 +81,7 @@ final class CapturedLogs: Sendable {
 
     @Test func internalErrorAnswers500WithTheRequestIDAndNoInternalText() async throws {
         try await withGateway { client, gateway, _ in
-            try await gateway.services.store.pool.write { db in try db.execute(sql: "DROP TABLE voices") }
+            try await #require(gateway.services.store as? SQLiteStore).pool.write { db in try db.execute(sql: "DROP TABLE voices") }
             let id = "voice_" + String(repeating: "b", count: 24)
             let response = try await client.execute(uri: "/v1/audio/voices/\(id)", method: .get, headers: bearer(masterKey))
             #expect(response.status == .internalServerError)
@@ -135,7 +135,7 @@ final class CapturedLogs: Sendable {
 
     @Test func adminRoutesRefuseAValidNonMasterKey() async throws {
         try await withGateway { client, gateway, _ in
-            let (key, _) = try gateway.services.store.createKey(name: "plain", rpm: nil, models: nil, expiresAt: nil)
+            let (key, _) = try await gateway.services.store.createKey(name: "plain", rpm: nil, models: nil, expiresAt: nil)
             let response = try await client.execute(uri: "/admin/logs", method: .get, headers: bearer(key))
             #expect(response.status == .unauthorized)
             #expect(try errorBody(response).message.contains("master key"))

@@ -27,7 +27,7 @@ import Glibc
         return record
     }
 
-    static func rowCount(_ store: Store) throws -> Int {
+    static func rowCount(_ store: SQLiteStore) throws -> Int {
         try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM generation_logs") ?? -1 }
     }
 
@@ -49,7 +49,7 @@ import Glibc
         let path = Self.tempDatabase()
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         do {
-            let store = try Store(path: path, busyTimeout: 0)
+            let store = try SQLiteStore(path: path, busyTimeout: 0)
             let metrics = GatewayMetrics()
             let log = UsageLog(store: store, logger: Logger(label: "test"), metrics: metrics)
             let locker = try WriteLockHolder(path: path)
@@ -82,7 +82,7 @@ import Glibc
     @Test func rowsWaitWhileTheDatabaseIsFullAndPendingRowsStayBounded() async throws {
         let path = Self.tempDatabase()
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try Store(path: path)
+        let store = try SQLiteStore(path: path)
         let metrics = GatewayMetrics()
         let log = UsageLog(store: store, logger: Logger(label: "test"), metrics: metrics, maxPending: 300)
         // SQLite answers SQLITE_FULL ("database or disk is full") once the file would grow past this many pages.
@@ -111,7 +111,7 @@ import Glibc
     @Test func aRowTheDatabaseRefusesIsDroppedAloneAndTheOthersAreWritten() async throws {
         let path = Self.tempDatabase()
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try Store(path: path)
+        let store = try SQLiteStore(path: path)
         let metrics = GatewayMetrics()
         let log = UsageLog(store: store, logger: Logger(label: "test"), metrics: metrics)
         try await store.pool.write { db in
@@ -135,14 +135,14 @@ import Glibc
 
     @Test func requestsAnswerWhileTheDatabaseIsLockedAndTheirRowsAreWrittenAfterwards() async throws {
         try await withGateway { client, gateway, _ in
-            let locker = try WriteLockHolder(path: gateway.services.store.path)
+            let locker = try WriteLockHolder(path: gateway.services.config.database)
             // The lock is held until all five have answered: a request that waited for it would never answer.
             for _ in 0..<5 {
                 let response = try await client.execute(uri: "/v1/models", method: .get, headers: bearer(masterKey))
                 #expect(response.status == .ok)
             }
             await Task.yield()
-            #expect(try gateway.services.store.recentLogs(limit: 10).isEmpty, "nothing can be written while locked")
+            #expect(try await gateway.services.store.recentUsage(limit: 10).isEmpty, "nothing can be written while locked")
             locker.release()
             let rows = try await logRows(gateway, atLeast: 5)
             #expect(rows.count == 5)
@@ -168,7 +168,7 @@ import Glibc
             let failuresBefore = gateway.services.usageLog.failedWriteCount
             // An emptied WAL must grow for the next commit. Without this, a checkpointed WAL is rewritten in place
             // and small commits need no new disk space, so the full disk went unnoticed in one CI run.
-            _ = try await gateway.services.store.pool.writeWithoutTransaction { db in
+            _ = try await #require(gateway.services.store as? SQLiteStore).pool.writeWithoutTransaction { db in
                 try db.checkpoint(.truncate)
             }
             #expect(TmpfsMount.fill(filler) > 0)

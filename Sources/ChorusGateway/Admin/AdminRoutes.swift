@@ -24,11 +24,9 @@ struct AdminRoutes: Sendable {
         }
     }
 
-    private func store<T: Sendable>(_ work: @escaping @Sendable (Store) throws -> T) async throws(GatewayError) -> T {
-        let store = services.store
-        return try await Offload.run { () throws(GatewayError) -> T in
-            do { return try work(store) } catch { throw .internalError("The key store failed: \(error)") }
-        }
+    /// A storage failure is a 500 that names the store, never a 404 or a half answer.
+    private func store<T>(_ work: (any GatewayStorage) async throws -> T) async throws(GatewayError) -> T {
+        do { return try await work(services.store) } catch { throw .internalError("The key store failed: \(error)") }
     }
 
     static func object(_ key: APIKeyRecord) -> JSONValue {
@@ -45,7 +43,7 @@ struct AdminRoutes: Sendable {
     }
 
     private func listKeys() async throws -> JSONValue {
-        let keys = try await store { try $0.listKeys() }
+        let keys = try await store { try await $0.listKeys() }
         return ["object": "list", "data": .array(keys.map(Self.object))]
     }
 
@@ -72,7 +70,7 @@ struct AdminRoutes: Sendable {
             guard let seconds = value.doubleValue else { throw GatewayError.invalidParameter("expires_at", "'expires_at' must be a Unix time in seconds.") }
             expires = Date(timeIntervalSince1970: seconds)
         }
-        let (key, record) = try await store { [rpm, models, expires] in try $0.createKey(name: name, rpm: rpm, models: models, expiresAt: expires) }
+        let (key, record) = try await store { try await $0.createKey(name: name, rpm: rpm, models: models, expiresAt: expires) }
         var answer = Self.object(record)
         answer.set("key", .string(key))
         return answer
@@ -80,14 +78,14 @@ struct AdminRoutes: Sendable {
 
     private func revokeKey(_ text: String) async throws -> JSONValue {
         guard let id = Int64(text) else { throw GatewayError.notFound("No key with id '\(text)'.") }
-        guard try await store({ try $0.revokeKey(id: id) }) else { throw GatewayError.notFound("No key with id '\(text)'.") }
+        guard try await store({ try await $0.revokeKey(id: id) }) else { throw GatewayError.notFound("No key with id '\(text)'.") }
         // A revoked key must stop working now, not after the cache expires.
         services.authenticator.invalidateCache()
         return ["id": .number(Int(id)), "object": "api_key", "revoked": true]
     }
 
     private func logs(limit: Int) async throws -> JSONValue {
-        let rows = try await store { try $0.recentLogs(limit: max(1, min(limit, 1000))) }
+        let rows = try await store { try await $0.recentUsage(limit: max(1, min(limit, 1000))) }
         return ["object": "list", "data": .array(rows.map { row in
             var json: JSONValue = [
                 "id": .number(Int(row.id)), "created_at": .number(row.createdAt.timeIntervalSince1970), "request_id": .string(row.requestID),

@@ -7,13 +7,13 @@ import NIOConcurrencyHelpers
 /// Looked-up keys are cached for `cacheSeconds` (keyed by hash, so the cache holds no secrets): a key lookup stays
 /// off the database on the hot path, and a key revoked from the CLI stops working within that time.
 public final class Authenticator: Sendable {
-    private let store: Store
+    private let store: any GatewayStorage
     /// The master key's bytes, compared in constant time (hashing it on every request cost more than the check).
     private let masterKey: [UInt8]?
     private let cacheSeconds: Double
     private let cache = NIOLockedValueBox([String: (record: APIKeyRecord?, fetched: Double)]())
 
-    public init(store: Store, masterKey: String?, cacheSeconds: Double) {
+    public init(store: any GatewayStorage, masterKey: String?, cacheSeconds: Double) {
         self.store = store
         self.masterKey = masterKey.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
         self.cacheSeconds = cacheSeconds
@@ -66,7 +66,7 @@ public final class Authenticator: Sendable {
         }
         let record: APIKeyRecord?
         do {
-            record = try await store.findKeyAsync(hash: hash)
+            record = try await store.findKey(hash: hash)
         } catch {
             throw .internalError("The key store is unavailable.")
         }

@@ -5,7 +5,7 @@ import Logging
 public struct GatewayServices: Sendable {
     public let config: GatewayConfig
     public let catalog: ModelCatalog
-    public let store: Store
+    public let store: any GatewayStorage
     public let authenticator: Authenticator
     public let rateLimiter: RateLimiter
     public let upstream: UpstreamClient

@@ -96,11 +96,9 @@ struct ImagePipeline: Sendable {
                 case .b64JSON:
                     result.b64 = Data(converted).base64EncodedString()
                 case .url:
-                    let media = self.media
-                    let record = try await Offload.run { () throws(GatewayError) -> MediaRecord in
-                        do { return try media.save(converted, format: info.format) } catch {
-                            throw .internalError("could not store the image: \(error)")
-                        }
+                    let record: MediaRecord
+                    do { record = try await media.save(converted, format: info.format) } catch {
+                        throw .internalError("could not store the image: \(error)")
                     }
                     result.url = services.config.server.publicURL + "/v1/media/" + record.id
                 }

@@ -67,10 +67,9 @@ struct ImageRoutes: Sendable {
 
     func media(context: GatewayRequestContext, id: String) async throws -> Response {
         let trace = try context.requireTrace()
-        let store = pipeline.media
+        let entry: (record: MediaRecord, file: URL)?
+        do { entry = try await pipeline.media.lookup(id) } catch { throw GatewayError.internalError("media lookup failed: \(error)") }
         let found = try await Offload.run { () throws(GatewayError) -> (MediaRecord, [UInt8])? in
-            let entry: (record: MediaRecord, file: URL)?
-            do { entry = try store.lookup(id) } catch { throw .internalError("media lookup failed: \(error)") }
             guard let entry, let data = FileManager.default.contents(atPath: entry.file.path) else { return nil }
             return (entry.record, Array(data))
         }

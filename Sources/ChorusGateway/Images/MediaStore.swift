@@ -1,37 +1,42 @@
 import ChorusMedia
 import Crypto
 import Foundation
-import GRDB
-import NIOConcurrencyHelpers
-
-/// A stored image handed out as `public_url/v1/media/{id}`.
-public struct MediaRecord: Sendable, Equatable {
-    public var id: String
-    public var sha256: String
-    public var contentType: String
-    public var fileName: String
-    public var bytes: Int
-    public var createdAt: Double
-    public var expiresAt: Double
-}
+import Logging
+import NIOPosix
+import ServiceLifecycle
 
 /// Images Chorus serves for `url` answers. Files are content-addressed (`<sha256>.<ext>` under the media
 /// directory, so the same image stored twice takes one file); each answer gets its own unguessable id
 /// (`img_` + 32 hex digits, 128 random bits) and expiry in the `media` table. Ids are checked against that shape
 /// before any lookup, and file names come only from the table, so no request can name a path.
-public final class MediaStore: Sendable {
-    let store: Store
+///
+/// As a `Service` it sweeps expired rows and their orphaned files when the server starts and every
+/// `sweepInterval` after, so no request waits for a sweep.
+public final class MediaStore: Service, Sendable {
+    let store: any GatewayStorage
     let directory: URL
     let ttl: Double
-    private let lastSweep = NIOLockedValueBox<Double>(0)
-    /// Expired rows and their orphaned files are swept at most this often, from `save`.
-    static let sweepInterval = 60.0
+    private let logger: Logger
+    static let sweepInterval: Duration = .seconds(60)
 
-    public init(store: Store, directory: String, ttlSeconds: Double) throws {
+    public init(store: any GatewayStorage, directory: String, ttlSeconds: Double,
+                logger: Logger = Logger(label: "chorus.media")) throws {
         self.store = store
         self.directory = URL(fileURLWithPath: directory, isDirectory: true)
         self.ttl = ttlSeconds
+        self.logger = logger
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await self.sweep() } catch {
+                    self.logger.warning("media sweep failed; expired images stay until the next one", metadata: ["chorus.error": "\(error)"])
+                }
+                try? await Task.sleep(for: Self.sweepInterval)
+            }
+        }
     }
 
     public static func isValidID(_ id: String) -> Bool {
@@ -51,70 +56,54 @@ public final class MediaStore: Sendable {
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
-    /// Writes the file (once per content) and a row that expires `ttl` seconds from now. Blocking: call off the
-    /// event loop.
-    public func save(_ bytes: [UInt8], format: ImageFormat, now: Date = Date()) throws -> MediaRecord {
-        let sha = SHA256.hash(data: bytes).map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
-        let fileName = sha + "." + format.fileExtension
-        let url = directory.appendingPathComponent(fileName)
-        if !FileManager.default.fileExists(atPath: url.path) {
-            // Atomic so a reader never sees half a file, and a concurrent save of the same image is harmless.
-            try Data(bytes).write(to: url, options: .atomic)
+    /// Writes the file (once per content, on the NIO thread pool) and a row that expires `ttl` seconds from now.
+    public func save(_ bytes: [UInt8], format: ImageFormat, now: Date = Date()) async throws -> MediaRecord {
+        let directory = self.directory
+        let (sha, fileName) = try await NIOThreadPool.singleton.runIfActive { () throws -> (String, String) in
+            let sha = SHA256.hash(data: bytes).map { byte in
+                let digits = String(byte, radix: 16)
+                return digits.count == 1 ? "0" + digits : digits
+            }.joined()
+            let fileName = sha + "." + format.fileExtension
+            let url = directory.appendingPathComponent(fileName)
+            if !FileManager.default.fileExists(atPath: url.path) {
+                // Atomic so a reader never sees half a file, and a concurrent save of the same image is harmless.
+                try Data(bytes).write(to: url, options: .atomic)
+            }
+            return (sha, fileName)
         }
         let created = now.timeIntervalSince1970
         let record = MediaRecord(id: Self.makeID(), sha256: sha, contentType: format.contentType, fileName: fileName,
                                  bytes: bytes.count, createdAt: created, expiresAt: created + ttl)
-        try store.pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO media (id, sha256, content_type, file_name, bytes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [record.id, record.sha256, record.contentType, record.fileName, record.bytes, record.createdAt, record.expiresAt])
+        try await store.insertMedia(record)
+        // A sweep that ran between the existence check and the insert may have removed an expired twin's file. The
+        // check is one stat; the rare rewrite goes back to the thread pool.
+        let url = directory.appendingPathComponent(fileName)
+        if !FileManager.default.fileExists(atPath: url.path) {
+            try await NIOThreadPool.singleton.runIfActive { try Data(bytes).write(to: url, options: .atomic) }
         }
-        // A sweep that ran between the existence check and the insert may have removed an expired twin's file.
-        if !FileManager.default.fileExists(atPath: url.path) { try Data(bytes).write(to: url, options: .atomic) }
-        sweepIfDue(now: now)
         return record
     }
 
-    /// The live record and its file, or nil for a malformed, unknown or expired id.
-    public func lookup(_ id: String, now: Date = Date()) throws -> (record: MediaRecord, file: URL)? {
-        guard Self.isValidID(id) else { return nil }
-        let row = try store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM media WHERE id = ?", arguments: [id])
-        }
-        guard let row else { return nil }
-        let record = MediaRecord(id: row["id"], sha256: row["sha256"], contentType: row["content_type"],
-                                 fileName: row["file_name"], bytes: row["bytes"], createdAt: row["created_at"],
-                                 expiresAt: row["expires_at"])
+    /// The live record and where its file is, or nil for a malformed, unknown or expired id.
+    public func lookup(_ id: String, now: Date = Date()) async throws -> (record: MediaRecord, file: URL)? {
+        guard Self.isValidID(id), let record = try await store.media(id: id) else { return nil }
         guard record.expiresAt > now.timeIntervalSince1970 else { return nil }
         return (record, directory.appendingPathComponent(record.fileName))
     }
 
     /// Deletes expired rows, then every file no live row points at. Returns how many files went.
     @discardableResult
-    public func sweep(now: Date = Date()) throws -> Int {
-        let cutoff = now.timeIntervalSince1970
-        let (expiredFiles, liveFiles) = try store.pool.write { db -> (Set<String>, Set<String>) in
-            let expired = try String.fetchSet(db, sql: "SELECT file_name FROM media WHERE expires_at <= ?", arguments: [cutoff])
-            try db.execute(sql: "DELETE FROM media WHERE expires_at <= ?", arguments: [cutoff])
-            let live = try String.fetchSet(db, sql: "SELECT DISTINCT file_name FROM media")
-            return (expired, live)
+    public func sweep(now: Date = Date()) async throws -> Int {
+        let orphans = try await store.deleteExpiredMedia(now: now.timeIntervalSince1970)
+        guard !orphans.isEmpty else { return 0 }
+        let directory = self.directory
+        return try await NIOThreadPool.singleton.runIfActive {
+            var removed = 0
+            for name in orphans where (try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))) != nil {
+                removed += 1
+            }
+            return removed
         }
-        var removed = 0
-        for name in expiredFiles.subtracting(liveFiles) {
-            if (try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))) != nil { removed += 1 }
-        }
-        return removed
-    }
-
-    private func sweepIfDue(now: Date) {
-        let due = lastSweep.withLockedValue { last in
-            guard now.timeIntervalSince1970 - last >= Self.sweepInterval else { return false }
-            last = now.timeIntervalSince1970
-            return true
-        }
-        if due { _ = try? sweep(now: now) }
     }
 }

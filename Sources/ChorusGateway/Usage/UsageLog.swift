@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
@@ -14,7 +13,7 @@ import ServiceLifecycle
 /// while they keep failing, a notice when they resume. A row the database refuses on its own (a constraint) is
 /// dropped alone, so it cannot hold the others back.
 public final class UsageLog: Service, Sendable {
-    private let store: Store
+    private let store: any GatewayStorage
     private let logger: Logger
     private let metrics: GatewayMetrics?
     private let interval: Duration
@@ -37,7 +36,7 @@ public final class UsageLog: Service, Sendable {
         var lastWarning: ContinuousClock.Instant
     }
 
-    public init(store: Store, logger: Logger, metrics: GatewayMetrics? = nil, interval: Duration = .milliseconds(50),
+    public init(store: any GatewayStorage, logger: Logger, metrics: GatewayMetrics? = nil, interval: Duration = .milliseconds(50),
                 maxPending: Int = 100_000, warningInterval: Duration = .seconds(60)) {
         self.store = store
         self.logger = logger
@@ -84,7 +83,7 @@ public final class UsageLog: Service, Sendable {
         do {
             try await write(batch)
             succeeded(count: batch.count)
-        } catch let error as DatabaseError where Self.refusesRow(error) {
+        } catch let error as StorageError where error.isRowRefused {
             await writeOneByOne(batch)
         } catch {
             failed(putBack: batch, error: error)
@@ -94,9 +93,7 @@ public final class UsageLog: Service, Sendable {
     }
 
     private func write(_ rows: [UsageRecord]) async throws {
-        try await store.pool.write { db in
-            for row in rows { try Self.insert(row, db: db) }
-        }
+        try await store.appendUsage(rows)
     }
 
     /// A batch the database refused for one of its rows: each row on its own, dropping only the refused ones.
@@ -106,7 +103,7 @@ public final class UsageLog: Service, Sendable {
             do {
                 try await write([row])
                 written += 1
-            } catch let error as DatabaseError where Self.refusesRow(error) {
+            } catch let error as StorageError where error.isRowRefused {
                 state.withLockedValue { $0.dropped += 1 }
                 metrics?.usageRowsDropped(1)
                 logger.error("usage row refused by the database; dropped",
@@ -167,28 +164,5 @@ public final class UsageLog: Service, Sendable {
         state.pending.removeFirst(excess)
         state.dropped += excess
         return excess
-    }
-
-    /// Errors about the row itself, which no retry can fix (as opposed to busy, locked, full, I/O).
-    static func refusesRow(_ error: DatabaseError) -> Bool {
-        switch error.resultCode {
-        case .SQLITE_CONSTRAINT, .SQLITE_TOOBIG, .SQLITE_MISMATCH, .SQLITE_RANGE: true
-        default: false
-        }
-    }
-
-    static func insert(_ r: UsageRecord, db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO generation_logs (created_at, request_id, key_id, model, provider, route, status, stream,
-              prompt_summary, prompt_tokens, completion_tokens, total_tokens, characters, audio_seconds, images,
-              image_size, ttfb_ms, latency_ms, bytes_in, bytes_out, error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let values: [(any DatabaseValueConvertible)?] = [
-            r.createdAt.timeIntervalSince1970, r.requestID, r.keyID, r.model, r.provider, r.route, r.status, r.stream,
-            r.promptSummary, r.promptTokens, r.completionTokens, r.totalTokens, r.characters, r.audioSeconds, r.images,
-            r.imageSize, r.ttfbMs, r.latencyMs, r.bytesIn, r.bytesOut, r.error,
-        ]
-        try statement.execute(arguments: StatementArguments(values))
     }
 }

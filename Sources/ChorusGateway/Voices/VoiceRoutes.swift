@@ -18,7 +18,7 @@ struct VoiceRoutes: Sendable {
     func registerLoLLMs(on group: RouterGroup<GatewayRequestContext>) {
         group.get("audio/voices") { _, context in
             try await services.jsonRoute(context) { _, _ in
-                ["voices": .array(voices.presets.all.map { .string($0.name) } + (try customVoices()).map { .string($0.id) })]
+                ["voices": .array(voices.presets.all.map { .string($0.name) } + (try await customVoices()).map { .string($0.id) })]
             }
         }
     }
@@ -33,13 +33,13 @@ struct VoiceRoutes: Sendable {
          "description": preset.description.map(JSONValue.string) ?? .null]
     }
 
-    private func customVoices() throws(GatewayError) -> [VoiceRecord] {
-        do { return try voices.library.list() } catch { throw .internalError("The voice store is unavailable.") }
+    private func customVoices() async throws(GatewayError) -> [VoiceRecord] {
+        do { return try await voices.library.list() } catch { throw .internalError("The voice store is unavailable.") }
     }
 
     func list(_ context: GatewayRequestContext) async throws -> Response {
         try await services.jsonRoute(context) { _, _ in
-            ["object": "list", "data": .array(voices.presets.all.map(Self.object) + (try customVoices()).map(Self.object))]
+            ["object": "list", "data": .array(voices.presets.all.map(Self.object) + (try await customVoices()).map(Self.object))]
         }
     }
 
@@ -65,8 +65,7 @@ struct VoiceRoutes: Sendable {
                 sample = try Base64Payload.decode(encoded, param: "audio_sample", media: "audio")
             }
             guard let name else { throw GatewayError.missingParameter("name") }
-            let library = voices.library
-            let record = try await Offload.run { () throws(GatewayError) in try library.add(name: name, sample: sample, consent: consent) }
+            let record = try await voices.library.add(name: name, sample: sample, consent: consent)
             trace.update { $0.audioSeconds = record.durationSeconds; $0.promptSummary = "voice \(record.name)" }
             return Self.object(record)
         }
@@ -77,7 +76,7 @@ struct VoiceRoutes: Sendable {
             if let preset = voices.presets.preset(named: id) { return Self.object(preset) }
             // A database failure is the server's problem (500), not a missing voice (404).
             let found: VoiceRecord?
-            do { found = try voices.library.get(id) } catch { throw GatewayError.internalError("Voice lookup failed: \(error)") }
+            do { found = try await voices.library.get(id) } catch { throw GatewayError.internalError("Voice lookup failed: \(error)") }
             guard let record = found else { throw GatewayError.notFound("No voice with id '\(id)'.", param: "voice") }
             return Self.object(record)
         }
@@ -86,7 +85,7 @@ struct VoiceRoutes: Sendable {
     func delete(_ context: GatewayRequestContext, id: String) async throws -> Response {
         try await services.jsonRoute(context) { _, _ in
             let deleted: Bool
-            do { deleted = try voices.library.delete(id) } catch { throw GatewayError.internalError("Voice deletion failed: \(error)") }
+            do { deleted = try await voices.library.delete(id) } catch { throw GatewayError.internalError("Voice deletion failed: \(error)") }
             guard deleted else { throw GatewayError.notFound("No voice with id '\(id)'.", param: "voice") }
             return ["id": .string(id), "object": "audio.voice.deleted", "deleted": true]
         }

@@ -8,7 +8,7 @@ public final class VoiceServices: Sendable {
     public let library: VoiceLibrary
     public let sampleLimits: VoiceSampleLimits
 
-    public init(config: GatewayConfig, store: Store) throws {
+    public init(config: GatewayConfig, store: any GatewayStorage) throws {
         let presetsPath = URL(fileURLWithPath: config.voicesDirectory).appendingPathComponent("presets.yaml").path
         if FileManager.default.fileExists(atPath: presetsPath) {
             presets = try VoicePresets.load(path: presetsPath)
@@ -31,7 +31,7 @@ public final class VoiceServices: Sendable {
         if let inlineSample {
             (sample, param) = (inlineSample, "audio_sample")
         } else if let customID {
-            (sample, param) = (try library.sample(customID), "voice")
+            (sample, param) = (try await library.sample(customID), "voice")
         } else {
             return .named(name)
         }

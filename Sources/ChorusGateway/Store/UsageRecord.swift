@@ -1,7 +1,10 @@
 import Foundation
 
 /// One row of `generation_logs`: what one request did, how long it took, what it cost.
-public struct UsageRecord: Sendable {
+///
+/// The coding keys are the table's 21 columns (all but `id`), so the columns are named once, here, for writing and
+/// reading alike.
+public struct UsageRecord: Sendable, Equatable, Codable {
     public var createdAt = Date()
     public var requestID: String
     public var keyID: Int64?
@@ -29,12 +32,23 @@ public struct UsageRecord: Sendable {
         self.route = route
     }
 
-    /// Prompt summaries are capped so a log row never holds a whole document.
-    public static let summaryLimit = 200
-
-    public static func summarize(_ text: String) -> String {
-        let flattened = text.split(whereSeparator: \.isNewline).joined(separator: " ")
-        guard flattened.count > summaryLimit else { return flattened }
-        return String(flattened.prefix(summaryLimit)) + "…"
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case createdAt = "created_at"
+        case requestID = "request_id"
+        case keyID = "key_id"
+        case model, provider, route, status, stream
+        case promptSummary = "prompt_summary"
+        case promptTokens = "prompt_tokens"
+        case completionTokens = "completion_tokens"
+        case totalTokens = "total_tokens"
+        case characters
+        case audioSeconds = "audio_seconds"
+        case images
+        case imageSize = "image_size"
+        case ttfbMs = "ttfb_ms"
+        case latencyMs = "latency_ms"
+        case bytesIn = "bytes_in"
+        case bytesOut = "bytes_out"
+        case error
     }
 }

@@ -1,27 +1,8 @@
-import Foundation
 import GRDB
 
-/// The gateway's SQLite database: one DatabasePool in WAL mode, so the usage writer never blocks key lookups.
-public final class Store: Sendable {
-    let pool: DatabasePool
-    public let path: String
-
-    /// - Parameter busyTimeout: how long a write waits for another connection's lock before failing with SQLITE_BUSY
-    ///   (the usage writer then keeps its rows for the next flush).
-    public init(path: String, busyTimeout: TimeInterval = 5) throws {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(busyTimeout)
-        configuration.label = "chorus"
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        self.path = path
-        try Self.migrator.migrate(pool)
-    }
-
+extension SQLiteStore {
     /// Versioned migrations. They use table names as strings, never app types, so old migrations never change.
+    /// Existing databases were made by these; a schema change is a new migration, never an edit.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-keys-and-logs") { db in

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Everything the gateway keeps between requests: API keys, usage rows, custom voices and stored media.
+///
+/// The signatures carry the gateway's own value types only, never a database library's, so a second backend
+/// (PostgreSQL) is a second conformance run against the same tests. `SQLiteStore` is the embedded default.
+///
+/// Every operation is `async` because a networked backend has to wait on a server. The request hot path does not
+/// pay for that: `Authenticator` caches key lookups (an await only on a cache miss, as before), and `UsageLog`
+/// appends rows to memory and hands them to `appendUsage` in batches from its own service.
+public protocol GatewayStorage: Sendable {
+    // MARK: API keys
+
+    /// Stores a new key and returns it with the id the storage assigned; `key.id` is ignored.
+    func insertKey(_ key: APIKeyRecord) async throws -> APIKeyRecord
+    /// Every key, oldest first.
+    func listKeys() async throws -> [APIKeyRecord]
+    func findKey(hash: String) async throws -> APIKeyRecord?
+    /// Marks a key revoked at `date`; false when there is no such key or it already was revoked.
+    func revokeKey(id: Int64, at date: Date) async throws -> Bool
+
+    // MARK: Usage rows
+
+    /// Writes the rows in one transaction: all of them or none.
+    ///
+    /// Throws `StorageError.rowRefused` when the database refused a row for what it holds (a constraint, a value
+    /// out of range) — retrying cannot help, so the caller writes the rows one by one to find it. Any other error
+    /// (busy, locked, disk full, unreachable) may pass on retry.
+    func appendUsage(_ rows: [UsageRecord]) async throws
+    /// The most recent rows, newest first.
+    func recentUsage(limit: Int) async throws -> [LogRow]
+
+    // MARK: Custom voices
+
+    func insertVoice(_ voice: VoiceRecord) async throws
+    /// Every voice, oldest first.
+    func listVoices() async throws -> [VoiceRecord]
+    func voice(id: String) async throws -> VoiceRecord?
+    /// False when there was no such voice.
+    func deleteVoice(id: String) async throws -> Bool
+
+    // MARK: Stored media
+
+    func insertMedia(_ media: MediaRecord) async throws
+    /// The row for `id`, expired or not: expiry is the caller's decision.
+    func media(id: String) async throws -> MediaRecord?
+    /// Deletes every row that expired at or before `now` (Unix seconds) and returns the file names those rows
+    /// used that no remaining row uses, so the caller can remove the files.
+    func deleteExpiredMedia(now: Double) async throws -> Set<String>
+}
+
+extension GatewayStorage {
+    /// Creates a key and returns it with its record. The plaintext exists only in this return value: the storage
+    /// sees the hash and the last four characters.
+    public func createKey(name: String, rpm: Int?, models: [String]?, expiresAt: Date?) async throws -> (key: String, record: APIKeyRecord) {
+        let key = APIKeyHasher.generateKey()
+        let draft = APIKeyRecord(id: 0, name: name, keyHash: APIKeyHasher.hash(key), keyHint: String(key.suffix(4)), rpm: rpm,
+                                 models: models, expiresAt: expiresAt, createdAt: Date(), revokedAt: nil)
+        return (key, try await insertKey(draft))
+    }
+
+    public func revokeKey(id: Int64) async throws -> Bool {
+        try await revokeKey(id: id, at: Date())
+    }
+}

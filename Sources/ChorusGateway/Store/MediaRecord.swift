@@ -1,0 +1,31 @@
+/// A stored image handed out as `public_url/v1/media/{id}` (`media`).
+public struct MediaRecord: Sendable, Equatable, Codable {
+    public var id: String
+    public var sha256: String
+    public var contentType: String
+    /// The file under the media directory; several rows share one file when they store the same bytes.
+    public var fileName: String
+    public var bytes: Int
+    /// Unix seconds.
+    public var createdAt: Double
+    public var expiresAt: Double
+
+    public init(id: String, sha256: String, contentType: String, fileName: String, bytes: Int, createdAt: Double, expiresAt: Double) {
+        self.id = id
+        self.sha256 = sha256
+        self.contentType = contentType
+        self.fileName = fileName
+        self.bytes = bytes
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, sha256
+        case contentType = "content_type"
+        case fileName = "file_name"
+        case bytes
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+    }
+}

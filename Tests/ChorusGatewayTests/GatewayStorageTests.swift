@@ -1,0 +1,188 @@
+@testable import ChorusGateway
+import Foundation
+import GRDB
+import Testing
+
+/// What any `GatewayStorage` must do, run here against SQLite; a second backend runs the same checks against
+/// its own `makeStorage`. The SQLite-only checks (old files, the schema's columns) are at the end.
+@Suite struct GatewayStorageTests {
+    static func tempPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("chorus-test-\(UUID().uuidString).sqlite").path
+    }
+
+    static func withSQLite(_ body: (SQLiteStore) async throws -> Void) async throws {
+        let path = tempPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        try await body(try SQLiteStore(path: path))
+    }
+
+    /// Every column set, none to its default, with values a careless mapping would swap or round.
+    static func fullyPopulatedRow() -> UsageRecord {
+        var row = UsageRecord(requestID: "req-roundtrip", route: "/audio/speech")
+        row.createdAt = Date(timeIntervalSince1970: 1_764_000_000.25)
+        row.keyID = 42
+        row.model = "tts-1"
+        row.provider = "openai"
+        row.status = 207
+        row.stream = true
+        row.promptSummary = "say “hello” — twice"
+        row.promptTokens = 11
+        row.completionTokens = 13
+        row.totalTokens = 24
+        row.characters = 17
+        row.audioSeconds = 3.5
+        row.images = 2
+        row.imageSize = "1024x768"
+        row.ttfbMs = 12.75
+        row.latencyMs = 345.5
+        row.bytesIn = 1_234
+        row.bytesOut = 56_789
+        row.error = "upstream said no"
+        return row
+    }
+
+    @Test func usageRowRoundTripsEveryGenerationLogsColumn() async throws {
+        try await Self.withSQLite { store in
+            let written = Self.fullyPopulatedRow()
+            try await store.appendUsage([written])
+            let read = try #require(try await store.recentUsage(limit: 10).first)
+            #expect(read.usage == written)
+
+            // The record names every column of the table, so none can be left out of the write.
+            let columns = try await store.pool.read { db in try db.columns(in: "generation_logs").map(\.name) }
+            #expect(columns.count == 22)
+            #expect(Set(columns) == Set(UsageRecord.CodingKeys.allCases.map(\.stringValue) + ["id"]))
+        }
+    }
+
+    @Test func usageRowWithOnlyRequiredFieldsReadsBackWithNulls() async throws {
+        try await Self.withSQLite { store in
+            var row = UsageRecord(requestID: "req-sparse", route: "/models")
+            row.createdAt = Date(timeIntervalSince1970: 1_764_000_000)
+            try await store.appendUsage([row])
+            #expect(try await store.recentUsage(limit: 1).first?.usage == row)
+        }
+    }
+
+    @Test func recentUsageIsNewestFirstAndLimited() async throws {
+        try await Self.withSQLite { store in
+            try await store.appendUsage((0..<5).map { UsageRecord(requestID: "req-\($0)", route: "/r") })
+            let rows = try await store.recentUsage(limit: 3)
+            #expect(rows.map(\.requestID) == ["req-4", "req-3", "req-2"])
+            #expect(rows.map(\.id) == rows.map(\.id).sorted(by: >))
+        }
+    }
+
+    @Test func aBatchWithARefusedRowWritesNothingAndSaysTheRowWasRefused() async throws {
+        try await Self.withSQLite { store in
+            try await store.pool.write { db in
+                try db.execute(sql: """
+                    CREATE TEMP TRIGGER refuse_poison BEFORE INSERT ON generation_logs WHEN NEW.route = '/poison'
+                    BEGIN SELECT RAISE(ABORT, 'refused'); END
+                    """)
+            }
+            let batch = [UsageRecord(requestID: "a", route: "/ok"), UsageRecord(requestID: "b", route: "/poison")]
+            let error = await #expect(throws: StorageError.self) { try await store.appendUsage(batch) }
+            #expect(error?.isRowRefused == true)
+            #expect(try await store.recentUsage(limit: 10).isEmpty)
+        }
+    }
+
+    @Test func keysAreCreatedFoundListedAndRevokedOnce() async throws {
+        try await Self.withSQLite { store in
+            let expiry = Date(timeIntervalSince1970: 1_900_000_000)
+            let (key, created) = try await store.createKey(name: "app", rpm: 30, models: ["tts-1", "whisper-1"], expiresAt: expiry)
+            let (_, other) = try await store.createKey(name: "other", rpm: nil, models: nil, expiresAt: nil)
+            #expect(created.id > 0 && other.id > created.id)
+            #expect(created.keyHint == String(key.suffix(4)))
+
+            let found = try #require(try await store.findKey(hash: APIKeyHasher.hash(key)))
+            #expect(found.id == created.id && found.name == "app" && found.rpm == 30)
+            #expect(found.models == ["tts-1", "whisper-1"])
+            #expect(found.expiresAt == expiry)
+            #expect(abs(found.createdAt.timeIntervalSince(created.createdAt)) < 0.001)
+            #expect(try await store.findKey(hash: APIKeyHasher.hash("sk-chorus-unknown")) == nil)
+            #expect(try await store.listKeys().map(\.id) == [created.id, other.id])
+
+            let revokedAt = Date(timeIntervalSince1970: 1_800_000_000)
+            #expect(try await store.revokeKey(id: created.id, at: revokedAt))
+            #expect(try await store.revokeKey(id: created.id) == false)
+            #expect(try await store.revokeKey(id: 9_999) == false)
+            #expect(try await store.findKey(hash: created.keyHash)?.revokedAt == revokedAt)
+            #expect(try await store.findKey(hash: other.keyHash)?.revokedAt == nil)
+        }
+    }
+
+    @Test func voicesAreInsertedListedInCreationOrderAndDeletedOnce() async throws {
+        try await Self.withSQLite { store in
+            let later = VoiceRecord(id: "voice_" + String(repeating: "b", count: 24), name: "Later", createdAt: 200,
+                                    durationSeconds: 2.5, sampleRate: 24000, consent: nil)
+            let earlier = VoiceRecord(id: "voice_" + String(repeating: "a", count: 24), name: "Earlier", createdAt: 100,
+                                      durationSeconds: 4.25, sampleRate: 24000, consent: "signed 2026-01-01")
+            try await store.insertVoice(later)
+            try await store.insertVoice(earlier)
+            #expect(try await store.listVoices() == [earlier, later])
+            #expect(try await store.voice(id: earlier.id) == earlier)
+            #expect(try await store.deleteVoice(id: earlier.id))
+            #expect(try await store.deleteVoice(id: earlier.id) == false)
+            #expect(try await store.voice(id: earlier.id) == nil)
+        }
+    }
+
+    @Test func expiredMediaRowsGoAndOnlyFilesNoLiveRowUsesAreReturned() async throws {
+        try await Self.withSQLite { store in
+            func media(_ id: String, file: String, expires: Double) -> MediaRecord {
+                MediaRecord(id: id, sha256: String(repeating: "0", count: 64), contentType: "image/png", fileName: file,
+                            bytes: 10, createdAt: 0, expiresAt: expires)
+            }
+            let shared = media("img_1", file: "shared.png", expires: 10)
+            let sharedLive = media("img_2", file: "shared.png", expires: 30)
+            let alone = media("img_3", file: "alone.png", expires: 10)
+            for record in [shared, sharedLive, alone] { try await store.insertMedia(record) }
+            #expect(try await store.media(id: "img_1") == shared)
+
+            #expect(try await store.deleteExpiredMedia(now: 10) == ["alone.png"])
+            #expect(try await store.media(id: "img_1") == nil)
+            #expect(try await store.media(id: "img_2") == sharedLive)
+            #expect(try await store.deleteExpiredMedia(now: 20).isEmpty)
+            #expect(try await store.deleteExpiredMedia(now: 30) == ["shared.png"])
+        }
+    }
+
+    /// A file written by the SQL the gateway ran before the records (comma-separated models, Unix-second dates)
+    /// reads back through the records unchanged.
+    @Test func rowsWrittenBeforeTheRecordsReadBackThroughThem() async throws {
+        try await Self.withSQLite { store in
+            try await store.pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO api_keys (name, key_hash, key_hint, rpm, models, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: ["old", "hash-old", "abcd", 5, "a,b", 1_900_000_000.0, 1_700_000_000.5])
+                try db.execute(sql: "INSERT INTO voices (id, name, created_at, duration, sample_rate, consent) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: ["voice_" + String(repeating: "c", count: 24), "Old", 1_700_000_000, 3.0, 24000, nil])
+                try db.execute(sql: """
+                    INSERT INTO generation_logs (created_at, request_id, key_id, model, provider, route, status, stream,
+                      prompt_summary, prompt_tokens, completion_tokens, total_tokens, characters, audio_seconds, images,
+                      image_size, ttfb_ms, latency_ms, bytes_in, bytes_out, error)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [1_700_000_000.5, "req-old", 1, "m", "p", "/chat/completions", 200, 1,
+                                     "hi", 1, 2, 3, nil, nil, nil, nil, 4.5, 9.5, 10, 20, nil])
+            }
+            let key = try #require(try await store.findKey(hash: "hash-old"))
+            #expect(key.models == ["a", "b"] && key.rpm == 5 && key.revokedAt == nil)
+            #expect(key.expiresAt == Date(timeIntervalSince1970: 1_900_000_000))
+            #expect(key.createdAt == Date(timeIntervalSince1970: 1_700_000_000.5))
+            #expect(try await store.listVoices().first?.durationSeconds == 3.0)
+            let row = try #require(try await store.recentUsage(limit: 1).first)
+            #expect(row.createdAt == Date(timeIntervalSince1970: 1_700_000_000.5))
+            #expect(row.stream && row.totalTokens == 3 && row.ttfbMs == 4.5 && row.characters == nil)
+        }
+    }
+
+    @Test func aDatabaseURLThisBuildCannotOpenIsRefusedWithoutItsPassword() throws {
+        let error = #expect(throws: StorageError.self) {
+            _ = try openStorage(database: "postgres://chorus:s3cret@db.internal:5432/chorus")
+        }
+        let message = error.map { "\($0)" } ?? ""
+        #expect(message.contains("postgres://") && !message.contains("s3cret"))
+    }
+}
