@@ -1,4 +1,4 @@
-import CChorusShims
+import CMediaShims
 
 #if canImport(Glibc)
 import Glibc
@@ -56,7 +56,7 @@ final class WorkerThread {
 
     init(name: String, _ body: @escaping () -> Void) throws {
         let box = Unmanaged.passRetained(Box {
-            chorus_set_current_thread_name(name)
+            chorus_media_set_thread_name(name)
             body()
         })
         let result = pthread_create(&handle, nil, { context in

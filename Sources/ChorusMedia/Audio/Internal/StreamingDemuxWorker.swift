@@ -1,4 +1,4 @@
-import CChorusShims
+import CMediaShims
 import CFFmpeg
 
 /// Runs libavformat + libavcodec for a streamed container on a dedicated thread whose read
