@@ -43,6 +43,7 @@ let package = Package(
 
         .target(name: "ChorusMedia", dependencies: [
             "CFFmpeg", "CPNG", "CMediaShims",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "ChorusUpstream", dependencies: [
@@ -53,6 +54,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .target(name: "ChorusEngines", dependencies: [
             "CEspeak", "CPocketSphinx",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
@@ -80,10 +82,13 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "ChorusEnginesTests", dependencies: ["ChorusEngines"], exclude: ["Fixtures"],
-                    swiftSettings: swiftSettings),
+        .testTarget(name: "ChorusEnginesTests", dependencies: [
+            "ChorusEngines",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ChorusMediaTests", dependencies: [
             "ChorusMedia",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "ChorusGatewayTests", dependencies: [
