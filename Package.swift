@@ -28,28 +28,33 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
-        // Bare system-library targets: link + include only. Shims live in CChorusShims.
+        // Bare system-library targets: link + include only. Shims live in one regular C target per consumer
+        // (CCurlShims for ChorusUpstream, CMediaShims for ChorusMedia), so neither compiles against the
+        // other's headers.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswresample-dev", "libavutil-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .target(name: "CChorusShims", dependencies: ["CCurl", "CFFmpeg", "CPNG"]),
+        .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        .target(name: "CMediaShims", dependencies: ["CFFmpeg", "CPNG"]),
         .systemLibrary(name: "CEspeak", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev", "espeak-ng-data"])]),
         .systemLibrary(name: "CPocketSphinx", pkgConfig: "pocketsphinx",
                        providers: [.apt(["libpocketsphinx-dev", "libsphinxbase-dev", "pocketsphinx-en-us"])]),
 
         .target(name: "ChorusMedia", dependencies: [
-            "CFFmpeg", "CPNG", "CChorusShims",
+            "CFFmpeg", "CPNG", "CMediaShims",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "ChorusUpstream", dependencies: [
-            "CCurl", "CChorusShims",
+            "CCurl", "CCurlShims",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "ChorusEngines", dependencies: [
             "CEspeak", "CPocketSphinx",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
@@ -77,10 +82,13 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "ChorusEnginesTests", dependencies: ["ChorusEngines"], exclude: ["Fixtures"],
-                    swiftSettings: swiftSettings),
+        .testTarget(name: "ChorusEnginesTests", dependencies: [
+            "ChorusEngines",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ChorusMediaTests", dependencies: [
             "ChorusMedia",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "ChorusGatewayTests", dependencies: [

@@ -1,5 +1,5 @@
 /// Which resolved addresses `refusePrivateAddresses` refuses: anything that is not a public unicast address.
-import CChorusShims
+import CCurlShims
 
 enum AddressPolicy {
     /// The bytes of a numeric IPv4 or IPv6 address, or nil if `text` is not one.

@@ -1,4 +1,4 @@
-import CChorusShims
+import CCurlShims
 import CCurl
 import NIOCore
 

@@ -1,4 +1,4 @@
-import CChorusShims
+import CCurlShims
 import CCurl
 import Foundation
 import NIOConcurrencyHelpers
@@ -13,6 +13,9 @@ struct ResponseHead: Sendable {
 /// One request from `execute` to the end of its body: the state shared between the consumer (any task) and
 /// the event thread, plus the event-thread-only parts that curl's callbacks use.
 ///
+/// What happens next is decided by `StateMachine` (Transfer+StateMachine.swift); this class owns the lock, the
+/// continuations and the curl side, and carries out the machine's actions.
+///
 /// `@unchecked Sendable`: `state` is only touched under `lock`; the fields under "event thread only" are only
 /// touched on the curl event thread (in curl callbacks and in `CurlEventLoop`), which is what makes them safe.
 final class Transfer: @unchecked Sendable {
@@ -26,7 +29,7 @@ final class Transfer: @unchecked Sendable {
     let request: UpstreamRequest
     private let loop: CurlEventLoop
     private let lock = NIOLock()
-    private var state = State()
+    private var state = Machine(highWatermark: Transfer.highWatermark, lowWatermark: Transfer.lowWatermark)
 
     // MARK: event thread only
     /// The easy handle while the transfer is in the multi handle.
@@ -43,58 +46,10 @@ final class Transfer: @unchecked Sendable {
     private var parsingStatus: Int?
     private var parsingHeaders: [(String, String)] = []
 
-    private enum Outcome {
-        /// curl finished the transfer; buffered chunks are still delivered, then the end.
-        case completed
-        /// curl (or a callback) failed the transfer; buffered chunks are still delivered, then the error.
-        case failed(UpstreamError)
-        /// The caller gave up: buffered chunks are dropped, every wait throws at once.
-        case cancelled(UpstreamError)
-
-        var error: UpstreamError? {
-            switch self {
-            case .completed: return nil
-            case .failed(let error), .cancelled(let error): return error
-            }
-        }
-    }
-
-    private struct State {
-        var outcome: Outcome?
-        var head: ResponseHead?
-        var headWaiter: CheckedContinuation<ResponseHead, any Error>?
-
-        var chunks = CircularBuffer<ByteBuffer>()
-        var bufferedBytes = 0
-        var bodyWaiter: CheckedContinuation<ByteBuffer?, any Error>?
-        /// The consumer saw the end or an error; a later `cancel()` is a no-op.
-        var consumerDone = false
-
-        /// Mirrors curl's pause bits, which only the write/read callbacks and `curl_easy_pause` change.
-        var recvPaused = false
-        var sendPaused = false
-        var pauseUpdateQueued = false
-
-        var upload = CircularBuffer<ByteBuffer>()
-        var uploadBytes = 0
-        var uploadEnded = false
-        var uploadError: (any Error)?
-        var uploadWaiter: CheckedContinuation<Void, Never>?
-        var uploadTask: Task<Void, Never>?
-
-        var pauseCount = 0
-        var maxBufferedBytes = 0
-
-        /// Whether the event thread should re-evaluate the pause bits; marks the update as queued if so.
-        mutating func takePauseUpdate() -> Bool {
-            guard !self.pauseUpdateQueued else { return false }
-            let recv = self.recvPaused && self.bufferedBytes <= Transfer.lowWatermark
-            let send = self.sendPaused && (!self.upload.isEmpty || self.uploadEnded || self.uploadError != nil)
-            guard recv || send else { return false }
-            self.pauseUpdateQueued = true
-            return true
-        }
-    }
+    typealias Machine = StateMachine<CheckedContinuation<ResponseHead, any Error>,
+                                     CheckedContinuation<ByteBuffer?, any Error>,
+                                     CheckedContinuation<Void, Never>,
+                                     Task<Void, Never>>
 
     struct Stats: Sendable {
         var pauseCount: Int
@@ -112,7 +67,7 @@ final class Transfer: @unchecked Sendable {
     }
 
     var isFinished: Bool {
-        self.lock.withLock { self.state.outcome != nil }
+        self.lock.withLock { self.state.isFinished }
     }
 
     // MARK: consumer side
@@ -120,15 +75,11 @@ final class Transfer: @unchecked Sendable {
     func waitForHead() async throws -> ResponseHead {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ResponseHead, any Error>) in
-                let result: Result<ResponseHead, UpstreamError>? = self.lock.withLock {
-                    if let head = self.state.head { return .success(head) }
-                    if let outcome = self.state.outcome {
-                        return .failure(outcome.error ?? .transferFailed("the transfer ended without a response"))
-                    }
-                    self.state.headWaiter = continuation
-                    return nil
+                switch self.lock.withLock({ self.state.headRequested(continuation) }) {
+                case .succeed(let head): continuation.resume(returning: head)
+                case .fail(let error): continuation.resume(throwing: error)
+                case .wait: break
                 }
-                if let result { continuation.resume(with: result) }
             }
         } onCancel: {
             self.cancel(.cancelled("the request was cancelled while waiting for the response"))
@@ -138,33 +89,14 @@ final class Transfer: @unchecked Sendable {
     func nextChunk() async throws -> ByteBuffer? {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ByteBuffer?, any Error>) in
-                let (result, wake): (Result<ByteBuffer?, UpstreamError>?, Bool) = self.lock.withLock {
-                    if self.state.consumerDone { return (.success(nil), false) }
-                    if case .cancelled(let error) = self.state.outcome {
-                        self.state.consumerDone = true
-                        return (.failure(error), false)
-                    }
-                    if let chunk = self.state.chunks.popFirst() {
-                        self.state.bufferedBytes -= chunk.readableBytes
-                        return (.success(chunk), self.state.takePauseUpdate())
-                    }
-                    switch self.state.outcome {
-                    case .completed, .cancelled:
-                        self.state.consumerDone = true
-                        return (.success(nil), false)
-                    case .failed(let error):
-                        self.state.consumerDone = true
-                        return (.failure(error), false)
-                    case nil:
-                        guard self.state.bodyWaiter == nil else {
-                            return (.failure(.invalidRequest("the response body has a single consumer")), false)
-                        }
-                        self.state.bodyWaiter = continuation
-                        return (nil, false)
-                    }
+                switch self.lock.withLock({ self.state.bodyRequested(continuation) }) {
+                case .deliver(let chunk, let updatePause):
+                    if updatePause { self.loop.submit(.updatePause(self)) }
+                    continuation.resume(returning: chunk)
+                case .end: continuation.resume(returning: nil)
+                case .fail(let error): continuation.resume(throwing: error)
+                case .wait: break
                 }
-                if wake { self.loop.submit(.updatePause(self)) }
-                if let result { continuation.resume(with: result) }
             }
         } onCancel: {
             self.cancel(.cancelled("the task reading the response body was cancelled"))
@@ -174,19 +106,13 @@ final class Transfer: @unchecked Sendable {
     /// Aborts the transfer (no-op once the consumer saw its end). The event thread removes it from the multi
     /// handle at its next turn; waiters throw `error` now.
     func cancel(_ error: UpstreamError) {
-        let taken: (TakenWaiters, needsRemoval: Bool)? = self.lock.withLock {
-            if self.state.consumerDone { return nil }
-            if case .cancelled = self.state.outcome { return nil }
-            let needsRemoval = self.state.outcome == nil
-            self.state.outcome = .cancelled(error)
-            self.state.chunks.removeAll()
-            self.state.bufferedBytes = 0
-            if self.state.bodyWaiter != nil { self.state.consumerDone = true }
-            return (self.takeWaitersLocked(), needsRemoval)
+        switch self.lock.withLock({ self.state.cancelRequested(error) }) {
+        case .none:
+            return
+        case .abort(let waiters, let error, let removeTransfer):
+            if removeTransfer { self.loop.submit(.remove(self)) }
+            Self.resume(waiters, head: .failure(error), body: .failure(error))
         }
-        guard let (waiters, needsRemoval) = taken else { return }
-        if needsRemoval { self.loop.submit(.remove(self)) }
-        waiters.resume(head: .failure(error), body: .failure(error))
     }
 
     // MARK: request body (upload) side
@@ -194,12 +120,10 @@ final class Transfer: @unchecked Sendable {
     /// Feeds `stream` to the read callback. Owned by the transfer: cancelled when the transfer ends.
     func startUpload(_ stream: AsyncThrowingStream<ByteBuffer, any Error>) {
         let task = Task { await self.pumpUpload(stream) }
-        let cancelNow: Bool = self.lock.withLock {
-            if self.state.outcome != nil { return true }
-            self.state.uploadTask = task
-            return false
+        switch self.lock.withLock({ self.state.uploadStarted(task) }) {
+        case .cancelTask: task.cancel()
+        case .keep: break
         }
-        if cancelNow { task.cancel() }
     }
 
     private func pumpUpload(_ stream: AsyncThrowingStream<ByteBuffer, any Error>) async {
@@ -216,37 +140,26 @@ final class Transfer: @unchecked Sendable {
     /// Queues a chunk for the read callback; waits while too much is queued. False once the transfer ended.
     private func pushUpload(_ chunk: ByteBuffer) async -> Bool {
         guard chunk.readableBytes > 0 else { return true }
-        let (alive, wake, mustWait): (Bool, Bool, Bool) = self.lock.withLock {
-            guard self.state.outcome == nil else { return (false, false, false) }
-            self.state.upload.append(chunk)
-            self.state.uploadBytes += chunk.readableBytes
-            return (true, self.state.takePauseUpdate(), self.state.uploadBytes > Transfer.highWatermark)
-        }
-        guard alive else { return false }
-        if wake { self.loop.submit(.updatePause(self)) }
-        if mustWait {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready: Bool = self.lock.withLock {
-                    if self.state.outcome != nil || self.state.uploadBytes <= Transfer.lowWatermark { return true }
-                    self.state.uploadWaiter = continuation
-                    return false
+        switch self.lock.withLock({ self.state.uploadChunkProduced(chunk) }) {
+        case .stop:
+            return false
+        case .queued(let updatePause, let wait):
+            if updatePause { self.loop.submit(.updatePause(self)) }
+            if wait {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    switch self.lock.withLock({ self.state.uploadWaitRequested(continuation) }) {
+                    case .resume: continuation.resume()
+                    case .wait: break
+                    }
                 }
-                if ready { continuation.resume() }
             }
+            return !self.isFinished
         }
-        return self.lock.withLock { self.state.outcome == nil }
     }
 
     private func endUpload(error: (any Error)?) {
-        let wake: Bool = self.lock.withLock {
-            if let error {
-                self.state.uploadError = error
-            } else {
-                self.state.uploadEnded = true
-            }
-            return self.state.takePauseUpdate()
-        }
-        if wake { self.loop.submit(.updatePause(self)) }
+        let updatePause = self.lock.withLock { self.state.uploadFinished(error: error) }
+        if updatePause { self.loop.submit(.updatePause(self)) }
     }
 
     // MARK: event thread: curl callbacks
@@ -262,24 +175,7 @@ final class Transfer: @unchecked Sendable {
         guard count > 0 else { return 0 }
         var chunk = Transfer.allocator.buffer(capacity: count)
         chunk.writeBytes(bytes)
-        enum Action { case abort, pause, taken(CheckedContinuation<ByteBuffer?, any Error>?) }
-        let action: Action = self.lock.withLock {
-            if self.state.outcome != nil { return .abort }
-            if self.state.bufferedBytes >= Transfer.highWatermark {
-                self.state.recvPaused = true
-                self.state.pauseCount += 1
-                return .pause
-            }
-            if let waiter = self.state.bodyWaiter {
-                self.state.bodyWaiter = nil
-                return .taken(waiter)
-            }
-            self.state.chunks.append(chunk)
-            self.state.bufferedBytes += count
-            self.state.maxBufferedBytes = max(self.state.maxBufferedBytes, self.state.bufferedBytes)
-            return .taken(nil)
-        }
-        switch action {
+        switch self.lock.withLock({ self.state.bodyReceived(chunk) }) {
         case .abort:
             return 0
         case .pause:
@@ -341,18 +237,13 @@ final class Transfer: @unchecked Sendable {
     /// current pass is over, so a small answer whose body and end came in the same read wakes the consumer once
     /// with everything, instead of once for the head and again for the body.
     private func storeHead(_ head: ResponseHead) {
-        self.lock.withLock { self.state.head = head }
+        self.lock.withLock { self.state.headReceived(head) }
         self.loop.headArrived(self)
     }
 
     /// Wakes the task waiting for the head, if one is waiting. Event thread, after the curl pass that stored it.
     func releaseHead() {
-        let taken: (CheckedContinuation<ResponseHead, any Error>, ResponseHead)? = self.lock.withLock {
-            guard let head = self.state.head, let waiter = self.state.headWaiter else { return nil }
-            self.state.headWaiter = nil
-            return (waiter, head)
-        }
-        if let (waiter, head) = taken { waiter.resume(returning: head) }
+        if let (waiter, head) = self.lock.withLock({ self.state.headReleased() }) { waiter.resume(returning: head) }
     }
 
     /// CURLOPT_READFUNCTION for a `.buffers` body: copies the next bytes straight from the caller's buffers into
@@ -400,41 +291,7 @@ final class Transfer: @unchecked Sendable {
 
     /// CURLOPT_READFUNCTION: copies queued request-body bytes into curl's buffer.
     func readBody(into destination: UnsafeMutableRawBufferPointer) -> Int {
-        enum Action { case abort(UpstreamError?), pause, end, copied(Int, CheckedContinuation<Void, Never>?) }
-        let action: Action = self.lock.withLock {
-            if self.state.outcome != nil { return .abort(nil) }
-            if let error = self.state.uploadError {
-                return .abort(.transferFailed("the request body stream failed: \(error)"))
-            }
-            if self.state.upload.isEmpty {
-                if self.state.uploadEnded { return .end }
-                self.state.sendPaused = true
-                return .pause
-            }
-            var written = 0
-            while written < destination.count, var chunk = self.state.upload.first {
-                let take = min(chunk.readableBytes, destination.count - written)
-                chunk.withUnsafeReadableBytes { source in
-                    UnsafeMutableRawBufferPointer(rebasing: destination[written..<(written + take)])
-                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<take]))
-                }
-                written += take
-                chunk.moveReaderIndex(forwardBy: take)
-                if chunk.readableBytes == 0 {
-                    self.state.upload.removeFirst()
-                } else {
-                    self.state.upload[self.state.upload.startIndex] = chunk
-                }
-            }
-            self.state.uploadBytes -= written
-            var waiter: CheckedContinuation<Void, Never>?
-            if self.state.uploadBytes <= Transfer.lowWatermark {
-                waiter = self.state.uploadWaiter
-                self.state.uploadWaiter = nil
-            }
-            return .copied(written, waiter)
-        }
-        switch action {
+        switch self.lock.withLock({ self.state.uploadRead(into: destination) }) {
         case .abort(let failure):
             if let failure { self.callbackFailure = failure }
             return Int(CURL_READFUNC_ABORT)
@@ -453,62 +310,26 @@ final class Transfer: @unchecked Sendable {
     /// Re-evaluates the pause bits after the consumer drained or the producer queued; returns the new
     /// `curl_easy_pause` bitmask if it changed.
     func takePauseMask() -> Int32? {
-        self.lock.withLock {
-            self.state.pauseUpdateQueued = false
-            var changed = false
-            if self.state.recvPaused && self.state.bufferedBytes <= Transfer.lowWatermark {
-                self.state.recvPaused = false
-                changed = true
-            }
-            let uploadReady = !self.state.upload.isEmpty || self.state.uploadEnded || self.state.uploadError != nil
-            if self.state.sendPaused && uploadReady {
-                self.state.sendPaused = false
-                changed = true
-            }
-            guard changed else { return nil }
-            return (self.state.recvPaused ? CURLPAUSE_RECV : 0) | (self.state.sendPaused ? CURLPAUSE_SEND : 0)
-        }
+        guard let bits = self.lock.withLock({ self.state.pauseUpdateRan() }) else { return nil }
+        return (bits.receive ? CURLPAUSE_RECV : 0) | (bits.send ? CURLPAUSE_SEND : 0)
     }
 
     /// The transfer left the multi handle on its own (success or failure): record the outcome.
     func complete(error: UpstreamError?) {
-        let taken: (TakenWaiters, ResponseHead?)? = self.lock.withLock {
-            guard self.state.outcome == nil else { return nil }
-            self.state.outcome = error.map { .failed($0) } ?? .completed
-            if self.state.bodyWaiter != nil { self.state.consumerDone = true }
-            return (self.takeWaitersLocked(), self.state.head)
-        }
-        guard let (waiters, head) = taken else { return }
-        // A head stored in this pass but not released yet still answers its waiter; the body then ends (or
-        // fails) after the chunks buffered with it.
-        let headResult: Result<ResponseHead, UpstreamError> = head.map { .success($0) }
-            ?? .failure(error ?? .transferFailed("the upstream closed without sending a response"))
-        waiters.resume(head: headResult, body: error.map { .failure($0) } ?? .success(nil))
-    }
-
-    private struct TakenWaiters {
-        var head: CheckedContinuation<ResponseHead, any Error>?
-        var body: CheckedContinuation<ByteBuffer?, any Error>?
-        var upload: CheckedContinuation<Void, Never>?
-        var uploadTask: Task<Void, Never>?
-
-        func resume(head headResult: Result<ResponseHead, UpstreamError>, body bodyResult: Result<ByteBuffer?, UpstreamError>) {
-            self.head?.resume(with: headResult.mapError { $0 as any Error })
-            self.body?.resume(with: bodyResult.mapError { $0 as any Error })
-            self.upload?.resume()
-            self.uploadTask?.cancel()
+        switch self.lock.withLock({ self.state.finished(error: error) }) {
+        case .none:
+            return
+        case .resume(let waiters, let head, let body):
+            Self.resume(waiters, head: head, body: body)
         }
     }
 
-    private func takeWaitersLocked() -> TakenWaiters {
-        defer {
-            self.state.headWaiter = nil
-            self.state.bodyWaiter = nil
-            self.state.uploadWaiter = nil
-            self.state.uploadTask = nil
-        }
-        return TakenWaiters(head: self.state.headWaiter, body: self.state.bodyWaiter,
-                            upload: self.state.uploadWaiter, uploadTask: self.state.uploadTask)
+    private static func resume(_ waiters: Machine.Waiters, head: Result<ResponseHead, UpstreamError>,
+                               body: Result<ByteBuffer?, UpstreamError>) {
+        waiters.head?.resume(with: head.mapError { $0 as any Error })
+        waiters.body?.resume(with: body.mapError { $0 as any Error })
+        waiters.upload?.resume()
+        waiters.uploadTask?.cancel()
     }
 
     // MARK: helpers

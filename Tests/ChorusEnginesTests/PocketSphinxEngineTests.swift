@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 @testable import ChorusEngines
 
@@ -11,10 +12,10 @@ private let sharedEngine = Result { try PocketSphinxEngine() }
         let engine = try sharedEngine.get()
         let samples = try fixtureSamples()
         let duration = Double(samples.count) / Double(PocketSphinxEngine.sampleRate)
-        let partials = Locked<[String]>([])
+        let partials = NIOLockedValueBox<[String]>([])
         let clock = ContinuousClock()
         let start = clock.now
-        let transcript = try await engine.transcribe(samples) { text in partials.withLock { $0.append(text) } }
+        let transcript = try await engine.transcribe(samples) { text in partials.withLockedValue { $0.append(text) } }
         let elapsed = clock.now - start
         print("pocketsphinx: \(String(format: "%.2f", duration)) s of audio in \(elapsed), realtime factor \(String(format: "%.2f", elapsed.seconds / duration)): \"\(transcript.text)\"")
 
@@ -46,7 +47,7 @@ private let sharedEngine = Result { try PocketSphinxEngine() }
         }
 
         // Partial results fired while decoding, and the last one is the final text.
-        let seen = partials.withLock { $0 }
+        let seen = partials.withLockedValue { $0 }
         print("pocketsphinx partials: \(seen.map { "\"\($0)\"" }.joined(separator: ", "))")
         #expect(seen.count >= 3, "\(seen)")
         #expect(seen.last == transcript.text)
@@ -72,12 +73,12 @@ private let sharedEngine = Result { try PocketSphinxEngine() }
 
     @Test func silenceGivesAnEmptyTranscript() async throws {
         let engine = try sharedEngine.get()
-        let partials = Locked(0)
+        let partials = NIOLockedValueBox(0)
         let silence = [Int16](repeating: 0, count: PocketSphinxEngine.sampleRate * 2)
-        let transcript = try await engine.transcribe(silence) { _ in partials.withLock { $0 += 1 } }
+        let transcript = try await engine.transcribe(silence) { _ in partials.withLockedValue { $0 += 1 } }
         #expect(transcript.text.isEmpty && transcript.words.isEmpty && transcript.segments.isEmpty)
         #expect(transcript.duration == 2.0)
-        #expect(partials.withLock { $0 } == 0)
+        #expect(partials.withLockedValue { $0 } == 0)
     }
 
     @Test func faintNoiseIsHandledWithoutError() async throws {
@@ -98,13 +99,13 @@ private let sharedEngine = Result { try PocketSphinxEngine() }
         let engine = try sharedEngine.get()
         let clip = try fixtureSamples()
         let long = Array([[Int16]](repeating: clip, count: 5).joined())  // ~30 s of audio
-        let partials = Locked(0)
+        let partials = NIOLockedValueBox(0)
         let clock = ContinuousClock()
         let start = clock.now
         let task = Task {
-            try await engine.transcribe(long) { _ in partials.withLock { $0 += 1 } }
+            try await engine.transcribe(long) { _ in partials.withLockedValue { $0 += 1 } }
         }
-        while partials.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        while partials.withLockedValue({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
         task.cancel()
         let result = await task.result
         let elapsed = clock.now - start

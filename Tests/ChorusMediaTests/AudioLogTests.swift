@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import ChorusMedia
@@ -7,7 +8,7 @@ import Testing
 @Suite("FFmpeg log", .timeLimit(.minutes(1)))
 struct AudioLogTests {
     final class Collector: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = NIOLock()
         private var entries: [(Logger.Level, String, Logger.Metadata)] = []
         func add(_ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) {
             lock.withLock { entries.append((level, message, metadata)) }

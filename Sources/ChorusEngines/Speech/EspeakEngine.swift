@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 public import Logging
 
 /// Embedded text-to-speech on libespeak-ng, in-process.
@@ -29,7 +30,7 @@ public final class EspeakEngine: Sendable {
     }
 
     private let pool: WorkerPool<EspeakSession>
-    private let state = Locked(State())
+    private let state = NIOLockedValueBox(State())
     private let logger: Logger
 
     /// Starts espeak-ng (`espeak_ng_InitializePath`, `espeak_ng_Initialize`,
@@ -89,7 +90,7 @@ public final class EspeakEngine: Sendable {
             pitch: min(max(request.voice.pitch ?? 50, 0), 100),
             continuation: continuation)
         let id = ObjectIdentifier(job)
-        let registered = state.withLock { state -> Bool in
+        let registered = state.withLockedValue { state -> Bool in
             guard !state.isShutdown else { return false }
             state.jobs[id] = job
             return true
@@ -136,13 +137,13 @@ public final class EspeakEngine: Sendable {
     }
 
     private func unregister(_ job: SynthesisJob) {
-        _ = state.withLock { $0.jobs.removeValue(forKey: ObjectIdentifier(job)) }
+        _ = state.withLockedValue { $0.jobs.removeValue(forKey: ObjectIdentifier(job)) }
     }
 
     /// Stops this engine: new requests fail with ``EngineError/Code/shutdown``, running and queued ones end with
     /// that error promptly. The shared espeak thread stays (idle) for other engines. Idempotent; also called on deinit.
     public func shutdown() {
-        let jobs: [SynthesisJob]? = state.withLock { state in
+        let jobs: [SynthesisJob]? = state.withLockedValue { state in
             guard !state.isShutdown else { return nil }
             state.isShutdown = true
             return Array(state.jobs.values)

@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 /// The one espeak worker thread of the process, shared by every ``EspeakEngine``.
 ///
 /// espeak-ng keeps all its state in globals and is not thread-safe, so however many engines exist, exactly
@@ -9,12 +11,12 @@
 final class EspeakRuntime: Sendable {
     static let shared = EspeakRuntime()
 
-    private let state = Locked<(pool: WorkerPool<EspeakSession>?, dataPath: String?)>((nil, nil))
+    private let state = NIOLockedValueBox<(pool: WorkerPool<EspeakSession>?, dataPath: String?)>((nil, nil))
 
     /// The espeak worker, started (with `dataPath`) on first use. A different `dataPath` later is an error:
     /// espeak-ng has one data path per process.
     func worker(dataPath: String?) throws -> WorkerPool<EspeakSession> {
-        try state.withLock { state in
+        try state.withLockedValue { state in
             if let pool = state.pool {
                 if let dataPath, dataPath != state.dataPath {
                     throw EngineError.initializationFailed(

@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 /// One `synthesize` call on its way through the espeak thread. The stream's consumer, the engine's
 /// `shutdown()` and the worker thread all touch it, so its mutable state is locked.
 final class SynthesisJob: Sendable {
@@ -8,8 +10,8 @@ final class SynthesisJob: Sendable {
     let wordsPerMinute: Int
     let pitch: Int
     let continuation: AsyncThrowingStream<[Int16], any Error>.Continuation
-    private let stop = Locked<Stop?>(nil)
-    private let stats = Locked<(chunks: Int, samples: Int)>((0, 0))
+    private let stop = NIOLockedValueBox<Stop?>(nil)
+    private let stats = NIOLockedValueBox<(chunks: Int, samples: Int)>((0, 0))
 
     init(text: String, voiceName: String, wordsPerMinute: Int, pitch: Int,
          continuation: AsyncThrowingStream<[Int16], any Error>.Continuation) {
@@ -20,18 +22,18 @@ final class SynthesisJob: Sendable {
         self.continuation = continuation
     }
 
-    var stopReason: Stop? { stop.withLock { $0 } }
+    var stopReason: Stop? { stop.withLockedValue { $0 } }
     var isStopped: Bool { stopReason != nil }
 
     /// Asks the job to stop; the first reason wins.
     func requestStop(_ reason: Stop) {
-        stop.withLock { if $0 == nil { $0 = reason } }
+        stop.withLockedValue { if $0 == nil { $0 = reason } }
     }
 
     /// Hands one buffer to the consumer. Returns false when synthesis should stop.
     func deliver(_ samples: UnsafeBufferPointer<Int16>) -> Bool {
         if isStopped { return false }
-        stats.withLock { $0.chunks += 1; $0.samples += samples.count }
+        stats.withLockedValue { $0.chunks += 1; $0.samples += samples.count }
         if case .terminated = continuation.yield(Array(samples)) {
             requestStop(.consumerGone)
             return false
@@ -49,5 +51,5 @@ final class SynthesisJob: Sendable {
         }
     }
 
-    var producedSamples: Int { stats.withLock { $0.samples } }
+    var producedSamples: Int { stats.withLockedValue { $0.samples } }
 }

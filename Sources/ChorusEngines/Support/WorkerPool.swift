@@ -1,11 +1,16 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// A fixed set of dedicated threads, each owning one thread-confined `Resource` (an espeak-ng session, a
-/// pocketsphinx decoder), pulling jobs from one shared FIFO queue (a locked array plus a condition variable).
+/// pocketsphinx decoder), pulling jobs from one shared FIFO queue.
 ///
 /// Blocking C work runs here, never on an event loop or on the Swift cooperative pool. Each resource is
 /// created on its own thread when the pool starts and released on that thread when the pool stops, so a
 /// resource never leaves its thread. The threads keep the pool alive until ``shutdown()``; owners call it.
+///
+/// Three things are waited for, each with its own NIO `ConditionLock` whose value is what the waiter waits
+/// for: a job (or the shutdown) for the pool's threads, every thread's start for `init`, every thread's exit
+/// for ``join()``.
 final class WorkerPool<Resource>: @unchecked Sendable {
     /// A unit of work. `run` gets the thread's resource; `drop` is called instead if the pool shuts down
     /// before the job started. Exactly one of the two is called, once.
@@ -14,19 +19,28 @@ final class WorkerPool<Resource>: @unchecked Sendable {
         var drop: @Sendable () -> Void
     }
 
-    private struct State {
-        var queue: [Job?] = []  // consumed slots are nil'ed so a finished job's captures are released
+    private struct Queue {
+        var jobs: [Job?] = []  // consumed slots are nil'ed so a finished job's captures are released
         var head = 0
         var accepting = true
-        var reported = 0  // threads that made their resource or failed to
-        var exited = 0
-        var startupError: (any Error)?
+
+        /// What the pool's threads wait for: a job to run, or the shutdown that makes them exit.
+        var wakesThreads: Bool { self.head < self.jobs.count || !self.accepting }
     }
 
     let name: String
     let threadCount: Int
-    private let condition = NSCondition()
-    private var state = State()  // guarded by `condition`
+    /// Value: whether a thread has something to do (`Queue.wakesThreads`). Guards `queue`.
+    private let work = ConditionLock(value: false)
+    private var queue = Queue()
+    /// Value: threads that made their resource or failed to. Guards `startedCount` (the same number: the value
+    /// cannot be read while the lock is held) and `startupError`.
+    private let started = ConditionLock(value: 0)
+    private var startedCount = 0
+    private var startupError: (any Error)?
+    /// Value: threads that exited. Guards `exitedCount` (the same number).
+    private let exited = ConditionLock(value: 0)
+    private var exitedCount = 0
 
     /// Starts `count` threads and blocks until each has made its resource. If any resource fails, the
     /// threads that did start are stopped and joined, and the first error is thrown.
@@ -42,10 +56,9 @@ final class WorkerPool<Resource>: @unchecked Sendable {
             }
             thread.start()
         }
-        condition.lock()
-        while state.reported < threadCount { condition.wait() }
-        let error = state.startupError
-        condition.unlock()
+        started.lock(whenValue: threadCount)
+        let error = startupError
+        started.unlock()
         if let error {
             shutdown()
             join()
@@ -56,43 +69,43 @@ final class WorkerPool<Resource>: @unchecked Sendable {
     private func threadMain(index: Int, makeResource: @Sendable (Int) throws -> Resource) {
         do {
             let resource = try makeResource(index)
-            condition.lock()
-            state.reported += 1
-            condition.broadcast()
-            condition.unlock()
+            report(error: nil)
             runJobs(resource)
             // `resource` is released at the end of this scope, on this thread.
         } catch {
-            condition.lock()
-            if state.startupError == nil { state.startupError = error }
-            state.reported += 1
-            condition.unlock()
+            report(error: error)
         }
-        condition.lock()
-        state.exited += 1
-        condition.broadcast()
-        condition.unlock()
+        exited.lock()
+        exitedCount += 1
+        exited.unlock(withValue: exitedCount)
+    }
+
+    private func report(error: (any Error)?) {
+        started.lock()
+        if let error, startupError == nil { startupError = error }
+        startedCount += 1
+        started.unlock(withValue: startedCount)
     }
 
     private func runJobs(_ resource: Resource) {
         while true {
-            condition.lock()
-            while state.head == state.queue.count && state.accepting { condition.wait() }
-            guard state.head < state.queue.count else {
-                condition.unlock()
+            work.lock(whenValue: true)
+            guard queue.head < queue.jobs.count else {
+                // Shutting down with nothing queued: leave the value set so the other threads wake and exit too.
+                work.unlock(withValue: true)
                 return
             }
-            let job = state.queue[state.head]
-            state.queue[state.head] = nil
-            state.head += 1
-            if state.head == state.queue.count {
-                state.queue.removeAll(keepingCapacity: true)
-                state.head = 0
-            } else if state.head >= 64 && state.head * 2 >= state.queue.count {
-                state.queue.removeFirst(state.head)
-                state.head = 0
+            let job = queue.jobs[queue.head]
+            queue.jobs[queue.head] = nil
+            queue.head += 1
+            if queue.head == queue.jobs.count {
+                queue.jobs.removeAll(keepingCapacity: true)
+                queue.head = 0
+            } else if queue.head >= 64 && queue.head * 2 >= queue.jobs.count {
+                queue.jobs.removeFirst(queue.head)
+                queue.head = 0
             }
-            condition.unlock()
+            work.unlock(withValue: queue.wakesThreads)
             job?.run(resource)
         }
     }
@@ -100,39 +113,39 @@ final class WorkerPool<Resource>: @unchecked Sendable {
     /// Queues a job; returns false (and calls nothing) if the pool is shutting down.
     @discardableResult
     func submit(_ job: Job) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        guard state.accepting else { return false }
-        state.queue.append(job)
-        condition.signal()
+        work.lock()
+        guard queue.accepting else {
+            work.unlock()
+            return false
+        }
+        queue.jobs.append(job)
+        work.unlock(withValue: true)
         return true
     }
 
     /// Number of jobs waiting for a thread.
     var queuedCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return state.queue.count - state.head
+        work.lock()
+        defer { work.unlock() }
+        return queue.jobs.count - queue.head
     }
 
     /// Stops accepting jobs and drops the queued ones (their `drop` runs on the caller). Jobs already running
     /// finish (they watch their own cancellation flags); then the threads release their resources and exit.
     /// Does not wait: see ``join()``.
     func shutdown() {
-        condition.lock()
-        state.accepting = false
-        let dropped = state.queue[state.head...]
-        state.queue = []
-        state.head = 0
-        condition.broadcast()
-        condition.unlock()
+        work.lock()
+        queue.accepting = false
+        let dropped = queue.jobs[queue.head...]
+        queue.jobs = []
+        queue.head = 0
+        work.unlock(withValue: true)
         for job in dropped { job?.drop() }
     }
 
     /// Blocks until every thread has exited (after ``shutdown()``). Never call it from one of the pool's threads.
     func join() {
-        condition.lock()
-        while state.exited < threadCount { condition.wait() }
-        condition.unlock()
+        exited.lock(whenValue: threadCount)
+        exited.unlock()
     }
 }

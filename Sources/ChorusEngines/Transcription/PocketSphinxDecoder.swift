@@ -1,5 +1,6 @@
 import CPocketSphinx
 import Foundation
+import NIOConcurrencyHelpers
 
 /// One pocketsphinx decoder (`ps_decoder_t`), freed in deinit. Not thread-safe: each lives on one worker
 /// thread of ``PocketSphinxEngine`` and is only used there.
@@ -10,7 +11,7 @@ final class PocketSphinxDecoder {
     private let decoder: OpaquePointer
 
     /// Serialises `ps_init`: model loading touches sphinxbase globals (logging, the log-math tables).
-    private static let initLock = NSLock()
+    private static let initLock = NIOLock()
 
     /// Loads the acoustic model `<dir>/en-us`, the language model `<dir>/en-us.lm.bin` and the dictionary
     /// `<dir>/cmudict-en-us.dict` (the layout of Debian's pocketsphinx-en-us), plus `extraArguments`

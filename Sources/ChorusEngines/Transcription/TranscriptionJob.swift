@@ -1,21 +1,23 @@
+import NIOConcurrencyHelpers
+
 /// One `transcribe` call: the samples, the partial-result callback, a cancellation flag, and the
 /// continuation, resumed exactly once: by the worker, by a pool shutdown, by a refused submit, or at once
 /// by cancellation (so a cancelled caller never waits for its turn on a busy decoder).
 final class TranscriptionJob: Sendable {
     let samples: [Int16]
     let onPartial: (@Sendable (String) -> Void)?
-    private let state = Locked<(cancelled: Bool, continuation: CheckedContinuation<Transcript, any Error>?)>((false, nil))
+    private let state = NIOLockedValueBox<(cancelled: Bool, continuation: CheckedContinuation<Transcript, any Error>?)>((false, nil))
 
     init(samples: [Int16], onPartial: (@Sendable (String) -> Void)?) {
         self.samples = samples
         self.onPartial = onPartial
     }
 
-    var isCancelled: Bool { state.withLock { $0.cancelled } }
+    var isCancelled: Bool { state.withLockedValue { $0.cancelled } }
 
     /// Marks the job cancelled and fails the caller now; the worker skips or stops the job when it sees the flag.
     func cancel() {
-        let continuation = state.withLock { state in
+        let continuation = state.withLockedValue { state in
             state.cancelled = true
             defer { state.continuation = nil }
             return state.continuation
@@ -25,7 +27,7 @@ final class TranscriptionJob: Sendable {
 
     /// Stores the continuation; if the job was already cancelled, fails it at once.
     func attach(_ continuation: CheckedContinuation<Transcript, any Error>) {
-        let cancelled = state.withLock { state in
+        let cancelled = state.withLockedValue { state in
             if !state.cancelled { state.continuation = continuation }
             return state.cancelled
         }
@@ -33,7 +35,7 @@ final class TranscriptionJob: Sendable {
     }
 
     func resume(with result: Result<Transcript, any Error>) {
-        let continuation = state.withLock { state in
+        let continuation = state.withLockedValue { state in
             defer { state.continuation = nil }
             return state.continuation
         }

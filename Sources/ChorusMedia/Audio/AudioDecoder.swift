@@ -1,4 +1,4 @@
-import CChorusShims
+import CMediaShims
 import CFFmpeg
 
 /// Decodes audio held in memory: WAV (integer/float PCM) directly, every other supported container

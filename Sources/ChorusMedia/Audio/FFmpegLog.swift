@@ -1,11 +1,11 @@
-import CChorusShims
+import CMediaShims
 import CFFmpeg
 import Logging
+import NIOConcurrencyHelpers
 
 /// Routes FFmpeg's log (av_log) to swift-log.
 public enum FFmpegLog {
-    private static let lock = ConditionLock()
-    nonisolated(unsafe) private static var logger: Logger?
+    private static let logger = NIOLockedValueBox<Logger?>(nil)
 
     /// Sends FFmpeg's log lines to `logger`, with metadata `ffmpeg.level` (FFmpeg's own level
     /// name) and `ffmpeg.component` (the demuxer, codec… that logged). Lines below the logger's
@@ -16,7 +16,7 @@ public enum FFmpegLog {
     /// info level is chatty: panic/fatal → critical, error → warning, warning → notice,
     /// info/verbose → debug, debug/trace → trace.
     public static func install(logger: Logger) {
-        lock.withLock { Self.logger = logger }
+        Self.logger.withLockedValue { $0 = logger }
         chorus_av_log_install({ level, component, line in
             guard let line else { return }
             FFmpegLog.emit(level: level, component: component.map { String(cString: $0) } ?? "", line: String(cString: line))
@@ -26,11 +26,11 @@ public enum FFmpegLog {
     /// Restores FFmpeg's own logging to stderr.
     public static func uninstall() {
         chorus_av_log_install(nil, AV_LOG_INFO)
-        lock.withLock { Self.logger = nil }
+        Self.logger.withLockedValue { $0 = nil }
     }
 
     private static func emit(level: Int32, component: String, line: String) {
-        guard let logger = lock.withLock({ Self.logger }) else { return }
+        guard let logger = Self.logger.withLockedValue({ $0 }) else { return }
         let (swiftLevel, name) = mapLevel(level)
         logger.log(level: swiftLevel, "\(line)", metadata: ["ffmpeg.level": "\(name)", "ffmpeg.component": "\(component)"])
     }

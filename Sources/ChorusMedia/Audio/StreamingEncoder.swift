@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 /// Encodes mono s16 PCM pushed in pieces (embedded TTS output) to `format`, returning encoded bytes
 /// as soon as the encoder emits them. Calls block while they encode, so make them off the event
 /// loops; calls from several threads are serialised by a lock, which makes the class `Sendable`.
@@ -8,7 +10,7 @@ public final class StreamingEncoder: @unchecked Sendable {
     /// Seconds of audio fed so far.
     public var secondsEncoded: Double { lock.withLock { pipeline.inputSeconds } }
 
-    private let lock = ConditionLock()
+    private let lock = NIOLock()
     private let pipeline: EncoderPipeline
     private let inputRate: Int
     private var failure: AudioError?

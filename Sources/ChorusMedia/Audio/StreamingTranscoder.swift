@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 /// Push-style streaming transcoder: feed input bytes of any supported container as they arrive,
 /// get encoded bytes out as soon as the encoder emits them.
 ///
@@ -37,7 +39,7 @@ public final class StreamingTranscoder: @unchecked Sendable {
         case demux(StreamingDemuxWorker)
     }
 
-    private let lock = ConditionLock()
+    private let lock = NIOLock()
     private let limits: AudioLimits
     private let pipeline: EncoderPipeline
     private var bytesReceived = 0

@@ -1,4 +1,4 @@
-import CChorusShims
+import CMediaShims
 import CFFmpeg
 
 /// JPEG and WebP through libavcodec's image codecs (mjpeg and webp decoders; mjpeg and libwebp encoders) with

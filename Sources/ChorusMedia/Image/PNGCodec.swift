@@ -1,4 +1,4 @@
-import CChorusShims
+import CMediaShims
 import CPNG
 
 /// Sample layouts the PNG codec reads into and writes from (8 bits per channel, sRGB, straight alpha).

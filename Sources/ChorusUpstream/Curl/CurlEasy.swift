@@ -1,4 +1,4 @@
-import CChorusShims
+import CCurlShims
 import CCurl
 
 /// Owns one `CURL *` easy handle, its header list and its error buffer. Used on the event thread only.

@@ -1,4 +1,4 @@
-import CChorusShims
+import CCurlShims
 import CCurl
 import Foundation
 import Logging
@@ -52,7 +52,7 @@ final class CurlEventLoop: @unchecked Sendable {
             // Foundation's setter alone does not always reach the OS thread when the body runs before
             // `start()` has recorded the pthread, so set the OS name directly as well.
             Thread.current.name = "chorus.upstream"
-            chorus_set_current_thread_name("chorus.upstream")
+            chorus_upstream_set_thread_name("chorus.upstream")
             self.run()
         }
         thread.start()

@@ -1,4 +1,4 @@
-import CChorusShims
+import CCurlShims
 import CCurl
 
 /// `curl_global_init` exactly once per process (a global `let` is initialised once, thread-safely).

@@ -1,4 +1,4 @@
-import CChorusShims
+import CCurlShims
 import CCurl
 
 /// Owns the one `CURLM *` multi handle (and with it the connection cache, DNS cache and HTTP/2 sessions).

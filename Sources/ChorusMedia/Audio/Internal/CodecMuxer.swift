@@ -1,4 +1,4 @@
-import CChorusShims
+import CMediaShims
 import CFFmpeg
 
 /// An audio encoder (libavcodec) feeding a muxer (libavformat) that writes into an ``OutputBuffer``.

@@ -1,4 +1,4 @@
-import CChorusShims
+import CMediaShims
 import CFFmpeg
 
 /// Demuxes one audio stream with libavformat from an ``AVIOInput`` and decodes it with libavcodec.

@@ -1,4 +1,4 @@
-import CChorusShims
+import CMediaShims
 import CFFmpeg
 
 /// Resamples whatever it is given to mono at the output rate and encodes it to one ``AudioFormat``:

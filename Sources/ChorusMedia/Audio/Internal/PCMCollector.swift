@@ -1,4 +1,4 @@
-import CChorusShims
+import CMediaShims
 import CFFmpeg
 
 /// Collects any input as mono signed 16-bit samples at one rate (the first block's rate unless given).

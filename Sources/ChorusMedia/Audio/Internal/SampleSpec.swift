@@ -1,4 +1,4 @@
-import CChorusShims
+import CMediaShims
 import CFFmpeg
 
 /// The shape of a block of samples handed to a resampler: sample format, channel count, rate,

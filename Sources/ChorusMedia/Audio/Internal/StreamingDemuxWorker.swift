@@ -1,5 +1,6 @@
-import CChorusShims
+import CMediaShims
 import CFFmpeg
+import NIOConcurrencyHelpers
 
 /// Runs libavformat + libavcodec for a streamed container on a dedicated thread whose read
 /// callback blocks until more input arrives, so the demuxer sees an ordinary (slow) stream.
@@ -39,16 +40,20 @@ final class StreamingDemuxWorker {
 
 /// The state shared between the caller and the demuxer thread.
 private final class Session: @unchecked Sendable {
-    fileprivate let lock = ConditionLock()
+    /// Whose turn it is. The caller hands over (new bytes, the end of input, a cancel) and waits for
+    /// `.caller`; the thread takes `.worker` turns and gives the turn back when it has used every byte and
+    /// waits for more (parks), or when it stopped. Once stopped the value stays `.caller`.
+    private enum Turn { case caller, worker }
+
+    private let lock = ConditionLock(value: Turn.worker)
     private let sink: any SampleSink
     private let limits: AudioLimits
     private let abortFlag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
 
     // Guarded by `lock`.
-    fileprivate var received: [UInt8] = []
+    private var received: [UInt8] = []
     private var inputClosed = false
     private var cancelled = false
-    private var parked = false
     private var stopped = false
     private var decoderOpen = false
     private var failure: AudioError?
@@ -65,31 +70,35 @@ private final class Session: @unchecked Sendable {
     deinit { abortFlag.deallocate() }
 
     func feed(_ bytes: [UInt8]) throws -> Bool {
-        try lock.withLock {
-            received.append(contentsOf: bytes)
-            parked = false
-            lock.broadcast()
-            while !parked && !stopped { lock.wait() }
-            if let failure { throw failure }
-            return decoderOpen
-        }
+        lock.lock()
+        defer { lock.unlock() }
+        received.append(contentsOf: bytes)
+        handOver()
+        if let failure { throw failure }
+        return decoderOpen
     }
 
     func finish() throws {
-        try lock.withLock {
-            inputClosed = true
-            lock.broadcast()
-            while !stopped { lock.wait() }
-            if let failure { throw failure }
-        }
+        lock.lock()
+        defer { lock.unlock() }
+        inputClosed = true
+        handOver()
+        if let failure { throw failure }
     }
 
     func cancel() {
-        lock.withLock {
-            cancelled = true
-            abortFlag.pointee = 1
-            lock.broadcast()
-        }
+        lock.lock()
+        cancelled = true
+        abortFlag.pointee = 1
+        lock.unlock(withValue: stopped ? .caller : .worker)
+    }
+
+    /// Gives the turn to the thread and waits (holding the lock again on return) until it parked or stopped.
+    /// Called with the lock held.
+    private func handOver() {
+        guard !stopped else { return }
+        lock.unlock(withValue: .worker)
+        lock.lock(whenValue: .caller)
     }
 
     /// The thread's body: demux and decode until the input ends, fails or is cancelled.
@@ -100,51 +109,58 @@ private final class Session: @unchecked Sendable {
             if let declared = decoder.declaredDuration, declared > limits.maxDurationSeconds + 0.1 {
                 throw AudioError.tooLong("audio is \(DemuxDecoder.seconds(declared)) long, more than \(DemuxDecoder.seconds(limits.maxDurationSeconds))")
             }
-            lock.withLock { decoderOpen = true }
+            lock.lock()
+            decoderOpen = true
+            lock.unlock()
             try decoder.decodeAll { frame in try sink.write(frame: frame) }
         } catch let error as AudioError {
             outcome = error
         } catch {
             outcome = .corrupt("decoding failed: \(error)")
         }
-        lock.withLock {
-            failure = outcome
-            stopped = true
-            lock.broadcast()
-        }
+        lock.lock()
+        failure = outcome
+        stopped = true
+        lock.unlock(withValue: .caller)
     }
 
     /// The read callback's side: blocks until bytes past `readPosition` exist or the input ends.
     fileprivate func read(_ buffer: UnsafeMutablePointer<UInt8>, _ size: Int, input: AVIOInput) -> Int32 {
-        lock.withLock {
-            while readPosition >= received.count && !inputClosed && !cancelled {
-                parked = true
-                lock.broadcast()
-                lock.wait()
-            }
-            if cancelled { return FFmpegCode.exit }
-            let available = received.count - readPosition
-            guard available > 0 else {
-                input.reachedEnd = true
-                return FFmpegCode.eof
-            }
-            let count = min(available, size)
-            received.withUnsafeBufferPointer { source in
-                guard let base = source.baseAddress else { return }
-                buffer.update(from: base + readPosition, count: count)
-            }
-            readPosition += count
-            return Int32(count)
+        lock.lock()
+        defer { lock.unlock() }
+        while readPosition >= received.count && !inputClosed && !cancelled {
+            // Park: the caller's turn until it brings more bytes, closes the input or cancels.
+            lock.unlock(withValue: .caller)
+            lock.lock(whenValue: .worker)
         }
+        if cancelled { return FFmpegCode.exit }
+        let available = received.count - readPosition
+        guard available > 0 else {
+            input.reachedEnd = true
+            return FFmpegCode.eof
+        }
+        let count = min(available, size)
+        received.withUnsafeBufferPointer { source in
+            guard let base = source.baseAddress else { return }
+            buffer.update(from: base + readPosition, count: count)
+        }
+        readPosition += count
+        return Int32(count)
     }
 
     fileprivate func seek(_ offset: Int64, _ whence: Int32) -> Int64 {
-        lock.withLock {
-            let target = resolveSeek(offset: offset, whence: whence, position: readPosition,
-                                     size: inputClosed ? received.count : nil)
-            if target >= 0, whence & ~Int32(AVSEEK_FORCE) != AVSEEK_SIZE { readPosition = Int(target) }
-            return target
-        }
+        lock.lock()
+        defer { lock.unlock() }
+        let target = resolveSeek(offset: offset, whence: whence, position: readPosition,
+                                 size: inputClosed ? received.count : nil)
+        if target >= 0, whence & ~Int32(AVSEEK_FORCE) != AVSEEK_SIZE { readPosition = Int(target) }
+        return target
+    }
+
+    fileprivate func prefix(_ count: Int) -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array(received.prefix(count))
     }
 
     /// The streamed input as libavformat sees it: not seekable (no optional seeks), but seeks
@@ -154,6 +170,6 @@ private final class Session: @unchecked Sendable {
         init(session: Session) { self.session = session }
         override func read(_ buffer: UnsafeMutablePointer<UInt8>, _ size: Int) -> Int32 { session.read(buffer, size, input: self) }
         override func seek(_ offset: Int64, _ whence: Int32) -> Int64 { session.seek(offset, whence) }
-        override func prefix(_ count: Int) -> [UInt8] { session.lock.withLock { Array(session.received.prefix(count)) } }
+        override func prefix(_ count: Int) -> [UInt8] { session.prefix(count) }
     }
 }

@@ -1,4 +1,4 @@
-import CChorusShims
+import CMediaShims
 import CFFmpeg
 
 /// An incremental RIFF/WAVE reader: fed bytes as they arrive, it reports the format when the

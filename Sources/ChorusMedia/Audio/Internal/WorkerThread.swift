@@ -1,43 +1,10 @@
-import CChorusShims
+import CMediaShims
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// A pthread mutex with one condition variable, both at stable heap addresses.
-final class ConditionLock: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-
-    init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        condition.deallocate()
-        mutex.deallocate()
-    }
-
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
-
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
-
-    /// Waits for a broadcast; call with the lock held (inside ``withLock(_:)``).
-    func wait() { pthread_cond_wait(condition, mutex) }
-
-    /// Wakes every waiter; call with the lock held.
-    func broadcast() { pthread_cond_broadcast(condition) }
-}
 
 /// A joinable pthread running one closure. The closure names the thread itself, since a Linux
 /// thread inherits its creator's name.
@@ -56,7 +23,7 @@ final class WorkerThread {
 
     init(name: String, _ body: @escaping () -> Void) throws {
         let box = Unmanaged.passRetained(Box {
-            chorus_set_current_thread_name(name)
+            chorus_media_set_thread_name(name)
             body()
         })
         let result = pthread_create(&handle, nil, { context in

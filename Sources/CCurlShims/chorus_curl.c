@@ -1,7 +1,4 @@
-#define _GNU_SOURCE  // pthread_setname_np
 #include "chorus_curl.h"
-
-#include <pthread.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
