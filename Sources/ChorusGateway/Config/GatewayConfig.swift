@@ -1,3 +1,5 @@
+import ChorusWire
+
 /// Everything `chorus.yaml` can say. Every field has a default; `ConfigLoader` documents the keys.
 public struct GatewayConfig: Sendable {
     public var server = ServerConfig()

@@ -1,4 +1,5 @@
 import ChorusMedia
+import ChorusWire
 
 /// One image request, whatever form it came in (JSON generation, multipart or JSON edit, variation, LoLLMs edit,
 /// chat with `modalities: ["image"]`), before it is adapted to a provider.

@@ -1,4 +1,5 @@
 import ChorusUpstream
+import ChorusWire
 import NIOCore
 
 /// Rewrites a call for an OpenAI-compatible provider: its URL, its own key and extra headers, provider then model
