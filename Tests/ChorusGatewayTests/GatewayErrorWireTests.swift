@@ -62,7 +62,7 @@ import Testing
     @Test func unparsableJSONIsA400InvalidJSONWithTheOffset() throws {
         let error = try #require(throws: JSONParseError.self) { try JSONParser.parse(Array("{".utf8)) }
         let mapped = GatewayError(error)
-        Self.expectSameAnswer(mapped, as: .invalidJSON("Unexpected end of JSON at byte 1"))
+        Self.expectSameAnswer(mapped, as: .invalidJSON("Expected a string key at byte 1"))
         #expect(mapped.codeString == "invalid_json")
     }
 }
