@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "chorus", targets: ["chorus"]),
         // For the fuzz package under fuzz/, which depends on this one by path.
         .library(name: "ChorusMedia", targets: ["ChorusMedia"]),
+        .library(name: "ChorusWire", targets: ["ChorusWire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -41,6 +42,11 @@ let package = Package(
         .systemLibrary(name: "CPocketSphinx", pkgConfig: "pocketsphinx",
                        providers: [.apt(["libpocketsphinx-dev", "libsphinxbase-dev", "pocketsphinx-en-us"])]),
 
+        // Wire formats only: no server, no database, so fuzz/ builds it in minutes.
+        .target(name: "ChorusWire", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
+        ], swiftSettings: swiftSettings),
         .target(name: "ChorusMedia", dependencies: [
             "CFFmpeg", "CPNG", "CMediaShims",
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -59,8 +65,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
         .target(name: "ChorusGateway", dependencies: [
-            "ChorusUpstream", "ChorusMedia", "ChorusEngines",
-            .product(name: "MultipartKit", package: "multipart-kit"),
+            "ChorusUpstream", "ChorusMedia", "ChorusEngines", "ChorusWire",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -91,8 +96,12 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
+        .testTarget(name: "ChorusWireTests", dependencies: [
+            "ChorusWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "ChorusGatewayTests", dependencies: [
-            "ChorusGateway", "ChorusUpstream",
+            "ChorusGateway", "ChorusUpstream", "ChorusWire",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -4,33 +4,33 @@ import PackageDescription
 // libFuzzer targets for everything in Chorus that parses caller bytes. A package of its own, built only by
 // `fuzz/run` (with -sanitize=fuzzer,address), so the normal build and test run do not get slower.
 //
-// ChorusMedia comes from the main package. The gateway's parsers (JSON, multipart, voice samples) are compiled
-// from the main package's own files through symlinks in Sources/Fuzz*/: those files import nothing of the server,
-// so the fuzz build needs neither Hummingbird nor GRDB and stays short enough to run in CI.
+// The code under test comes from the main package as products: ChorusWire (JSON, base64 payloads, multipart forms)
+// and ChorusMedia (audio, images). Neither depends on the server, so the fuzz build compiles neither Hummingbird
+// nor GRDB and stays short enough to run in CI.
 let package = Package(
     name: "ChorusFuzz",
     platforms: [.macOS(.v14)],
     dependencies: [
         .package(name: "Chorus", path: ".."),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
-        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .target(name: "CFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CFuzzer"]),
-        .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport"]),
+        .executableTarget(name: "FuzzJSON", dependencies: [
+            "FuzzSupport",
+            .product(name: "ChorusWire", package: "Chorus"),
+        ]),
         .executableTarget(name: "FuzzMultipart", dependencies: [
             "FuzzSupport",
-            .product(name: "MultipartKit", package: "multipart-kit"),
+            .product(name: "ChorusWire", package: "Chorus"),
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "FuzzVoiceSample", dependencies: [
             "FuzzSupport",
+            .product(name: "ChorusWire", package: "Chorus"),
             .product(name: "ChorusMedia", package: "Chorus"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "FuzzAudio", dependencies: [

@@ -1,4 +1,5 @@
 import ChorusMedia
+import ChorusWire
 
 /// Everything `chorus.yaml` can say. Every field has a default; `ConfigLoader` documents the keys.
 public struct GatewayConfig: Sendable {

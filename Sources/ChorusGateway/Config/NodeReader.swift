@@ -1,3 +1,4 @@
+import ChorusWire
 import Yams
 
 /// Typed reads from a YAML node tree that fail with a `ConfigError` naming the key path and line.

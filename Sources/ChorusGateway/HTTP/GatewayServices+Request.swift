@@ -1,3 +1,4 @@
+import ChorusWire
 import Hummingbird
 import NIOCore
 
@@ -28,7 +29,7 @@ extension GatewayServices {
         do {
             value = try body.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
         } catch {
-            throw .invalidJSON(error.description)
+            throw GatewayError(error)
         }
         guard case .object = value else { throw .invalidRequest("The request body must be a JSON object.") }
         return value

@@ -1,3 +1,4 @@
+import ChorusWire
 import Hummingbird
 import NIOCore
 
@@ -19,13 +20,13 @@ extension MultipartForm {
             for try await chunk in request.body {
                 try reader.consume(chunk)
             }
-        } catch let error as GatewayError {
-            throw error
+        } catch let error as MultipartFormError {
+            throw GatewayError(error)
         } catch {
-            // Parse errors come from the reader as GatewayErrors; anything else is the connection failing under the
-            // body (a client that hung up mid-upload). Counted as 499.
+            // Parse errors come from the reader as MultipartFormErrors; anything else is the connection failing under
+            // the body (a client that hung up mid-upload). Counted as 499.
             throw .clientClosed("The client closed the connection during the upload, after \(reader.totalBytes) bytes: \(error)")
         }
-        return try reader.finish()
+        do { return try reader.finish() } catch { throw GatewayError(error) }
     }
 }

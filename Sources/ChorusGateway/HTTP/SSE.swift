@@ -1,3 +1,4 @@
+import ChorusWire
 import NIOCore
 
 /// Server-sent events as Chorus writes them: `[event: <name>\n]data: <json>\n\n`.

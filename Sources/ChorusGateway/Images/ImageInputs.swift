@@ -1,5 +1,6 @@
 import ChorusMedia
 import ChorusUpstream
+import ChorusWire
 import Foundation
 import NIOCore
 
@@ -65,7 +66,7 @@ struct ImageInputs: Sendable {
     func load(_ text: String, param: String, allowPrivate: Bool, allowBareBase64: Bool) async throws(GatewayError) -> [UInt8] {
         let lowered = text.prefix(8).lowercased()
         if lowered.hasPrefix("data:") || allowBareBase64 && !lowered.hasPrefix("http://") && !lowered.hasPrefix("https://") {
-            return try Base64Payload.decode(text, param: param, media: "image")
+            return try Base64Payload.decodeParameter(text, param: param, media: "image")
         }
         guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
             throw .invalidParameter(param, "'\(param)' must be a data URL (data:image/png;base64,…) or an http(s) URL.")

@@ -1,4 +1,5 @@
 import ChorusMedia
+import ChorusWire
 
 extension ImageJob {
     /// Checks the scalar parameters shared by every form; `field` reads one as a string (nil when absent).

@@ -1,5 +1,6 @@
 import ChorusMedia
 import ChorusUpstream
+import ChorusWire
 import NIOCore
 
 /// Image jobs for an OpenAI-compatible provider: generations as JSON, edits and variations as multipart (the

@@ -1,6 +1,7 @@
 import ChorusEngines
 import ChorusMedia
 import ChorusUpstream
+import ChorusWire
 import NIOCore
 
 extension OpenAICompatibleProvider: TranscriptionProvider {

@@ -1,4 +1,5 @@
 import ChorusUpstream
+import ChorusWire
 
 /// What a provider answered to an image job, before Chorus shapes it for the caller.
 struct ProducedImages: Sendable {

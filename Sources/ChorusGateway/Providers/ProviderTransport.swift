@@ -1,4 +1,5 @@
 import ChorusUpstream
+import ChorusWire
 import NIOCore
 
 /// How a provider reached over HTTP is called: its URL, its own key and extra headers, provider then model

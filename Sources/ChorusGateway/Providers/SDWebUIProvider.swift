@@ -1,5 +1,6 @@
 import ChorusMedia
 import ChorusUpstream
+import ChorusWire
 import Foundation
 import NIOCore
 

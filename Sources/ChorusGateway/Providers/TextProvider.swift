@@ -1,4 +1,5 @@
 import ChorusUpstream
+import ChorusWire
 import NIOCore
 
 /// The pass-through text routes: the caller's JSON goes to the provider (adapted) and its answer comes back as it is.

@@ -1,4 +1,5 @@
 import ChorusEngines
+import ChorusWire
 
 extension Transcript {
     /// A transcript from an upstream's verbose_json, so Chorus can render the other formats itself.

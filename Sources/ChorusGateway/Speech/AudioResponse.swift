@@ -1,4 +1,5 @@
 import ChorusMedia
+import ChorusWire
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,4 +1,5 @@
 import ChorusMedia
+import ChorusWire
 import Foundation
 
 /// A validated `POST /v1/audio/speech` body.
@@ -74,6 +75,6 @@ struct SpeechParameters: Sendable {
     }
 
     static func decodeBase64Audio(_ text: String, param: String) throws(GatewayError) -> [UInt8] {
-        try Base64Payload.decode(text, param: param, media: "audio")
+        try Base64Payload.decodeParameter(text, param: param, media: "audio")
     }
 }

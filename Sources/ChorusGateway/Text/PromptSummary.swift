@@ -1,3 +1,5 @@
+import ChorusWire
+
 /// The short text a usage row keeps of a request: the last user message, the prompt, the input.
 enum PromptSummary {
     static func text(for json: JSONValue, route: TextRoute) -> String? {

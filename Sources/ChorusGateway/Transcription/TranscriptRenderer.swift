@@ -1,4 +1,5 @@
 import ChorusEngines
+import ChorusWire
 import Foundation
 
 /// Renders a transcript in each of OpenAI's `response_format`s: json, text, srt, vtt, verbose_json.

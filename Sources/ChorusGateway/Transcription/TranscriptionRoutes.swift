@@ -1,6 +1,7 @@
 import ChorusEngines
 import ChorusMedia
 import ChorusUpstream
+import ChorusWire
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,3 +1,4 @@
+import ChorusWire
 import NIOCore
 
 /// Finds the upstream's `usage` object in a response passing through, without holding the whole body: it keeps the

@@ -1,4 +1,5 @@
 import ChorusEngines
+import ChorusWire
 import Foundation
 import Hummingbird
 import NIOCore

@@ -1,11 +1,13 @@
 import ChorusMedia
+import ChorusWire
 import Foundation
 
 /// A voice sample a caller sends (inline `audio_sample` or an upload for a custom voice), from bytes of any
 /// container to a normalised mono WAV.
 ///
-/// Needs nothing of the server (no GRDB, no Hummingbird), so the fuzz package under fuzz/ compiles this file
-/// as it is (with `Base64Payload`) and drives it with hostile samples.
+/// The bytes it reads are parsed by ChorusMedia (`AudioDecoder`), which fuzz/FuzzVoiceSample drives with hostile
+/// samples composed the same way (`Base64Payload`, then decode and encode with these limits); what is left here is
+/// the duration checks and the wording of the 400s.
 enum VoiceSample {
     /// Decodes any container, checks the duration, normalises to mono WAV at `sampleRate`.
     static func normalize(_ bytes: [UInt8], sampleRate: Int, limits: VoiceSampleLimits, param: String) throws(GatewayError) -> (wav: [UInt8], seconds: Double) {

@@ -1,3 +1,4 @@
+import ChorusWire
 import FuzzSupport
 
 /// JSON request bodies (every JSON route parses with `JSONParser`). Beyond not crashing: whatever the parser

@@ -1,3 +1,4 @@
+import ChorusWire
 import FuzzSupport
 import NIOCore
 

@@ -1,10 +1,14 @@
 import ChorusMedia
+import ChorusWire
 import Foundation
 import FuzzSupport
 import Logging
 
 /// Voice samples for cloning: `audio_sample` (base64, optionally a data URL) in a speech or voice request, decoded by
-/// `Base64Payload` (which also reads LoLLMs' base64 images) and normalised by `VoiceSample`, as the routes do.
+/// `Base64Payload` (which also reads LoLLMs' base64 images) and normalised as the gateway's `VoiceSample.normalize`
+/// does: ChorusMedia decodes any container under the sample limits, the duration is checked, a WAV is encoded.
+/// `VoiceSample` itself only adds the gateway's error wording, so it stays in the gateway and this composes the same
+/// calls.
 ///
 /// Input: a mode byte, then the payload. Mode 0: the payload is the `audio_sample` text as a caller sends it.
 /// Otherwise the payload is audio bytes, sent as a data URL (wrapped in lines when the mode is odd); its base64 must
@@ -30,13 +34,30 @@ public func fuzzVoiceSample(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
         }
         require(sample == payload, "base64 did not decode back to the bytes that were encoded")
     }
-    var limits = VoiceSampleLimits()
-    limits.maxSeconds = 20  // the route allows 60; shorter keeps each run fast without skipping any path
-    if let (wav, seconds) = try? VoiceSample.normalize(sample, sampleRate: 24000, limits: limits, param: "audio_sample") {
-        require(seconds >= limits.minSeconds && seconds <= limits.maxSeconds, "normalised sample is \(seconds) s")
+    if let (wav, seconds) = normalize(sample) {
+        require(seconds >= SampleLimits.minSeconds && seconds <= SampleLimits.maxSeconds, "normalised sample is \(seconds) s")
         require(wav.starts(with: Array("RIFF".utf8)), "normalised sample is not WAV")
     }
     return 0
+}
+
+/// The gateway's `VoiceSampleLimits`, but for `maxSeconds`: the route allows 60; shorter keeps each run fast
+/// without skipping any path.
+enum SampleLimits {
+    static let minSeconds = 1.0
+    static let maxSeconds = 20.0
+    static let maxBytes = 20 * 1024 * 1024
+}
+
+/// `VoiceSample.normalize(_:sampleRate:limits:param:)` without its errors: nil where the gateway answers 400 (or
+/// 500 for a failed encode).
+func normalize(_ bytes: [UInt8]) -> (wav: [UInt8], seconds: Double)? {
+    guard !bytes.isEmpty else { return nil }
+    let limits = AudioLimits(maxInputBytes: SampleLimits.maxBytes, maxDurationSeconds: SampleLimits.maxSeconds + 1)
+    guard let pcm = try? AudioDecoder.decode(bytes, sampleRate: 24000, limits: limits) else { return nil }
+    guard pcm.duration >= SampleLimits.minSeconds, pcm.duration <= SampleLimits.maxSeconds else { return nil }
+    guard let wav = try? AudioEncoder.encode(pcm, to: .wav, sampleRate: 24000, bitrate: nil) else { return nil }
+    return (wav, pcm.duration)
 }
 
 @main

@@ -1,11 +1,11 @@
-import NIOCore
+public import NIOCore
 
 extension MultipartForm {
     /// A multipart/form-data body for an upstream as a list of buffers to send one after another: the text fields
     /// and each file's part headers are small new buffers, each file is its own `data` buffer as it is (a ByteBuffer
     /// copy shares storage: no bytes are copied). With `UpstreamRequestBody.buffers` a large upload reaches the
     /// provider without ever being copied into one new body. Returns the Content-Type (with its random boundary).
-    static func encodeParts(fields: [(String, String)], files: [(String, File)]) -> (contentType: String, parts: [ByteBuffer]) {
+    public static func encodeParts(fields: [(String, String)], files: [(String, File)]) -> (contentType: String, parts: [ByteBuffer]) {
         var generator = SystemRandomNumberGenerator()
         let boundary = "chorus-" + String(generator.next() as UInt64, radix: 36) + String(generator.next() as UInt64, radix: 36)
         var parts: [ByteBuffer] = []

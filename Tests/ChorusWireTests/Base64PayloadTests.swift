@@ -1,4 +1,4 @@
-@testable import ChorusGateway
+@testable import ChorusWire
 import Foundation
 import Testing
 
@@ -25,7 +25,7 @@ import Testing
 
     @Test(arguments: ["", "Q", "QQ==QQ==", "QUJD====", "QU*D", "héllo", "QQ===", "data:image/png,QUJD", "data:image/png;base64"])
     func malformedInputIsA400NamingTheParameter(text: String) {
-        #expect(throws: GatewayError.self) { try Base64Payload.decode(text, param: "image", media: "image") }
+        #expect(throws: Base64PayloadError.self) { try Base64Payload.decode(text, param: "image", media: "image") }
     }
 }
 

@@ -1,11 +1,5 @@
 /// A strict RFC 8259 parser over raw bytes. Hostile input (deep nesting, bad escapes, invalid UTF-8, trailing
 /// garbage) gives a `JSONParseError` with the byte offset, never a crash: request bodies come from anyone.
-public struct JSONParseError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public let offset: Int
-    public var description: String { "\(message) at byte \(offset)" }
-}
-
 public struct JSONParser {
     /// Deeper documents are refused rather than risking the stack.
     public static let maxDepth = 256

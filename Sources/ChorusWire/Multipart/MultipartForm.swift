@@ -1,28 +1,39 @@
+import Foundation
 import MultipartKit
-import NIOCore
+public import NIOCore
 
 /// A multipart/form-data body read with multipart-kit's streaming parser while it arrives: the byte limit is
-/// enforced as the body streams in (413 the moment it is crossed, nothing buffered past it).
+/// enforced as the body streams in (`MultipartFormError.tooLarge` the moment it is crossed, nothing buffered past it).
 ///
-/// This file knows bytes only (no Hummingbird), so the fuzz package under fuzz/ compiles it as it is;
-/// `MultipartForm+Request.swift` feeds it a request body.
-struct MultipartForm: Sendable {
-    struct File: Sendable {
-        var filename: String?
-        var contentType: String?
-        var data: ByteBuffer
+/// It knows bytes only: the gateway feeds it a request body (`MultipartForm+Request.swift` there), fuzz/ feeds it
+/// hostile ones.
+public struct MultipartForm: Sendable {
+    public struct File: Sendable {
+        public var filename: String?
+        public var contentType: String?
+        public var data: ByteBuffer
+
+        public init(filename: String?, contentType: String?, data: ByteBuffer) {
+            self.filename = filename
+            self.contentType = contentType
+            self.data = data
+        }
     }
 
-    private(set) var fields: [(String, String)] = []
-    private(set) var files: [(String, File)] = []
-    private(set) var totalBytes = 0
+    /// Text fields are refused past this size; files are bounded by the body's limit only.
+    public static let maxFieldBytes = 1 << 20
 
-    func field(_ name: String) -> String? { fields.last { $0.0 == name }?.1 }
-    func fieldValues(_ name: String) -> [String] { fields.filter { $0.0 == name }.map(\.1) }
-    func file(_ name: String) -> File? { files.first { $0.0 == name }?.1 }
-    func files(named names: Set<String>) -> [File] { files.filter { names.contains($0.0) }.map(\.1) }
+    public private(set) var fields: [(String, String)] = []
+    public private(set) var files: [(String, File)] = []
+    public private(set) var totalBytes = 0
 
-    static func boundary(of contentType: String?) -> String? {
+    public func field(_ name: String) -> String? { fields.last { $0.0 == name }?.1 }
+    public func fieldValues(_ name: String) -> [String] { fields.filter { $0.0 == name }.map(\.1) }
+    public func file(_ name: String) -> File? { files.first { $0.0 == name }?.1 }
+    public func files(named names: Set<String>) -> [File] { files.filter { names.contains($0.0) }.map(\.1) }
+
+    /// The boundary parameter of a multipart/form-data Content-Type; nil for any other type.
+    public static func boundary(of contentType: String?) -> String? {
         guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1)
@@ -38,15 +49,15 @@ struct MultipartForm: Sendable {
     /// Parses a body pushed in pieces as they arrive. Text fields are capped at 1 MiB each; the total at
     /// `limit` bytes, checked before each piece is parsed. `declaredLength` (Content-Length) lets file parts
     /// reserve their size up front.
-    struct Reader {
+    public struct Reader {
         private let collector = PartCollector()
         private let parser: MultipartParser
         private var headerGuard: HeaderNameGuard
         private let limit: Int
         private let declaredLength: Int?
-        private(set) var totalBytes = 0
+        public private(set) var totalBytes = 0
 
-        init(boundary: String, limit: Int, declaredLength: Int? = nil) {
+        public init(boundary: String, limit: Int, declaredLength: Int? = nil) {
             self.limit = limit
             self.declaredLength = declaredLength
             collector.reserveBudget = declaredLength
@@ -57,25 +68,25 @@ struct MultipartForm: Sendable {
             parser.onPartComplete = { [collector] in collector.complete() }
         }
 
-        mutating func consume(_ chunk: ByteBuffer) throws(GatewayError) {
+        public mutating func consume(_ chunk: ByteBuffer) throws(MultipartFormError) {
             // A file part that starts in this chunk can be no longer than what is left of the body.
             collector.remainingBytes = declaredLength.map { max($0 - totalBytes, 0) }
             totalBytes += chunk.readableBytes
-            if totalBytes > limit { throw .payloadTooLarge(limitBytes: limit) }
+            if totalBytes > limit { throw .tooLarge(limitBytes: limit) }
             guard headerGuard.admits(chunk.readableBytesView) else {
-                throw .invalidRequest("Malformed multipart body: a part's header name is not ASCII.")
+                throw .malformed("a part's header name is not ASCII.")
             }
             do {
                 try parser.execute(chunk)
             } catch {
-                throw .invalidRequest("Malformed multipart body: \(error)")
+                throw .malformed("\(error)")
             }
             if let error = collector.error { throw error }
         }
 
         /// The form, once the whole body has been consumed.
-        func finish() throws(GatewayError) -> MultipartForm {
-            guard collector.sawPart else { throw .invalidRequest("The multipart body has no parts.") }
+        public func finish() throws(MultipartFormError) -> MultipartForm {
+            guard collector.sawPart else { throw .noParts }
             var form = MultipartForm()
             form.fields = collector.fields
             form.files = collector.files
@@ -150,7 +161,7 @@ struct HeaderNameGuard {
 private final class PartCollector: @unchecked Sendable {
     var fields: [(String, String)] = []
     var files: [(String, MultipartForm.File)] = []
-    var error: GatewayError?
+    var error: MultipartFormError?
     var sawPart = false
     /// Body bytes still to come from the start of the current chunk, when the request declared its length.
     var remainingBytes: Int?
@@ -161,8 +172,6 @@ private final class PartCollector: @unchecked Sendable {
     private var filename: String?
     private var contentType: String?
     private var data = ByteBuffer()
-
-    static let maxFieldBytes = 1 << 20
 
     func header(_ name: String, _ value: String) {
         switch name.lowercased() {
@@ -184,8 +193,8 @@ private final class PartCollector: @unchecked Sendable {
     }
 
     func body(_ buffer: inout ByteBuffer) {
-        if filename == nil, data.readableBytes + buffer.readableBytes > Self.maxFieldBytes {
-            error = .invalidRequest("Form field '\(name ?? "?")' is larger than 1 MiB.")
+        if filename == nil, data.readableBytes + buffer.readableBytes > MultipartForm.maxFieldBytes {
+            error = .fieldTooLarge(name ?? "?")
             return
         }
         if filename != nil, data.capacity == 0, let remainingBytes, let budget = reserveBudget,

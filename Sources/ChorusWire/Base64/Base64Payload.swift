@@ -2,30 +2,31 @@
 ///
 /// Decoded byte by byte over the UTF-8 view: images arrive as megabytes of base64, and going through `Character`s
 /// (grapheme breaking) cost ~0.3 s per MB.
-enum Base64Payload {
+public enum Base64Payload {
     /// Base64 with or without a `data:<media>/…;base64,` prefix; ASCII whitespace ignored, missing padding
-    /// tolerated, the URL-safe alphabet accepted. Bad base64 is 400 on `param`.
-    static func decode(_ text: String, param: String, media: String) throws(GatewayError) -> [UInt8] {
+    /// tolerated, the URL-safe alphabet accepted. `param` (the field the text came in) and `media` (`image`,
+    /// `audio`) only word the error.
+    public static func decode(_ text: String, param: String, media: String) throws(Base64PayloadError) -> [UInt8] {
         var utf8 = Substring(text).utf8
         if utf8.starts(with: "data:".utf8) {
             guard let comma = utf8.firstIndex(of: UInt8(ascii: ",")) else {
-                throw .invalidParameter(param, "'\(param)' is a data URL without a comma.")
+                throw .dataURLWithoutComma(param: param)
             }
             guard utf8[..<comma].reversed().starts(with: ";base64".utf8.reversed()) else {
-                throw .invalidParameter(param, "'\(param)' must be a base64 data URL (data:\(media)/…;base64,…).")
+                throw .notBase64DataURL(param: param, media: media)
             }
             utf8 = utf8[utf8.index(after: comma)...]
         }
         // A pointer walk, not String.UTF8View indexing: this runs over megabytes.
         let decoded = utf8.withContiguousStorageIfAvailable { decode($0) } ?? decode(Array(utf8))
         guard let bytes = decoded, !bytes.isEmpty else {
-            throw .invalidParameter(param, "'\(param)' is not valid base64.")
+            throw .notBase64(param: param)
         }
         return bytes
     }
 
     /// nil when a character is outside the alphabet, padding is misplaced, or a lone sextet is left over.
-    static func decode<Bytes: Collection<UInt8>>(_ input: Bytes) -> [UInt8]? {
+    public static func decode<Bytes: Collection<UInt8>>(_ input: Bytes) -> [UInt8]? {
         var output: [UInt8] = []
         output.reserveCapacity(input.count / 4 * 3 + 3)
         var accumulator: UInt32 = 0

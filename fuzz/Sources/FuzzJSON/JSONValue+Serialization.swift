@@ -1,1 +1,0 @@
-../../../Sources/ChorusGateway/Support/JSONValue+Serialization.swift

@@ -1,1 +1,0 @@
-../../../Sources/ChorusGateway/Errors/GatewayError.swift

@@ -1,1 +1,0 @@
-../../../Sources/ChorusGateway/Routes/MultipartForm+Parts.swift

@@ -1,1 +1,0 @@
-../../../Sources/ChorusGateway/Support/Base64Payload.swift

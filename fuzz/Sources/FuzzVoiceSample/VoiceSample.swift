@@ -1,1 +1,0 @@
-../../../Sources/ChorusGateway/Voices/VoiceSample.swift
