@@ -24,7 +24,8 @@ run: release
 # fuzz target for a short fixed-seed run (fuzz/README.md).
 test:
 	scripts/setup --test
-	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	scripts/folder-deps >/dev/null || scripts/folder-deps
+	swift build --build-tests --explicit-target-dependency-import-check error $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	scripts/test-sdk
 	FUZZ_SEED=1 fuzz/run $(FUZZ_TEST_SECONDS)

@@ -4,6 +4,7 @@ import PackageDescription
 // One settings array for every Swift target (hummingbird does the same).
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
@@ -21,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        // Already in the graph through hummingbird; declared because Chorus imports HTTPTypes itself.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -77,7 +80,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "chorus", dependencies: [
-            "ChorusGateway", "ChorusUpstream",
+            "ChorusGateway", "ChorusUpstream", "ChorusEngines",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
@@ -101,10 +104,15 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "ChorusGatewayTests", dependencies: [
-            "ChorusGateway", "ChorusUpstream", "ChorusWire",
+            "ChorusGateway", "ChorusUpstream", "ChorusEngines", "ChorusWire", "ChorusMedia",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
     ]
 )

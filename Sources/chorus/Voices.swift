@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChorusEngines
 import ChorusGateway
 import Foundation
 

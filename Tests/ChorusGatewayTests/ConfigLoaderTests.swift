@@ -1,5 +1,7 @@
 import ChorusGateway
+import ChorusMedia
 import ChorusUpstream
+import ChorusWire
 import Logging
 import Testing
 

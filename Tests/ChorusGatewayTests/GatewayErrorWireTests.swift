@@ -1,5 +1,6 @@
 import ChorusWire
 @testable import ChorusGateway
+import HTTPTypes
 import NIOCore
 import Testing
 

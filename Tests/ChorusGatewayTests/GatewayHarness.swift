@@ -1,10 +1,13 @@
 import ChorusGateway
+import ChorusMedia
+import ChorusWire
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOFoundationCompat
 
 let masterKey = "sk-chorus-test-master-key"
 

@@ -1,12 +1,14 @@
 import ChorusGateway
 import ChorusMedia
 import ChorusUpstream
+import ChorusWire
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOFoundationCompat
 import Testing
 
 /// A gateway in front of `ImageMockUpstream`, with providers covering each image behaviour.

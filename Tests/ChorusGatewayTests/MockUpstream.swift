@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOFoundationCompat
 
 /// An in-process OpenAI-compatible upstream for tests. Its behaviour is picked by the upstream model name:
 /// `hang` never answers, `fail` answers 429 with an OpenAI error, `html` answers 503 with HTML; anything else

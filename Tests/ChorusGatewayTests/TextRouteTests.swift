@@ -1,5 +1,6 @@
 import ChorusGateway
 import ChorusUpstream
+import ChorusWire
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,4 +1,5 @@
 import ChorusWire
+import Foundation
 import Yams
 
 /// Typed reads from a YAML node tree that fail with a `ConfigError` naming the key path and line.

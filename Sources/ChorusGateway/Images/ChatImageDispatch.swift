@@ -1,3 +1,4 @@
+import ChorusMedia
 import ChorusWire
 import Foundation
 import Hummingbird

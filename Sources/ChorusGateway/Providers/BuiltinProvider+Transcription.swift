@@ -1,5 +1,6 @@
 import ChorusEngines
 import ChorusMedia
+import ChorusWire
 import NIOConcurrencyHelpers
 import NIOCore
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The storage named by the config's `database`: a file path opens (and migrates) a SQLite database. A URL such as
 /// `postgres://…` names a backend this build does not have, and is refused rather than taken for a file name.
 public func openStorage(database: String) throws -> any GatewayStorage {
