@@ -44,26 +44,13 @@ public final class MediaStore: Service, Sendable {
         return id.hasPrefix("img_") && hex.count == 32 && hex.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
-    static func makeID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high: UInt64 = generator.next()
-        let low: UInt64 = generator.next()
-        return "img_" + hex64(high) + hex64(low)
-    }
-
-    private static func hex64(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
-    }
+    static func makeID() -> String { "img_" + Hex.random(digits: 32) }
 
     /// Writes the file (once per content, on the NIO thread pool) and a row that expires `ttl` seconds from now.
     public func save(_ bytes: [UInt8], format: ImageFormat, now: Date = Date()) async throws -> MediaRecord {
         let directory = self.directory
         let (sha, fileName) = try await NIOThreadPool.singleton.runIfActive { () throws -> (String, String) in
-            let sha = SHA256.hash(data: bytes).map { byte in
-                let digits = String(byte, radix: 16)
-                return digits.count == 1 ? "0" + digits : digits
-            }.joined()
+            let sha = Hex.encode(SHA256.hash(data: bytes))
             let fileName = sha + "." + format.fileExtension
             let url = directory.appendingPathComponent(fileName)
             if !FileManager.default.fileExists(atPath: url.path) {

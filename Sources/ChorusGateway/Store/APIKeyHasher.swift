@@ -11,9 +11,6 @@ public enum APIKeyHasher {
     }
 
     public static func hash(_ key: String) -> String {
-        SHA256.hash(data: Array(key.utf8)).map { byte in
-            let hex = Array("0123456789abcdef")
-            return String([hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-        }.joined()
+        Hex.encode(SHA256.hash(data: Array(key.utf8)))
     }
 }

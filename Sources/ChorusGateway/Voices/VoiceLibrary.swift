@@ -31,9 +31,7 @@ public final class VoiceLibrary: Sendable {
     public func add(name: String, sample: [UInt8], consent: String?) async throws(GatewayError) -> VoiceRecord {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 128 else { throw .invalidParameter("name", "'name' must be 1–128 characters.") }
-        var generator = SystemRandomNumberGenerator()
-        let hex = (0..<24).map { _ in String(generator.next(upperBound: 16 as UInt64), radix: 16) }.joined()
-        let id = "voice_" + hex
+        let id = "voice_" + Hex.random(digits: 24)
         let url = try fileURL(id: id)
         let limits = self.limits
         let seconds = try await Offload.run { () throws(GatewayError) -> Double in
