@@ -34,12 +34,13 @@ let package = Package(
     targets: [
         // Bare system-library targets: link + include only. Shims live in one regular C target per consumer
         // (CCurlShims for ChorusUpstream, CMediaShims for ChorusMedia), so neither compiles against the
-        // other's headers.
+        // other's headers; CThreadShims includes only pthread.h and serves both.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswresample-dev", "libavutil-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        .target(name: "CThreadShims"),
         .target(name: "CMediaShims", dependencies: ["CFFmpeg", "CPNG"]),
         .systemLibrary(name: "CEspeak", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev", "espeak-ng-data"])]),
         .systemLibrary(name: "CPocketSphinx", pkgConfig: "pocketsphinx",
@@ -51,12 +52,12 @@ let package = Package(
             .product(name: "MultipartKit", package: "multipart-kit"),
         ], swiftSettings: swiftSettings),
         .target(name: "ChorusMedia", dependencies: [
-            "CFFmpeg", "CPNG", "CMediaShims",
+            "CFFmpeg", "CPNG", "CMediaShims", "CThreadShims",
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "ChorusUpstream", dependencies: [
-            "CCurl", "CCurlShims",
+            "CCurl", "CCurlShims", "CThreadShims",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

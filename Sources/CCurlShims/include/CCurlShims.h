@@ -1,4 +1,3 @@
 #pragma once
 // Umbrella header of ChorusUpstream's shims: libcurl only, so nothing here pulls in FFmpeg or libpng.
 #include "chorus_curl.h"
-#include "chorus_upstream_thread.h"

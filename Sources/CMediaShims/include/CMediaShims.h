@@ -2,4 +2,3 @@
 // Umbrella header of ChorusMedia's shims: FFmpeg and libpng only, so nothing here pulls in curl.
 #include "chorus_ffmpeg.h"
 #include "chorus_png.h"
-#include "chorus_media_thread.h"

@@ -1,4 +1,5 @@
 import CCurlShims
+import CThreadShims
 import CCurl
 import Foundation
 import Logging
@@ -52,7 +53,7 @@ final class CurlEventLoop: @unchecked Sendable {
             // Foundation's setter alone does not always reach the OS thread when the body runs before
             // `start()` has recorded the pthread, so set the OS name directly as well.
             Thread.current.name = "chorus.upstream"
-            chorus_upstream_set_thread_name("chorus.upstream")
+            chorus_set_thread_name("chorus.upstream")
             self.run()
         }
         thread.start()

@@ -1,4 +1,4 @@
-import CMediaShims
+import CThreadShims
 
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +23,7 @@ final class WorkerThread {
 
     init(name: String, _ body: @escaping () -> Void) throws {
         let box = Unmanaged.passRetained(Box {
-            chorus_media_set_thread_name(name)
+            chorus_set_thread_name(name)
             body()
         })
         let result = pthread_create(&handle, nil, { context in

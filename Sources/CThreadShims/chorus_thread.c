@@ -1,9 +1,9 @@
 #define _GNU_SOURCE
-#include "chorus_media_thread.h"
+#include "chorus_thread.h"
 #include <pthread.h>
 #include <stdio.h>
 
-void chorus_media_set_thread_name(const char *name) {
+void chorus_set_thread_name(const char *name) {
     char truncated[16];
     snprintf(truncated, sizeof(truncated), "%s", name == NULL ? "" : name);
 #if defined(__APPLE__)
