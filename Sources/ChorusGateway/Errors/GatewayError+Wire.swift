@@ -20,7 +20,7 @@ extension GatewayError {
 
     /// A request body that is not JSON: 400 `invalid_json` with the parser's reason and offset.
     init(_ error: JSONParseError) {
-        self = .invalidJSON(error.description)
+        self = .invalidJSON(error.description, param: error.key)
     }
 }
 

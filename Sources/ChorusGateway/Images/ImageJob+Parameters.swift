@@ -15,19 +15,19 @@ extension ImageJob {
             size = text
             if text != "auto" {
                 guard let dimensions, (1...16384).contains(dimensions.width), (1...16384).contains(dimensions.height) else {
-                    throw .invalidParameter("size", "'size' must be 'auto' or WIDTHxHEIGHT, e.g. 1024x1024; got '\(text)'.")
+                    throw .invalidParameter("size", "'size' must be 'auto' or WIDTHxHEIGHT, e.g. 1024x1024; got '\(GatewayError.echo(text))'.")
                 }
             }
         }
         if let text = try field("response_format"), !text.isEmpty {
             guard let value = ResponseFormat(rawValue: text) else {
-                throw .invalidParameter("response_format", "'response_format' must be 'url' or 'b64_json'; got '\(text)'.")
+                throw .invalidParameter("response_format", "'response_format' must be 'url' or 'b64_json'; got '\(GatewayError.echo(text))'.")
             }
             responseFormat = value
         }
         if let text = try field("output_format"), !text.isEmpty {
             guard let value = ImageFormat(rawValue: text == "jpg" ? "jpeg" : text) else {
-                throw .invalidParameter("output_format", "'output_format' must be png, jpeg or webp; got '\(text)'.")
+                throw .invalidParameter("output_format", "'output_format' must be png, jpeg or webp; got '\(GatewayError.echo(text))'.")
             }
             outputFormat = value
         }
@@ -53,16 +53,22 @@ extension ImageJob {
         }
     }
 
-    /// Reads the common parameters from a JSON body: numbers and booleans are accepted where OpenAI takes them,
-    /// any other type is 400 naming the field.
+    /// Fields a JSON body gives as numbers, and as booleans; every other field is a string.
+    static let numberFields: Set<String> = ["n", "output_compression", "partial_images"]
+    static let booleanFields: Set<String> = ["stream"]
+
+    /// Reads the common parameters from a JSON body, each in the JSON type OpenAI documents for it: a number
+    /// where a string belongs (`"prompt": 123`) or the reverse is 400 naming the field.
     mutating func readCommon(json: JSONValue) throws(GatewayError) {
         try readCommon { (name: String) throws(GatewayError) -> String? in
             guard let value = json[name], !value.isNull else { return nil }
             switch value {
-            case .string(let text): return text
-            case .number(let text): return text
-            case .bool(let flag): return flag ? "true" : "false"
-            default: throw .invalidParameter(name, "'\(name)' must be a string or a number.")
+            case .number(let text) where Self.numberFields.contains(name): return text
+            case .bool(let flag) where Self.booleanFields.contains(name): return flag ? "true" : "false"
+            case .string(let text) where !Self.numberFields.contains(name) && !Self.booleanFields.contains(name): return text
+            default:
+                let type = Self.numberFields.contains(name) ? "an integer" : Self.booleanFields.contains(name) ? "a boolean" : "a string"
+                throw .invalidParameter(name, "'\(name)' must be \(type).")
             }
         }
     }

@@ -40,15 +40,15 @@ struct SpeechParameters: Sendable {
         let formatName = try json.optionalString("response_format") ?? "mp3"
         guard let format = AudioFormat(rawValue: formatName) else {
             throw .invalidParameter("response_format",
-                "'response_format' must be one of \(AudioFormat.allCases.map(\.rawValue).joined(separator: ", ")); got '\(formatName)'.")
+                "'response_format' must be one of \(AudioFormat.allCases.map(\.rawValue).joined(separator: ", ")); got '\(GatewayError.echo(formatName))'.")
         }
         responseFormat = format
         speed = try json.optionalNumber("speed", in: Self.speedRange) ?? 1.0
         instructions = try json.optionalString("instructions")
-        language = try json.optionalString("language")
+        language = try LanguageTag.checked(try json.optionalString("language"))
         let streamName = try json.optionalString("stream_format") ?? "audio"
         guard let streamFormat = StreamFormat(rawValue: streamName) else {
-            throw .invalidParameter("stream_format", "'stream_format' must be 'audio' or 'sse'; got '\(streamName)'.")
+            throw .invalidParameter("stream_format", "'stream_format' must be 'audio' or 'sse'; got '\(GatewayError.echo(streamName))'.")
         }
         self.streamFormat = streamFormat
 

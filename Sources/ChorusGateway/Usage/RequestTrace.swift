@@ -57,9 +57,10 @@ final class RequestTrace: Sendable {
             guard !state.finished else { return nil }
             state.finished = true
             state.record.status = status
-            if let error, state.record.error == nil { state.record.error = String(error.prefix(500)) }
+            if let error, state.record.error == nil { state.record.error = error }
             state.record.latencyMs = Self.milliseconds(now - start)
             if let firstByte = state.firstByte { state.record.ttfbMs = Self.milliseconds(firstByte - start) }
+            state.record.bound()
             return state.record
         }
         guard let record else { return }

@@ -21,8 +21,17 @@ public final class VoiceLibrary: Sendable {
         return id.hasPrefix("voice_") && hex.count == 24 && hex.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
+    /// Control characters (C0, DEL, C1) and bidirectional overrides: in a name they forge or reorder lines of
+    /// `chorus voices list` and of logs.
+    static func hasControlCharacters(_ text: String) -> Bool {
+        text.unicodeScalars.contains { scalar in
+            scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
+                || (0x2066...0x2069).contains(scalar.value)
+        }
+    }
+
     func fileURL(id: String) throws(GatewayError) -> URL {
-        guard Self.isValidID(id) else { throw .invalidParameter("voice", "'\(id)' is not a voice id.") }
+        guard Self.isValidID(id) else { throw .invalidParameter("voice", "'\(GatewayError.echo(id))' is not a voice id.") }
         return directory.appendingPathComponent(id + ".wav")
     }
 
@@ -31,6 +40,9 @@ public final class VoiceLibrary: Sendable {
     public func add(name: String, sample: [UInt8], consent: String?) async throws(GatewayError) -> VoiceRecord {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 128 else { throw .invalidParameter("name", "'name' must be 1–128 characters.") }
+        guard !Self.hasControlCharacters(trimmed) else {
+            throw .invalidParameter("name", "'name' must not contain control characters (newlines, tabs, escapes, NUL, direction overrides).")
+        }
         let id = "voice_" + Hex.random(digits: 24)
         let url = try fileURL(id: id)
         let limits = self.limits
@@ -65,7 +77,7 @@ public final class VoiceLibrary: Sendable {
         let record: VoiceRecord?
         do { record = try await get(id) } catch { throw .internalError("Voice lookup failed: \(error)") }
         guard record != nil, let data = FileManager.default.contents(atPath: url.path) else {
-            throw .notFound("No voice with id '\(id)'.", param: "voice")
+            throw .notFound("No voice with id '\(GatewayError.echo(id))'.", param: "voice")
         }
         return Array(data)
     }

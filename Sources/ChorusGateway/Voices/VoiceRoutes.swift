@@ -78,7 +78,7 @@ struct VoiceRoutes: Sendable {
             // A database failure is the server's problem (500), not a missing voice (404).
             let found: VoiceRecord?
             do { found = try await voices.library.get(id) } catch { throw GatewayError.internalError("Voice lookup failed: \(error)") }
-            guard let record = found else { throw GatewayError.notFound("No voice with id '\(id)'.", param: "voice") }
+            guard let record = found else { throw GatewayError.notFound("No voice with id '\(GatewayError.echo(id))'.", param: "voice") }
             return Self.object(record)
         }
     }
@@ -87,7 +87,7 @@ struct VoiceRoutes: Sendable {
         try await services.jsonRoute(context) { _, _ in
             let deleted: Bool
             do { deleted = try await voices.library.delete(id) } catch { throw GatewayError.internalError("Voice deletion failed: \(error)") }
-            guard deleted else { throw GatewayError.notFound("No voice with id '\(id)'.", param: "voice") }
+            guard deleted else { throw GatewayError.notFound("No voice with id '\(GatewayError.echo(id))'.", param: "voice") }
             return ["id": .string(id), "object": "audio.voice.deleted", "deleted": true]
         }
     }

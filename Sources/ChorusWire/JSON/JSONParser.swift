@@ -68,25 +68,24 @@ public struct JSONParser {
         while true {
             skipWhitespace()
             guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { throw error("Expected a string key") }
+            let keyStart = index
             let key = try parseString()
             skipWhitespace()
             guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { throw error("Expected ':'") }
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth + 1)
-            // Duplicate keys: the last one wins, as in most parsers; keep one entry so rewrites stay unambiguous.
+            // A duplicate key is refused: parsers disagree on which one wins, so a body Chorus acted on one way
+            // could be forwarded and read the other way upstream (`"stream":true,"stream":false`).
             let existing = members.count <= Self.linearKeyScanLimit
                 ? members.firstIndex(where: { $0.0 == key })
                 : positions[key]
-            if let existing {
-                members[existing].1 = value
-            } else {
-                members.append((key, value))
-                if members.count == Self.linearKeyScanLimit + 1 {
-                    for (i, member) in members.enumerated() { positions[member.0] = i }
-                } else if members.count > Self.linearKeyScanLimit + 1 {
-                    positions[key] = members.count - 1
-                }
+            if existing != nil { throw JSONParseError(message: "Duplicate key", offset: keyStart, key: key) }
+            members.append((key, value))
+            if members.count == Self.linearKeyScanLimit + 1 {
+                for (i, member) in members.enumerated() { positions[member.0] = i }
+            } else if members.count > Self.linearKeyScanLimit + 1 {
+                positions[key] = members.count - 1
             }
             skipWhitespace()
             guard index < buffer.count else { throw error("Unexpected end of JSON") }
