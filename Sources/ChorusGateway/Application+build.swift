@@ -43,7 +43,8 @@ public func buildGateway(
         upstream: upstream,
         usageLog: UsageLog(store: store, logger: logger, metrics: metrics),
         metrics: metrics,
-        logger: logger)
+        logger: logger,
+        failover: Failover(catalog: catalog, metrics: metrics, logger: logger))
 
     let media = try MediaStore(store: store, directory: config.mediaDirectory, ttlSeconds: config.server.mediaTTLSeconds)
     let images = ImageRoutes(services: services,

@@ -69,7 +69,7 @@ import Testing
     @Test func readmeReferenceLoads() throws {
         let config = try ConfigLoader(environment: ["OPENAI_API_KEY": "sk-test"]).parse(try Self.readmeConfigBlock(), file: "README.md")
         #expect(config.providers.map(\.name) == ["openai", "sd", "local"])
-        #expect(config.models.count == 4)
+        #expect(config.models.count == 5)
     }
 
     /// A non-default value for every key: the key is loaded when the config it gives differs from the one
@@ -93,6 +93,8 @@ import Testing
         "transcription_input": "transcription_input: wav16k", "transcription_formats": "transcription_formats: [json]",
         "allow_private_urls": "allow_private_urls: true", "image_formats": "image_formats: [png]", "image_params": "image_params: [n]",
         "image_input": "image_input: png",
+        "retries": "retries: 2", "retry_backoff": "retry_backoff: 1", "circuit_breaker_failures": "circuit_breaker_failures: 0",
+        "circuit_breaker_cooldown": "circuit_breaker_cooldown: 5",
     ]
     static let modelSamples: [String: String] = [
         "name": "name: other", "provider": "provider: q", "model": "model: upstream", "defaults": "defaults: {a: 1}",
@@ -122,7 +124,10 @@ import Testing
         }
         let modelBase = providerYAML("timeout: 60") + "models:\n  - {name: m, provider: p"
         let plainModel = try loaded(modelBase + "}\n")
-        for key in ConfigSchema.model where key != "name" && key != "provider" {
+        // A fallback must name another model: compared against the same two models without it.
+        let twoModels = modelBase + "}\n  - {name: n, provider: q}\n"
+        #expect(try loaded(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, fallbacks: [n]}")) != loaded(twoModels))
+        for key in ConfigSchema.model where key != "name" && key != "provider" && key != "fallbacks" {
             let sample = try #require(Self.modelSamples[key], "no sample for models[].\(key)")
             #expect(try loaded(modelBase + ", " + sample + "}\n") != plainModel, "models[].\(key) is accepted but not loaded")
         }

@@ -38,6 +38,7 @@ import Testing
         row.bytesIn = 1_234
         row.bytesOut = 56_789
         row.error = "upstream said no"
+        row.tried = "primary (down): unreachable"
         return row
     }
 
@@ -50,7 +51,7 @@ import Testing
 
             // The record names every column of the table, so none can be left out of the write.
             let columns = try await store.pool.read { db in try db.columns(in: "generation_logs").map(\.name) }
-            #expect(columns.count == 22)
+            #expect(columns.count == 23)
             #expect(Set(columns) == Set(UsageRecord.CodingKeys.allCases.map(\.stringValue) + ["id"]))
         }
     }

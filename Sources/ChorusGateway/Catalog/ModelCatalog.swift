@@ -38,14 +38,28 @@ public struct ModelCatalog: Sendable {
         self.init(config: config, providers: config.providers.map { $0.type.makeProvider($0, environment: environment) })
     }
 
+    /// Longer `model` names are refused before anything looks them up or records them.
+    public static let maxNameBytes = 256
+
     public func resolve(_ name: String) -> ResolvedModel? { byName[name] }
 
     /// Resolves and checks what the caller may use and what the model can do; errors are the documented statuses.
     public func resolve(_ name: String, for caller: Caller, capability: Capability) throws(GatewayError) -> ResolvedModel {
+        guard name.utf8.count <= Self.maxNameBytes else {
+            throw .invalidParameter("model", "'model' is \(name.utf8.count) bytes long; model names are at most \(Self.maxNameBytes).")
+        }
         guard let model = byName[name] else { throw .modelNotFound(name) }
         guard caller.allows(model: name) else { throw .modelNotAllowed(name) }
         guard model.supports(capability) else { throw .wrongCapability(name, wanted: capability.description) }
         return model
+    }
+
+    /// The model's fallbacks, in order, that this caller may use for this capability.
+    func fallbacks(of model: ResolvedModel, caller: Caller, capability: Capability) -> [ResolvedModel] {
+        model.config.fallbacks.compactMap { name in
+            guard let fallback = byName[name], caller.allows(model: name), fallback.supports(capability) else { return nil }
+            return fallback
+        }
     }
 
     /// Stops every provider's engines (ServiceGroup shutdown).

@@ -95,6 +95,15 @@ public struct ConfigLoader: Sendable {
                 }
                 config.models.append(model)
             }
+            for (index, model) in config.models.enumerated() {
+                for (position, fallback) in model.fallbacks.enumerated() {
+                    let path = "models[\(index)].fallbacks[\(position)]"
+                    guard fallback != model.name else { throw reader.error(path, "a model cannot be its own fallback", models) }
+                    guard config.models.contains(where: { $0.name == fallback }) else {
+                        throw reader.error(path, "unknown model '\(fallback)'", models)
+                    }
+                }
+            }
         }
         return config
     }
@@ -150,6 +159,14 @@ public struct ConfigLoader: Sendable {
         }
         if let v = m["image_input"] { provider.imageInput = try reader.choice(v, path: path + ".image_input", of: ImageInput.self) }
         if let v = m["allow_private_urls"] { provider.allowPrivateURLs = try reader.bool(v, path: path + ".allow_private_urls") }
+        if let v = m["retries"] { provider.retries = try reader.int(v, path: path + ".retries", range: 0...10) }
+        if let v = m["retry_backoff"] { provider.retryBackoff = try reader.double(v, path: path + ".retry_backoff", range: 0...60) }
+        if let v = m["circuit_breaker_failures"] {
+            provider.circuitBreakerFailures = try reader.int(v, path: path + ".circuit_breaker_failures", range: 0...1000)
+        }
+        if let v = m["circuit_breaker_cooldown"] {
+            provider.circuitBreakerCooldown = try reader.double(v, path: path + ".circuit_breaker_cooldown", range: 0.05...86400)
+        }
         return provider
     }
 
@@ -164,6 +181,10 @@ public struct ConfigLoader: Sendable {
         if let v = m["defaults"] { model.defaults = try reader.jsonObject(v, path: path + ".defaults") }
         if let v = m["capabilities"] {
             model.capabilities = Set(try reader.choices(v, path: path + ".capabilities", of: Capability.self))
+        }
+        if let v = m["fallbacks"] {
+            guard case .sequence(let names) = v else { throw reader.error(path + ".fallbacks", "expected a list of model names", v) }
+            model.fallbacks = try names.enumerated().map { try reader.string($1, path: path + ".fallbacks[\($0)]") }
         }
         return model
     }

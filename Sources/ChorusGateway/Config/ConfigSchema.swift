@@ -13,7 +13,8 @@ public enum ConfigSchema {
         "type", "base_url", "api_key", "headers", "timeout", "stream_idle_timeout", "connect_timeout", "defaults",
         "speech_formats", "voice_cloning", "mask_mode", "mask_edit_color", "transcription_input", "transcription_formats",
         "allow_private_urls", "image_formats", "image_params", "image_input",
+        "retries", "retry_backoff", "circuit_breaker_failures", "circuit_breaker_cooldown",
     ]
 
-    public static let model: Set<String> = ["name", "provider", "model", "defaults", "capabilities"]
+    public static let model: Set<String> = ["name", "provider", "model", "defaults", "capabilities", "fallbacks"]
 }

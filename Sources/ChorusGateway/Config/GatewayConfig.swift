@@ -94,6 +94,16 @@ public struct ProviderConfig: Sendable {
     public var imageParams: [String] = ProviderConfig.allImageParams
     /// `png`: edit/variation inputs in jpeg or webp are converted to PNG before forwarding.
     public var imageInput = ImageInput.original
+    /// Extra tries on this provider for failures that did no work upstream (connection refused, 429, 502, 503, 504),
+    /// before the first byte reaches the caller.
+    public var retries = 0
+    /// The first retry waits about this many seconds; each next one twice as long (with jitter, at most 5 s).
+    public var retryBackoff = 0.25
+    /// Consecutive failures (unreachable, timed out, 5xx, unreadable answers) that open the provider's circuit:
+    /// its models then go straight to their fallbacks, or answer 503. 0 turns the breaker off.
+    public var circuitBreakerFailures = 5
+    /// Seconds an open circuit stays open before one probe call may try the provider again.
+    public var circuitBreakerCooldown = 30.0
 
     public static let allImageParams = [
         "n", "size", "quality", "style", "background", "output_format", "output_compression", "moderation",
@@ -123,12 +133,16 @@ public struct ModelConfig: Sendable {
     public var defaults: JSONValue = .object([])
     /// nil = whatever the provider offers.
     public var capabilities: Set<Capability>?
+    /// Models tried in order when this one's provider fails before anything was sent to the caller.
+    public var fallbacks: [String]
 
-    public init(name: String, provider: String, model: String, defaults: JSONValue = .object([]), capabilities: Set<Capability>? = nil) {
+    public init(name: String, provider: String, model: String, defaults: JSONValue = .object([]),
+                capabilities: Set<Capability>? = nil, fallbacks: [String] = []) {
         self.name = name
         self.provider = provider
         self.model = model
         self.defaults = defaults
         self.capabilities = capabilities
+        self.fallbacks = fallbacks
     }
 }

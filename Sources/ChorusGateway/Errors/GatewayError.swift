@@ -16,7 +16,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     /// What the client reads.
     public let message: String
     public let param: String?
-    /// Seconds the client should wait (429 only).
+    /// Seconds the client should wait (429, and 503 from an open circuit).
     public let retryAfter: Int?
     /// What only the log and the usage row get (database text, file paths, transport errors).
     let detail: String?
@@ -99,8 +99,8 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
 
     // MARK: factories
 
-    public static func invalidJSON(_ detail: String) -> Self {
-        .init(.invalidJSON, "We could not parse the JSON body of your request. (\(detail))")
+    public static func invalidJSON(_ detail: String, param: String? = nil) -> Self {
+        .init(.invalidJSON, "We could not parse the JSON body of your request. (\(detail))", param: param)
     }
     public static func invalidRequest(_ message: String, param: String? = nil) -> Self {
         .init(.invalidRequest, message, param: param)
@@ -118,13 +118,27 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     public static let expiredKey = Self(.invalidKey, "The API key provided has expired.")
     public static let revokedKey = Self(.invalidKey, "The API key provided has been revoked.")
     public static func modelNotAllowed(_ model: String) -> Self {
-        .init(.modelNotAllowed, "This API key is not allowed to use the model '\(model)'.", param: "model")
+        .init(.modelNotAllowed, "This API key is not allowed to use the model '\(echo(model))'.", param: "model")
     }
     public static func modelNotFound(_ model: String) -> Self {
-        .init(.modelNotFound, "The model '\(model)' does not exist or you do not have access to it.", param: "model")
+        .init(.modelNotFound, "The model '\(echo(model))' does not exist or you do not have access to it.", param: "model")
     }
     public static func wrongCapability(_ model: String, wanted: String) -> Self {
-        .init(.invalidParameter, "The model '\(model)' does not support \(wanted).", param: "model")
+        .init(.invalidParameter, "The model '\(echo(model))' does not support \(wanted).", param: "model")
+    }
+
+    /// A caller's string as an error message quotes it: its first 64 characters, control characters escaped,
+    /// so a 20 MB name is not sent back whole and a name cannot break a log line.
+    static func echo(_ text: String) -> String {
+        var result = ""
+        for character in text.prefix(64) {
+            if character.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                result += character.unicodeScalars.map { "\\u{\(String($0.value, radix: 16))}" }.joined()
+            } else {
+                result.append(character)
+            }
+        }
+        return text.count > 64 ? result + "…" : result
     }
     public static func notFound(_ what: String, param: String? = nil) -> Self { .init(.notFound, what, param: param) }
     public static func payloadTooLarge(limitBytes: Int, param: String? = nil) -> Self {
@@ -147,6 +161,11 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     }
     public static func upstreamFailed(provider: String, _ detail: String) -> Self {
         .init(.upstreamFailed, "Provider '\(provider)' failed: \(detail)")
+    }
+    /// The provider's circuit is open (it failed repeatedly) and the model has no fallback left to try.
+    public static func providerUnavailable(provider: String, retryAfter: Int) -> Self {
+        .init(.serviceUnavailable, "Provider '\(provider)' is unavailable after repeated failures. Retry after \(retryAfter)s.",
+              retryAfter: retryAfter)
     }
     /// `detail` goes to the log and the usage row; the client reads a generic message and the request id.
     public static func internalError(_ detail: String) -> Self {

@@ -12,6 +12,8 @@ public struct GatewayServices: Sendable {
     public let usageLog: UsageLog
     public let metrics: GatewayMetrics
     public let logger: Logger
+    /// Fallbacks, retries and each provider's circuit.
+    let failover: Failover
 
     var maxBodyBytes: Int { config.server.maxBodyMB * 1024 * 1024 }
     var maxUploadBytes: Int { config.server.maxUploadMB * 1024 * 1024 }

@@ -29,12 +29,13 @@ struct ChatImageDispatch: Sendable {
         job.responseFormat = .b64JSON
         let resolved = try routes.resolve(job, caller: caller, trace: trace)
         trace.update { $0.stream = stream }
-        switch try await routes.pipeline.produce(job, model: resolved) {
+        let (answer, answered) = try await routes.pipeline.produce(job, model: resolved, caller: caller, trace: trace)
+        switch answer {
         case .upstreamAnswer(let upstream):
             return try await UpstreamPassthrough(trace: trace).response(for: upstream, request: request, watchClientClose: false)
         case .images(let produced):
             trace.markFirstByte()
-            let finished = try await routes.pipeline.finish(produced, job: job, model: resolved, responseFormat: .b64JSON)
+            let finished = try await routes.pipeline.finish(produced, job: job, model: answered, responseFormat: .b64JSON)
             ImageRoutes.recordUsage(finished, produced: produced, job: job, trace: trace)
             let images: [JSONValue] = finished.map { image in
                 let url = "data:\((image.format ?? .png).contentType);base64,\(image.b64 ?? "")"

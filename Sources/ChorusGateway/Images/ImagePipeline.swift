@@ -61,11 +61,14 @@ struct ImagePipeline: Sendable {
 
     // MARK: provider
 
-    /// The model's image facet, inputs prepared its way, and what it answered.
-    func produce(_ job: ImageJob, model: ResolvedModel) async throws(GatewayError) -> ImageAnswer {
-        guard let provider = model.provider.images else { throw model.provider.missing(.images) }
-        let prepared = try await prepare(job, for: provider)
-        return try await provider.produce(job, prepared: prepared, model: model.config)
+    /// The model's image facet (or a fallback's), inputs prepared its way, what it answered and which model that was.
+    func produce(_ job: ImageJob, model: ResolvedModel, caller: Caller,
+                 trace: RequestTrace) async throws(GatewayError) -> (answer: ImageAnswer, model: ResolvedModel) {
+        try await services.failover.run(model, caller: caller, capability: .images, trace: trace) { model throws(GatewayError) in
+            guard let provider = model.provider.images else { throw model.provider.missing(.images) }
+            let prepared = try await prepare(job, for: provider)
+            return try await provider.produce(job, prepared: prepared, model: model.config)
+        }
     }
 
     // MARK: results

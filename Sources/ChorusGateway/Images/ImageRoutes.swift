@@ -32,7 +32,7 @@ struct ImageRoutes: Sendable {
         let (caller, trace) = (try context.requireCaller(), try context.requireTrace())
         var request = request
         let (job, model, _) = try await jsonJob(&request, kind: .generation, caller: caller, trace: trace)
-        return try await respond(job, model: model, request: request, trace: trace)
+        return try await respond(job, model: model, caller: caller, request: request, trace: trace)
     }
 
     func edits(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -40,13 +40,13 @@ struct ImageRoutes: Sendable {
         let (job, model) = MultipartForm.boundary(of: request.headers[.contentType]) == nil
             ? try await jsonEdit(request, caller: caller, trace: trace)
             : try await multipartJob(request, kind: .edit, caller: caller, trace: trace)
-        return try await respond(job, model: model, request: request, trace: trace)
+        return try await respond(job, model: model, caller: caller, request: request, trace: trace)
     }
 
     func variations(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let (caller, trace) = (try context.requireCaller(), try context.requireTrace())
         let (job, model) = try await multipartJob(request, kind: .variation, caller: caller, trace: trace)
-        return try await respond(job, model: model, request: request, trace: trace)
+        return try await respond(job, model: model, caller: caller, request: request, trace: trace)
     }
 
     /// LoLLMs: `{prompt, image, mask, model}` with base64 or data URLs, answered as `{data: [{b64_json}]}`.
@@ -63,7 +63,7 @@ struct ImageRoutes: Sendable {
         }
         job.responseFormat = .b64JSON
         job.stream = false
-        return try await respond(job, model: model, request: request, trace: trace, lollms: true)
+        return try await respond(job, model: model, caller: caller, request: request, trace: trace, lollms: true)
     }
 
     func media(context: GatewayRequestContext, id: String) async throws -> Response {
@@ -75,7 +75,7 @@ struct ImageRoutes: Sendable {
             return (entry.record, Array(data))
         }
         guard let (record, bytes) = found else {
-            throw GatewayError.notFound("No media with id '\(id)' (stored images expire).")
+            throw GatewayError.notFound("No media with id '\(GatewayError.echo(id))' (stored images expire).")
         }
         let remaining = max(0, Int(record.expiresAt - Date().timeIntervalSince1970))
         var headers: HTTPFields = [.contentType: record.contentType, .cacheControl: "private, max-age=\(remaining)"]
@@ -178,9 +178,10 @@ struct ImageRoutes: Sendable {
 
     // MARK: answer
 
-    func respond(_ job: ImageJob, model: ResolvedModel, request: Request, trace: RequestTrace,
+    func respond(_ job: ImageJob, model: ResolvedModel, caller: Caller, request: Request, trace: RequestTrace,
                  lollms: Bool = false) async throws(GatewayError) -> Response {
-        switch try await pipeline.produce(job, model: model) {
+        let (answer, model) = try await pipeline.produce(job, model: model, caller: caller, trace: trace)
+        switch answer {
         case .upstreamAnswer(let upstream):
             return try await UpstreamPassthrough(trace: trace, countsImages: true)
                 .response(for: upstream, request: request, watchClientClose: job.stream)

@@ -40,7 +40,8 @@ struct ProviderTransport: Sendable {
     func body(original: ByteBuffer, parsed: JSONValue, model: ModelConfig) -> ByteBuffer {
         let noDefaults = model.defaults.objectValue?.isEmpty ?? true
         let providerNoDefaults = provider.defaults.objectValue?.isEmpty ?? true
-        if noDefaults, providerNoDefaults, model.model == model.name {
+        // The caller's bytes name the model they asked for; a fallback or an alias needs its own name in them.
+        if noDefaults, providerNoDefaults, parsed["model"]?.stringValue == model.model {
             return original
         }
         var rewritten = withDefaults(parsed, model: model)

@@ -24,9 +24,8 @@ struct SpeechRoutes: Sendable {
             $0.stream = parameters.streamFormat == .sse
             $0.promptSummary = UsageRecord.summarize(parameters.input)
         }
-        let model = try services.catalog.resolve(parameters.model, for: try context.requireCaller(), capability: .speech)
-        trace.update { $0.provider = model.providerName }
-        guard let provider = model.provider.speech else { throw model.provider.missing(.speech) }
+        let caller = try context.requireCaller()
+        let model = try services.catalog.resolve(parameters.model, for: caller, capability: .speech)
 
         var customID: String?
         var name: String?
@@ -35,11 +34,17 @@ struct SpeechRoutes: Sendable {
         case .named(let voiceName)?: name = voiceName
         case nil: break
         }
-        let voice = try await voices.settle(name: name, customID: customID, inlineSample: parameters.audioSample,
-                                            provider: model.providerName, cloning: provider.voiceCloning)
-        let job = SpeechJob(input: parameters.input, voice: voice, format: parameters.responseFormat, speed: parameters.speed,
-                            instructions: parameters.instructions, language: parameters.language)
-        switch try await provider.synthesize(job, model: model.config) {
+        let (result, _) = try await services.failover.run(model, caller: caller, capability: .speech, trace: trace) {
+            model throws(GatewayError) in
+            guard let provider = model.provider.speech else { throw model.provider.missing(.speech) }
+            // A voice is settled per provider: a clone is prepared for the provider that will speak it.
+            let voice = try await voices.settle(name: name, customID: customID, inlineSample: parameters.audioSample,
+                                                provider: model.providerName, cloning: provider.voiceCloning)
+            let job = SpeechJob(input: parameters.input, voice: voice, format: parameters.responseFormat, speed: parameters.speed,
+                                instructions: parameters.instructions, language: parameters.language)
+            return try await provider.synthesize(job, model: model.config)
+        }
+        switch result {
         case .upstreamAnswer(let answer):
             return try await UpstreamPassthrough(trace: trace).response(for: answer, request: request, watchClientClose: false)
         case .audio(var audio):

@@ -2,7 +2,7 @@ import Foundation
 
 /// One row of `generation_logs`: what one request did, how long it took, what it cost.
 ///
-/// The coding keys are the table's 21 columns (all but `id`), so the columns are named once, here, for writing and
+/// The coding keys are the table's 22 columns (all but `id`), so the columns are named once, here, for writing and
 /// reading alike.
 public struct UsageRecord: Sendable, Equatable, Codable {
     public var createdAt = Date()
@@ -26,6 +26,8 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     public var bytesIn = 0
     public var bytesOut = 0
     public var error: String?
+    /// Models tried before the one in `model` answered (fallbacks): `name (provider): why; …`.
+    public var tried: String?
 
     public init(requestID: String, route: String) {
         self.requestID = requestID
@@ -49,6 +51,6 @@ public struct UsageRecord: Sendable, Equatable, Codable {
         case latencyMs = "latency_ms"
         case bytesIn = "bytes_in"
         case bytesOut = "bytes_out"
-        case error
+        case error, tried
     }
 }

@@ -37,5 +37,22 @@ public final class GatewayMetrics: Sendable {
         registry.makeGauge(name: "chorus_usage_rows_pending").set(Int64(count))
     }
 
+    /// 0 closed, 1 open, 2 half-open: set from the circuits each time `/metrics` is read.
+    func providerCircuit(provider: String, state: Int) {
+        registry.makeGauge(name: "chorus_provider_circuit_state", labels: [("provider", provider)]).set(Int64(state))
+    }
+
+    func providerCircuitOpened(provider: String) {
+        registry.makeCounter(name: "chorus_provider_circuit_opened_total", labels: [("provider", provider)]).increment()
+    }
+
+    func fallback(from model: String, to fallback: String) {
+        registry.makeCounter(name: "chorus_fallbacks_total", labels: [("model", model), ("fallback", fallback)]).increment()
+    }
+
+    func upstreamRetry(provider: String) {
+        registry.makeCounter(name: "chorus_upstream_retries_total", labels: [("provider", provider)]).increment()
+    }
+
     public func text() -> [UInt8] { registry.emitToBuffer() }
 }

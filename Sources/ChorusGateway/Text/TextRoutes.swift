@@ -37,9 +37,12 @@ struct TextRoutes: Sendable {
             return response
         }
         let model = try services.catalog.resolve(modelName, for: caller, capability: route.capability)
-        trace.update { $0.provider = model.providerName }
-        guard let provider = model.provider.text else { throw model.provider.missing(route.capability) }
-        let upstream = try await provider.send(TextCall(route: route, body: body, json: json, stream: stream), model: model.config)
+        let call = TextCall(route: route, body: body, json: json, stream: stream)
+        let (upstream, _) = try await services.failover.run(model, caller: caller, capability: route.capability, trace: trace) {
+            model throws(GatewayError) in
+            guard let provider = model.provider.text else { throw model.provider.missing(route.capability) }
+            return try await provider.send(call, model: model.config)
+        }
         return try await UpstreamPassthrough(trace: trace).response(for: upstream, request: request, watchClientClose: stream)
     }
 }

@@ -32,7 +32,7 @@ struct TranscriptionRoutes: Sendable {
             guard let model = form.field("model"), !model.isEmpty else { throw .missingParameter("model") }
             let formatName = form.field("response_format") ?? "json"
             guard let format = TranscriptFormat(rawValue: formatName) else {
-                throw .invalidParameter("response_format", "'response_format' must be one of json, text, srt, verbose_json, vtt; got '\(formatName)'.")
+                throw .invalidParameter("response_format", "'response_format' must be one of json, text, srt, verbose_json, vtt; got '\(GatewayError.echo(formatName))'.")
             }
             let temperature = form.field("temperature")
             if let temperature, Double(temperature).map({ (0...1).contains($0) }) != true {
@@ -50,7 +50,7 @@ struct TranscriptionRoutes: Sendable {
             }
             self.model = model
             self.file = file
-            options = TranscriptionOptions(format: format, language: form.field("language").flatMap { $0.isEmpty ? nil : $0 },
+            options = TranscriptionOptions(format: format, language: try LanguageTag.checked(form.field("language").flatMap { $0.isEmpty ? nil : $0 }),
                                            prompt: form.field("prompt"), temperature: temperature, granularities: granularities,
                                            stream: stream)
         }
@@ -65,9 +65,8 @@ struct TranscriptionRoutes: Sendable {
             $0.stream = parameters.stream
             $0.promptSummary = parameters.file.filename.map { "file \($0)" }
         }
-        let model = try services.catalog.resolve(parameters.model, for: try context.requireCaller(), capability: task.capability)
-        trace.update { $0.provider = model.providerName }
-        guard let provider = model.provider.transcription else { throw model.provider.missing(task.capability) }
+        let caller = try context.requireCaller()
+        let model = try services.catalog.resolve(parameters.model, for: caller, capability: task.capability)
         // The upload stays in the buffer the multipart reader gathered it into: the decoder reads it in place
         // and the provider gets that same buffer, so a 25 MB upload is never copied a second time.
         let audio = parameters.file.data
@@ -85,7 +84,11 @@ struct TranscriptionRoutes: Sendable {
         }
         trace.update { $0.audioSeconds = info.duration }
         let job = TranscriptionJob(task: task, file: parameters.file, info: info, limits: limits, options: parameters.options)
-        let result = try await provider.transcribe(job, model: model.config)
+        let (result, _) = try await services.failover.run(model, caller: caller, capability: task.capability, trace: trace) {
+            model throws(GatewayError) in
+            guard let provider = model.provider.transcription else { throw model.provider.missing(task.capability) }
+            return try await provider.transcribe(job, model: model.config)
+        }
         if let seconds = result.audioSeconds { trace.update { $0.audioSeconds = seconds } }
         switch result.answer {
         case .upstreamAnswer(let answer):

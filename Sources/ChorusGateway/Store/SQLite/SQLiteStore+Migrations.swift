@@ -73,6 +73,9 @@ extension SQLiteStore {
                 CREATE INDEX media_sha ON media(sha256);
                 """)
         }
+        migrator.registerMigration("v4-log-tried") { db in
+            try db.execute(sql: "ALTER TABLE generation_logs ADD COLUMN tried TEXT")
+        }
         return migrator
     }
 }
