@@ -12,10 +12,11 @@ struct Models: AsyncParsableCommand {
         // The catalog is made of the configured providers; building them opens no connection.
         let upstream = try UpstreamClient(logger: Logger(label: "chorus.upstream"))
         let catalog = ModelCatalog(config: config, environment: ProviderEnvironment(upstream: upstream, metrics: GatewayMetrics()))
-        print(["NAME", "PROVIDER", "TYPE", "UPSTREAM MODEL", "CAPABILITIES"].joined(separator: "\t"))
+        print(["NAME", "PROVIDER", "TYPE", "UPSTREAM MODEL", "CAPABILITIES", "FALLBACKS"].joined(separator: "\t"))
         for model in catalog.all {
             let capabilities = Capability.allCases.filter(model.supports).map(\.rawValue).joined(separator: ",")
-            print([model.name, model.providerName, model.providerType.rawValue, model.upstreamModel, capabilities].joined(separator: "\t"))
+            print([model.name, model.providerName, model.providerType.rawValue, model.upstreamModel, capabilities,
+                   model.config.fallbacks.isEmpty ? "-" : model.config.fallbacks.joined(separator: ",")].joined(separator: "\t"))
         }
         await upstream.shutdown()
     }
