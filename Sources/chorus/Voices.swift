@@ -47,7 +47,7 @@ struct Voices: AsyncParsableCommand {
             print(["ID", "NAME", "TYPE", "SECONDS"].joined(separator: "\t"))
             for preset in speech.presets.all { print([preset.name, preset.description ?? "", "preset", "-"].joined(separator: "\t")) }
             for voice in try await speech.library.list() {
-                print([voice.id, voice.name, "audio_sample", String(format: "%.1f", voice.durationSeconds)].joined(separator: "\t"))
+                print([voice.id, Logs.oneCell(voice.name), "audio_sample", String(format: "%.1f", voice.durationSeconds)].joined(separator: "\t"))
             }
         }
     }
