@@ -76,4 +76,58 @@ struct UpstreamWaitTests {
             await expectUpstreamError(.cancelled) { try await hanging.value }
         }
     }
+
+    @Test func streamWhoseHeadNeverComesTimesOutAtTheFirstByteLimitAndClosesTheConnection() async throws {
+        try await withServer({ _, writer in try await writer.hang() }) { client, server in
+            var request = Self.streamed("\(server.url)/hang", idle: 30)
+            request.firstByteTimeout = 0.5
+            let start = ContinuousClock.now
+            await expectUpstreamError(.timedOut) { _ = try await client.execute(request) }
+            let answered = ContinuousClock.now
+            #expect(answered - start >= .milliseconds(450) && answered - start < .seconds(3), "took \(answered - start)")
+            #expect(client.activeTransfers == 0, "the transfer left the multi handle before the caller heard of it")
+            #expect(await eventually(within: 1) { server.stats.counts.closed == 1 }, "the server did not see the close")
+        }
+    }
+
+    @Test func firstByteLimitDoesNotCutAStreamWhoseHeadCameInTime() async throws {
+        try await withServer({ _, writer in
+            try await Task.sleep(for: .milliseconds(200))
+            try await writer.head(.ok, [("Content-Type", "text/event-stream")])
+            for index in 0..<6 {
+                try await writer.body("data: \(index)\n\n")
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            try await writer.end()
+        }) { client, server in
+            var request = Self.streamed("\(server.url)/sse", idle: 30)
+            request.firstByteTimeout = 0.6
+            let response = try await client.execute(request)
+            let body = try await response.body.collect(upTo: 1 << 16)
+            #expect(String(buffer: body) == (0..<6).map { "data: \($0)\n\n" }.joined(), "the stream ran ~1.4 s, past the limit")
+        }
+    }
+
+    @Test func afterTheHeadTheIdleLimitGovernsAStalledStream() async throws {
+        try await withServer({ _, writer in
+            try await writer.head(.ok, [("Content-Type", "text/event-stream")])
+            try await writer.body("data: first\n\n")
+            try await writer.hang()
+        }) { client, server in
+            var request = Self.streamed("\(server.url)/stall", idle: 1.5)
+            request.firstByteTimeout = 0.3
+            let start = ContinuousClock.now
+            let response = try await client.execute(request)
+            var received = ""
+            await expectUpstreamError(.timedOut) {
+                for try await chunk in response.body { received += String(buffer: chunk) }
+            }
+            let elapsed = ContinuousClock.now - start
+            #expect(received == "data: first\n\n")
+            // Cut by the idle limit, not by the first-byte one at 0.3 s. libcurl's low-speed check counts whole
+            // seconds (2 s here) on a speed averaged over its last ~5 s, so bytes just before the stall push the
+            // cut later (8.2 s measured here).
+            #expect(elapsed >= .milliseconds(1400) && elapsed < .seconds(15), "took \(elapsed)")
+        }
+    }
 }
