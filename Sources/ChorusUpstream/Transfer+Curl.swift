@@ -18,8 +18,13 @@ extension Transfer {
         try easy.set(CURLOPT_NOSIGNAL, 1)
         try easy.set(CURLOPT_FOLLOWLOCATION, 0)
         try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
-        // Wait for a connection that may multiplex (HTTP/2) instead of opening one per concurrent request.
-        try easy.set(CURLOPT_PIPEWAIT, 1)
+        // Never wait for another transfer's connection to learn whether it multiplexes: over plain HTTP/1.1 that
+        // is only learnt from its response, so one upstream that accepted a request and never answered held every
+        // later request to it (PIPEWAIT=1: 16 calls behind a hanging one took 7.8 s, until it timed out; with 0,
+        // 0.1 s), and on TLS a stalled handshake holds them until the connect timeout. Once ALPN said h2, curl
+        // multiplexes new transfers onto that connection without PIPEWAIT; what waiting would save is only the
+        // extra connections of a burst at a cold HTTP/2 upstream. Measured with bench/pipewait/run.
+        try easy.set(CURLOPT_PIPEWAIT, 0)
         // A proxy's "200 Connection established" must not reach the header callback.
         try easy.set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
         // libcurl refuses a new receive-buffer size once a handle has a buffer, which a pooled handle can still

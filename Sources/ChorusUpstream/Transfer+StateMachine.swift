@@ -154,6 +154,25 @@ extension Transfer {
             return .abort(self.takeWaiters(), error: error, removeTransfer: removeTransfer)
         }
 
+        // MARK: first-byte deadline
+
+        enum FirstByteTimeoutAction {
+            case none
+            /// Fail every waiter with `error` and cancel the upload task; the event thread takes the transfer out
+            /// of the multi handle first, so the upstream sees the connection (or its HTTP/2 stream) closed.
+            case abort(Waiters, error: UpstreamError)
+        }
+
+        /// The request's first-byte deadline passed (event thread). Without a head the transfer fails with
+        /// `error` (a timeout); once the head is in, or the transfer is over, it is not this deadline's business:
+        /// the idle and total limits govern the body.
+        mutating func firstByteTimeoutExpired(_ error: UpstreamError) -> FirstByteTimeoutAction {
+            guard self.head == nil, self.outcome == nil else { return .none }
+            self.outcome = .failed(error)
+            if self.bodyWaiter != nil { self.consumerDone = true }
+            return .abort(self.takeWaiters(), error: error)
+        }
+
         // MARK: request body producer
 
         enum UploadStartAction {

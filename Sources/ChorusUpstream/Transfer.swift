@@ -42,7 +42,10 @@ final class Transfer: @unchecked Sendable {
     /// Where the read callback is in a `.buffers` body: which buffer, and how far into it.
     private var memoryBodyIndex = 0
     private var memoryBodyOffset = 0
-    private var headDelivered = false
+    /// The final head went through the header callback (trailers are ignored from here on).
+    private(set) var headDelivered = false
+    /// When the transfer fails unless its head is in (`UpstreamRequest.firstByteTimeout`); set when it is attached.
+    var firstByteDeadline: NIODeadline?
     private var parsingStatus: Int?
     private var parsingHeaders: [(String, String)] = []
 
@@ -312,6 +315,20 @@ final class Transfer: @unchecked Sendable {
     func takePauseMask() -> Int32? {
         guard let bits = self.lock.withLock({ self.state.pauseUpdateRan() }) else { return nil }
         return (bits.receive ? CURLPAUSE_RECV : 0) | (bits.send ? CURLPAUSE_SEND : 0)
+    }
+
+    /// The first-byte deadline passed. Without a head, the transfer fails with `timedOut`: `detach` takes it out
+    /// of the multi handle (curl closes the connection) before the waiters hear of it.
+    func firstByteDeadlinePassed(detach: () -> Void) {
+        let error = UpstreamError(kind: .timedOut,
+                                  message: "no response headers within \(String(format: "%g", self.request.firstByteTimeout)) s")
+        switch self.lock.withLock({ self.state.firstByteTimeoutExpired(error) }) {
+        case .none:
+            return
+        case .abort(let waiters, let error):
+            detach()
+            Self.resume(waiters, head: .failure(error), body: .failure(error))
+        }
     }
 
     /// The transfer left the multi handle on its own (success or failure): record the outcome.

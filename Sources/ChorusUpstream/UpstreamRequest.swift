@@ -15,6 +15,10 @@ public struct UpstreamRequest: Sendable {
     /// `timedOut`; 0 means no such limit. For long streamed answers, where a total `timeout` would cut a healthy
     /// stream, this bounds a stalled one instead.
     public var idleTimeout: Double = 0
+    /// Seconds from the start of the transfer until the response head (status line and headers) is in, before
+    /// the transfer is aborted with `timedOut`; 0 means no such limit. It bounds the wait for a streamed answer,
+    /// which has no total `timeout`; once the head is in, `idleTimeout` and `timeout` govern the body.
+    public var firstByteTimeout: Double = 0
     /// Abort the body with `responseTooLarge` once more than this many bytes arrived.
     public var maxResponseBytes: Int?
     /// Refuse to connect to loopback, private, link-local, unique-local and CGNAT addresses, checked on the

@@ -7,7 +7,7 @@ import NIOCore
 import NIOFoundationCompat
 
 /// An in-process OpenAI-compatible upstream for tests. Its behaviour is picked by the upstream model name:
-/// `hang` never answers, `fail` answers 429 with an OpenAI error, `html` answers 503 with HTML; anything else
+/// `hang` never answers (and notes when the caller closes the connection), `fail` answers 429 with an OpenAI error, `html` answers 503 with HTML; anything else
 /// answers like OpenAI (JSON, or SSE when `stream` is true), with a `usage` object.
 final class MockUpstream: Sendable {
     struct Received: Sendable {
@@ -21,6 +21,9 @@ final class MockUpstream: Sendable {
     private let state = NIOLockedValueBox<(received: [Received], streamClosedAt: ContinuousClock.Instant?, streamsFinished: Int)>(([], nil, 0))
     private let speechFinished = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
     private let streamFinished = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+    private let hangsClosed = NIOLockedValueBox<[ContinuousClock.Instant]>([])
+    /// When the connection of each `hang` request was closed by its caller, in order.
+    var hangClosedAt: [ContinuousClock.Instant] { hangsClosed.withLockedValue { $0 } }
     /// When the last SSE stream was completely sent.
     var streamFinishedAt: ContinuousClock.Instant? { streamFinished.withLockedValue { $0 } }
     /// When the last speech response was completely sent.
@@ -132,7 +135,20 @@ final class MockUpstream: Sendable {
         let model = json["model"] as? String ?? "?"
         switch model {
         case "hang":
-            try await Task.sleep(for: .seconds(30))
+            // Holds the request until the caller closes the connection (or 30 s pass), and notes the close: a
+            // gateway that gives up on a provider must close its connection, not leave it waiting.
+            let (closed, signalClose) = AsyncStream<Void>.makeStream()
+            try await request.body.consumeWithInboundCloseHandler({ _ in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await Task.sleep(for: .seconds(30)) }
+                    group.addTask { for await _ in closed {} }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }, onInboundClosed: {
+                self.hangsClosed.withLockedValue { $0.append(.now) }
+                signalClose.finish()
+            })
             return Response(status: .ok)
         case "fail":
             let error = #"{"error":{"message":"Upstream says slow down","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}"#

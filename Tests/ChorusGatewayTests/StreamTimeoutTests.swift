@@ -8,13 +8,54 @@ import NIOCore
 import Testing
 
 /// A provider's `timeout` bounds whole non-streamed answers; a streamed answer is bounded by
-/// `stream_idle_timeout` instead, so a long healthy stream is not cut and a stalled one still ends.
+/// `stream_idle_timeout` instead, so a long healthy stream is not cut and a stalled one still ends. Until the
+/// provider's headers arrive, `first_byte_timeout` (default: `timeout`) bounds both.
 @Suite struct StreamTimeoutTests {
-    static func config(timeout: Double, idle: Double) -> @Sendable (Int) -> GatewayConfig {
+    static func config(timeout: Double, idle: Double, firstByte: Double? = nil) -> @Sendable (Int) -> GatewayConfig {
         { port in
             var config = testConfig(upstreamPort: port, timeout: timeout)
             config.providers[0].streamIdleTimeout = idle
+            config.providers[0].firstByteTimeout = firstByte
             return config
+        }
+    }
+
+    /// Sends a chat call for the `hang` model and checks it answers 504 between `bound` and `bound` + 1 s, that
+    /// the provider saw its connection closed no later than 1 s after that answer, and that the row says 504.
+    static func expectHangingCallTimesOut(stream: Bool, after bound: Double, client: some TestClientProtocol,
+                                          gateway: Gateway, mock: MockUpstream) async throws {
+        let started = ContinuousClock.now
+        let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                                body: ByteBuffer(string: #"{"model":"hang","stream":\#(stream),"messages":[]}"#))
+        let answered = ContinuousClock.now
+        let elapsed = answered - started
+        print("[measure] hanging \(stream ? "streamed" : "plain") call, limit \(bound) s: 504 after \(elapsed)")
+        #expect(response.status == .gatewayTimeout)
+        #expect(try errorBody(response).code == "upstream_timeout")
+        #expect(elapsed >= .milliseconds(Int(bound * 1000) - 100) && elapsed < .milliseconds(Int(bound * 1000) + 1000), "\(elapsed)")
+        #expect(await eventually(within: 1) { !mock.hangClosedAt.isEmpty }, "the provider never saw the connection closed")
+        if let closed = mock.hangClosedAt.first {
+            #expect(closed - answered < .seconds(1), "the provider saw the close \(closed - answered) after the 504")
+        }
+        #expect(try await logRows(gateway).first?.status == 504)
+    }
+
+    @Test func streamWhoseProviderSendsNoHeadersIs504AtTheProviderTimeout() async throws {
+        // Before the first byte, only the 30 s idle limit cut such a stream.
+        try await withGateway(config: Self.config(timeout: 1, idle: 30)) { client, gateway, mock in
+            try await Self.expectHangingCallTimesOut(stream: true, after: 1, client: client, gateway: gateway, mock: mock)
+        }
+    }
+
+    @Test func streamWhoseProviderSendsNoHeadersIs504AtTheFirstByteTimeout() async throws {
+        try await withGateway(config: Self.config(timeout: 60, idle: 30, firstByte: 1)) { client, gateway, mock in
+            try await Self.expectHangingCallTimesOut(stream: true, after: 1, client: client, gateway: gateway, mock: mock)
+        }
+    }
+
+    @Test func plainCallWhoseProviderNeverAnswersIs504AtTheProviderTimeout() async throws {
+        try await withGateway(config: Self.config(timeout: 1, idle: 30)) { client, gateway, mock in
+            try await Self.expectHangingCallTimesOut(stream: false, after: 1, client: client, gateway: gateway, mock: mock)
         }
     }
 

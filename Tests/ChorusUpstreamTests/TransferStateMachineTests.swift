@@ -287,6 +287,75 @@ import Testing
         #expect(Finish(machine.finished(error: nil)) == nil)
     }
 
+    // MARK: first-byte deadline
+
+    @Test func firstByteTimeoutWithoutAHeadFailsTheWaitingHeadAndRemovesTheTransfer() {
+        var machine = self.machine()
+        _ = machine.headRequested("head")
+        let timeout = FirstByteTimeout(machine.firstByteTimeoutExpired(.timedOutForTest))
+        #expect(timeout?.waiters.head == "head")
+        #expect(timeout?.error == .timedOut)
+        #expect(machine.isFinished, "the transfer is over: curl must let go of it")
+        #expect(machine.headReleased() == nil, "the failed waiter is not resumed again")
+        #expect(Head(machine.headRequested("again")) == .fail(.timedOut, "slow"))
+    }
+
+    @Test func firstByteTimeoutBeforeAnyoneAskedForTheHeadFailsTheLaterAsk() {
+        var machine = self.machine()
+        let timeout = FirstByteTimeout(machine.firstByteTimeoutExpired(.timedOutForTest))
+        #expect(timeout != nil)
+        #expect(timeout?.waiters.head == nil)
+        #expect(Head(machine.headRequested("head")) == .fail(.timedOut, "slow"))
+    }
+
+    @Test func firstByteTimeoutCancelsTheUploadAndStopsItsProducer() {
+        var machine = self.machine()
+        _ = machine.uploadStarted("task")
+        _ = machine.uploadChunkProduced(self.bytes(16))
+        _ = machine.uploadWaitRequested("producer")
+        let timeout = FirstByteTimeout(machine.firstByteTimeoutExpired(.timedOutForTest))
+        #expect(timeout?.waiters.uploadTask == "task")
+        #expect(timeout?.waiters.upload == "producer")
+        #expect(machine.uploadChunkProduced(self.bytes(1)) == .stop)
+        #expect(UploadRead(self.read(&machine, upTo: 4)) == .abort(nil))
+    }
+
+    @Test func firstByteTimeoutAfterTheHeadArrivedLeavesTheBodyToTheOtherLimits() {
+        var machine = self.streaming()
+        #expect(FirstByteTimeout(machine.firstByteTimeoutExpired(.timedOutForTest)) == nil)
+        #expect(!machine.isFinished)
+        #expect(Received(machine.bodyReceived(self.bytes(2))) == .taken(waiter: nil))
+        #expect(Body(machine.bodyRequested("body")) == .deliver(2, updatePause: false))
+    }
+
+    @Test func firstByteTimeoutWithTheHeadStoredButNotYetReleasedStillDeliversTheHead() {
+        var machine = self.machine()
+        _ = machine.headRequested("head")
+        machine.headReceived(self.head)
+        #expect(FirstByteTimeout(machine.firstByteTimeoutExpired(.timedOutForTest)) == nil)
+        #expect(machine.headReleased()?.0 == "head")
+    }
+
+    @Test func firstByteTimeoutAfterTheTransferEndedOrWasCancelledDoesNothing() {
+        var finished = self.machine()
+        _ = finished.finished(error: .init(kind: .connectFailed, message: "refused"))
+        #expect(FirstByteTimeout(finished.firstByteTimeoutExpired(.timedOutForTest)) == nil)
+        #expect(Head(finished.headRequested("head")) == .fail(.connectFailed, "refused"), "the first error stands")
+
+        var cancelled = self.machine()
+        _ = cancelled.cancelRequested(.cancelled("gone"))
+        #expect(FirstByteTimeout(cancelled.firstByteTimeoutExpired(.timedOutForTest)) == nil)
+    }
+
+    @Test func finishAfterAFirstByteTimeoutDoesNothing() {
+        var machine = self.machine()
+        _ = machine.headRequested("head")
+        _ = machine.firstByteTimeoutExpired(.timedOutForTest)
+        #expect(Finish(machine.finished(error: nil)) == nil)
+        #expect(Cancel(machine.cancelRequested(.cancelled("gone")))?.removeTransfer != true,
+                "curl already let go of the transfer")
+    }
+
     // MARK: request body
 
     @Test func uploadStartedAfterTheTransferEndedCancelsTheTask() {
@@ -544,6 +613,17 @@ private struct Finish {
         case .success(let chunk): self.body = chunk.map { .success($0.readableBytes) } ?? .end
         case .failure(let error): self.body = .failure(error.kind, error.message)
         }
+    }
+}
+
+private struct FirstByteTimeout {
+    var waiters: TransferStateMachineTests.Machine.Waiters
+    var error: UpstreamError.Kind
+
+    init?(_ action: TransferStateMachineTests.Machine.FirstByteTimeoutAction) {
+        guard case .abort(let waiters, let error) = action else { return nil }
+        self.waiters = waiters
+        self.error = error.kind
     }
 }
 

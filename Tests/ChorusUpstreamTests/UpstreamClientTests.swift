@@ -7,7 +7,7 @@ import Testing
 @testable import ChorusUpstream
 
 /// Starts a server and a client, runs `body`, then checks nothing leaked and shuts both down.
-private func withServer(
+func withServer(
     _ handler: @escaping TestServer.Handler,
     _ body: (UpstreamClient, TestServer) async throws -> Void
 ) async throws {
@@ -37,7 +37,7 @@ private func pattern(_ count: Int, seed: Int = 0) -> ByteBuffer {
     return ByteBuffer(bytes: bytes)
 }
 
-private func expectUpstreamError(
+func expectUpstreamError(
     _ kind: UpstreamError.Kind, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void
 ) async {
     do {

@@ -132,6 +132,9 @@ public struct ConfigLoader: Sendable {
         if let v = m["stream_idle_timeout"] {
             provider.streamIdleTimeout = try reader.double(v, path: path + ".stream_idle_timeout", range: 0...86400)
         }
+        if let v = m["first_byte_timeout"] {
+            provider.firstByteTimeout = try reader.double(v, path: path + ".first_byte_timeout", range: 0...86400)
+        }
         if let v = m["connect_timeout"] { provider.connectTimeout = try reader.double(v, path: path + ".connect_timeout", range: 0.1...600) }
         if let v = m["defaults"] { provider.defaults = try reader.jsonObject(v, path: path + ".defaults") }
         if let v = m["speech_formats"] {

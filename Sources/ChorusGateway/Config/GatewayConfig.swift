@@ -77,6 +77,9 @@ public struct ProviderConfig: Sendable {
     public var timeout = 60.0
     /// Streamed answers (SSE) have no total limit; they are aborted after this many seconds without a byte (0 = never).
     public var streamIdleTimeout = 60.0
+    /// Seconds to wait for the provider's response headers, streamed or not (0 = no limit); nil means `timeout`.
+    /// The one bound on a streamed answer before its first byte, since streams have no total limit.
+    public var firstByteTimeout: Double?
     public var connectTimeout = 10.0
     public var defaults: JSONValue = .object([])
     /// Speech formats the provider produces itself; others are transcoded from one of these.

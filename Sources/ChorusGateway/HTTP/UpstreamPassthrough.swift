@@ -56,13 +56,15 @@ struct UpstreamPassthrough: Sendable {
             } catch {
                 upstreamBody.cancel()
                 Self.record(scanner, status: status, trace: trace)
-                let reason: String
                 if let upstreamError = error as? UpstreamError, upstreamError.kind != .cancelled {
-                    reason = "upstream failed mid-response: \(upstreamError.message)"
+                    // The client got the upstream's status and part of its body: the row says what it saw.
+                    trace.finish(status: status, error: "upstream failed mid-response: \(upstreamError.message)")
                 } else {
-                    reason = "client closed the connection mid-response"
+                    // A cancelled transfer here is the hang-up watcher's doing, any other error a write to a
+                    // closed connection: the client left, and the row says so (nginx's 499), not the 200 it never
+                    // finished reading.
+                    trace.finish(status: 499, error: "client closed the connection mid-response (upstream status \(status))")
                 }
-                trace.finish(status: status, error: reason)
                 throw error
             }
             Self.record(scanner, status: status, trace: trace)

@@ -59,8 +59,10 @@ struct ProviderTransport: Sendable {
         var request = UpstreamRequest(
             method: "POST", url: url(path), headers: headers(contentType: contentType, accept: accept), body: body,
             connectTimeout: provider.connectTimeout, timeout: provider.timeout)
+        request.firstByteTimeout = provider.firstByteTimeout ?? provider.timeout
         if stream {
-            // A streamed answer may legitimately run for minutes: no total limit, but abort when it stalls.
+            // A streamed answer may legitimately run for minutes: no total limit, but abort when it stalls. Before
+            // its head only the first-byte limit (or a shorter idle limit) applies.
             request.timeout = 0
             request.idleTimeout = provider.streamIdleTimeout
         }

@@ -4,6 +4,7 @@ import CCurl
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// The one thread that drives the `curl_multi` handle. Other threads only queue commands and call
 /// `curl_multi_wakeup`; every other curl call happens on this thread.
@@ -40,6 +41,8 @@ final class CurlEventLoop: @unchecked Sendable {
     private var pool: [CurlEasy] = []
     /// Transfers whose head arrived during the current curl pass; their waiters wake when the pass is over.
     private var headsArrived: [Transfer] = []
+    /// Transfers with a first-byte deadline whose head has not arrived yet (as far as the last check knows).
+    private var awaitingHead: [Transfer] = []
 
     init(logger: Logger) throws {
         try CurlGlobal.initialize()
@@ -131,8 +134,9 @@ final class CurlEventLoop: @unchecked Sendable {
             // Finished transfers first: a small answer then reaches its consumer as head, body and end at once.
             self.collectFinished(multi)
             self.releaseHeads()
+            let nextDeadline = self.expireFirstByteDeadlines(multi)
 
-            let pollCode = curl_multi_poll(multi, nil, 0, Self.pollIntervalMilliseconds, nil)
+            let pollCode = curl_multi_poll(multi, nil, 0, Self.pollTimeout(until: nextDeadline), nil)
             if pollCode != CURLM_OK {
                 self.logger.error("curl_multi_poll failed", metadata: ["code": "\(pollCode.rawValue)"])
                 usleep(10_000)  // never spin
@@ -140,6 +144,7 @@ final class CurlEventLoop: @unchecked Sendable {
         }
 
         // Shut down: abort what is in flight, refuse what is queued, free everything on this thread.
+        self.awaitingHead.removeAll()
         for transfer in Array(self.attached.values) {
             self.detach(transfer, from: multi)
             transfer.complete(error: .shutdown())
@@ -190,6 +195,10 @@ final class CurlEventLoop: @unchecked Sendable {
         }
         self.attached[easy.handle] = transfer
         self.lock.withLock { self.active += 1 }
+        if transfer.request.firstByteTimeout > 0 {
+            transfer.firstByteDeadline = .now() + .milliseconds(Int64(Transfer.milliseconds(transfer.request.firstByteTimeout)))
+            self.awaitingHead.append(transfer)
+        }
     }
 
     /// Takes the transfer out of the multi handle. Removing a transfer that has not completed makes curl
@@ -214,6 +223,38 @@ final class CurlEventLoop: @unchecked Sendable {
             transfer.releaseHead()
         }
         self.headsArrived.removeAll(keepingCapacity: true)
+    }
+
+    /// Fails the transfers whose first-byte deadline passed without a head, and forgets those that got their head
+    /// or left the multi handle (so a finished transfer and its request body are not kept until its deadline).
+    /// Returns the earliest deadline still pending, for the next poll.
+    private func expireFirstByteDeadlines(_ multi: UnsafeMutableRawPointer) -> NIODeadline? {
+        guard !self.awaitingHead.isEmpty else { return nil }
+        let now = NIODeadline.now()
+        var next: NIODeadline?
+        var pending: [Transfer] = []
+        for transfer in self.awaitingHead where transfer.easy != nil && !transfer.headDelivered {
+            guard let deadline = transfer.firstByteDeadline else { continue }
+            if deadline <= now {
+                transfer.firstByteDeadlinePassed { self.detach(transfer, from: multi) }
+            } else {
+                pending.append(transfer)
+                next = min(next ?? deadline, deadline)
+            }
+        }
+        self.awaitingHead = pending
+        return next
+    }
+
+    /// How long curl_multi_poll may sleep: the usual interval, or less when a first-byte deadline comes sooner
+    /// (curl shortens it further for its own timers).
+    private static func pollTimeout(until deadline: NIODeadline?) -> Int32 {
+        guard let deadline else { return Self.pollIntervalMilliseconds }
+        let nanoseconds = (deadline - .now()).nanoseconds
+        guard nanoseconds > 0 else { return 0 }
+        // Rounded up: waking a little early would only spin through another pass before the deadline.
+        let milliseconds = (nanoseconds + 999_999) / 1_000_000
+        return Int32(min(milliseconds, Int64(Self.pollIntervalMilliseconds)))
     }
 
     private func updatePause(_ transfer: Transfer) {

@@ -1,0 +1,49 @@
+import ChorusGateway
+import ChorusUpstream
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// A client that hangs up in the middle of a streamed answer: the row says 499 (not the 200 it never finished
+/// reading) and the provider's transfer is aborted at once.
+@Suite struct ClientHangUpTests {
+    @Test func streamCutByTheClientIsLogged499AndTheProviderSeesTheClose() async throws {
+        // 40 events 100 ms apart: ~4 s of stream, of which the client reads the first two events.
+        let mock = MockUpstream(sseChunks: 40, sseInterval: .milliseconds(100))
+        try await withGateway(mock: mock) { client, gateway, mock in
+            // libcurl as the client: it reads chunks as they come, and cancelling the body closes the connection.
+            let http = try UpstreamClient()
+            var request = UpstreamRequest(
+                method: "POST", url: "http://127.0.0.1:\(try #require(client.port))/v1/chat/completions",
+                headers: [("Authorization", "Bearer \(masterKey)"), ("Content-Type", "application/json")],
+                body: .bytes(ByteBuffer(string: #"{"model":"gpt-test","stream":true,"messages":[{"role":"user","content":"long"}]}"#)),
+                timeout: 0)
+            request.idleTimeout = 10
+            let response = try await http.execute(request)
+            #expect(response.status == 200)
+            var received = ""
+            for try await chunk in response.body {
+                received += String(buffer: chunk)
+                if received.components(separatedBy: "\n\n").count > 2 { break }
+            }
+            response.body.cancel()
+            let hungUp = ContinuousClock.now
+            #expect(received.hasPrefix(mock.sseEvents(model: "upstream-model")[0]))
+
+            #expect(await eventually(within: 2) { mock.streamClosedAt != nil }, "the provider's stream was not aborted")
+            if let closed = mock.streamClosedAt {
+                print("[measure] provider saw the close \(closed - hungUp) after the client hung up")
+                #expect(closed - hungUp < .seconds(1))
+            }
+            #expect(mock.streamsFinished == 0, "the provider sent the whole stream")
+            let row = try #require(try await logRows(gateway).first)
+            #expect(row.status == 499)
+            #expect(row.stream == true)
+            #expect(row.error?.contains("client closed") == true, "\(row.error ?? "no error")")
+            await http.shutdown()
+        }
+    }
+}

@@ -1,0 +1,9 @@
+/// Waits until `condition` holds, polling every 10 ms; false if it did not within `seconds`.
+func eventually(within seconds: Double, _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
