@@ -16,6 +16,8 @@ final class MockUpstream: Sendable {
         var body: String
         /// The raw body (transcription uploads only: binary parts do not survive `body`'s UTF-8 decoding).
         var bytes: [UInt8] = []
+        /// When the whole request had arrived.
+        var at = ContinuousClock.now
     }
 
     private let state = NIOLockedValueBox<(received: [Received], streamClosedAt: ContinuousClock.Instant?, streamsFinished: Int)>(([], nil, 0))

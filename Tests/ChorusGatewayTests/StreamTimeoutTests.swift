@@ -10,7 +10,7 @@ import Testing
 /// A provider's `timeout` bounds whole non-streamed answers; a streamed answer is bounded by
 /// `stream_idle_timeout` instead, so a long healthy stream is not cut and a stalled one still ends. Until the
 /// provider's headers arrive, `first_byte_timeout` (default: `timeout`) bounds both.
-@Suite struct StreamTimeoutTests {
+@Suite(.serialized) struct StreamTimeoutTests {
     static func config(timeout: Double, idle: Double, firstByte: Double? = nil) -> @Sendable (Int) -> GatewayConfig {
         { port in
             var config = testConfig(upstreamPort: port, timeout: timeout)
@@ -20,8 +20,12 @@ import Testing
         }
     }
 
-    /// Sends a chat call for the `hang` model and checks it answers 504 between `bound` and `bound` + 1 s, that
-    /// the provider saw its connection closed no later than 1 s after that answer, and that the row says 504.
+    /// Sends a chat call for the `hang` model and checks that it answered 504 no sooner than `bound`, that the
+    /// provider saw its connection closed less than `bound` + 1 s after it got the request and no later than 1 s
+    /// after the 504, and that the row says 504. Alone the 504 comes 1.02-1.04 s after the call for a 1 s bound;
+    /// the whole suite on two cores shared with other builds (load average 10) stretched that to 6.3 s, gateway,
+    /// mock and test client starved alike, so the bound on the caller's wait is loose and the tight one is taken
+    /// where the gateway acts: on its connection to the provider.
     static func expectHangingCallTimesOut(stream: Bool, after bound: Double, client: some TestClientProtocol,
                                           gateway: Gateway, mock: MockUpstream) async throws {
         let started = ContinuousClock.now
@@ -32,9 +36,12 @@ import Testing
         print("[measure] hanging \(stream ? "streamed" : "plain") call, limit \(bound) s: 504 after \(elapsed)")
         #expect(response.status == .gatewayTimeout)
         #expect(try errorBody(response).code == "upstream_timeout")
-        #expect(elapsed >= .milliseconds(Int(bound * 1000) - 100) && elapsed < .milliseconds(Int(bound * 1000) + 1000), "\(elapsed)")
+        #expect(elapsed >= .milliseconds(Int(bound * 1000) - 100) && elapsed < .milliseconds(Int(bound * 1000) + 9000), "\(elapsed)")
         #expect(await eventually(within: 1) { !mock.hangClosedAt.isEmpty }, "the provider never saw the connection closed")
-        if let closed = mock.hangClosedAt.first {
+        if let closed = mock.hangClosedAt.first, let received = mock.received.last(where: { $0.body.contains(#""model":"hang""#) }) {
+            let held = closed - received.at
+            print("[measure] the provider held the request \(held) before the gateway closed it")
+            #expect(held < .milliseconds(Int(bound * 1000) + 1000), "\(held)")
             #expect(closed - answered < .seconds(1), "the provider saw the close \(closed - answered) after the 504")
         }
         #expect(try await logRows(gateway).first?.status == 504)
@@ -61,7 +68,8 @@ import Testing
 
     @Test func streamLongerThanTheTotalTimeoutArrivesWhole() async throws {
         let mock = MockUpstream(sseChunks: 6, sseInterval: .milliseconds(250))
-        try await withGateway(config: Self.config(timeout: 0.5, idle: 10), mock: mock) { client, gateway, mock in
+        // The first-byte limit would default to the 0.5 s timeout, which a loaded machine can miss for the head.
+        try await withGateway(config: Self.config(timeout: 0.5, idle: 10, firstByte: 10), mock: mock) { client, gateway, mock in
             let http = try UpstreamClient()
             let response = try await http.execute(UpstreamRequest(
                 method: "POST", url: "http://127.0.0.1:\(try #require(client.port))/v1/chat/completions",

@@ -38,16 +38,17 @@ struct UpstreamWaitTests {
     @Test(arguments: [false, true])
     func hangingFirstCallDoesNotDelaySixteenOthersToTheSameUpstream(streaming: Bool) async throws {
         try await withServer(Self.hangOrAnswer) { client, server in
-            // The hanging call gives up after 3 s on its own: before the fix the sixteen waited exactly that long.
+            // Before the fix the sixteen waited for the hanging call to end (here: its own 30 s limit).
             let hangingRequest = streaming
-                ? Self.streamed("\(server.url)/hang", idle: 3)
-                : UpstreamRequest(method: "POST", url: "\(server.url)/hang", body: .bytes(ByteBuffer(string: "{}")), timeout: 3)
+                ? Self.streamed("\(server.url)/hang", idle: 30)
+                : UpstreamRequest(method: "POST", url: "\(server.url)/hang", body: .bytes(ByteBuffer(string: "{}")), timeout: 30)
             let hangingEnded = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
             let hanging = Task {
                 defer { hangingEnded.withLockedValue { $0 = .now } }
                 _ = try await client.execute(hangingRequest)
             }
-            #expect(await eventually(within: 2) { server.stats.counts.requests == 1 }, "the hanging call never reached the server")
+            // Generous: in the whole suite on a loaded machine the server's handler once took over 10 s to see it.
+            #expect(await eventually(within: 25) { server.stats.counts.requests == 1 }, "the hanging call never reached the server")
 
             let start = ContinuousClock.now
             let finished = try await withThrowingTaskGroup(of: ContinuousClock.Instant.self) { group in
@@ -69,7 +70,8 @@ struct UpstreamWaitTests {
             let delays = finished.map { $0 - start }.sorted()
             print("[measure] 16 calls (\(streaming ? "streamed" : "plain")) behind a hanging one to the same upstream: "
                   + "slowest \(delays[15]), median \(delays[8])")
-            #expect(lastDone - start < .seconds(2), "the sixteen took \(lastDone - start)")
+            // Alone they take ~0.1 s; the whole suite on two cores shared with other builds stretched that to 2.8 s.
+            #expect(lastDone - start < .seconds(5), "the sixteen took \(lastDone - start)")
             #expect(hangingEnded.withLockedValue { $0 } == nil, "the hanging call ended before the others were done")
 
             hanging.cancel()
@@ -84,7 +86,7 @@ struct UpstreamWaitTests {
             let start = ContinuousClock.now
             await expectUpstreamError(.timedOut) { _ = try await client.execute(request) }
             let answered = ContinuousClock.now
-            #expect(answered - start >= .milliseconds(450) && answered - start < .seconds(3), "took \(answered - start)")
+            #expect(answered - start >= .milliseconds(450) && answered - start < .seconds(5), "took \(answered - start)")
             #expect(client.activeTransfers == 0, "the transfer left the multi handle before the caller heard of it")
             #expect(await eventually(within: 1) { server.stats.counts.closed == 1 }, "the server did not see the close")
         }
