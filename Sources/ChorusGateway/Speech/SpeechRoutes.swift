@@ -41,7 +41,7 @@ struct SpeechRoutes: Sendable {
                             instructions: parameters.instructions, language: parameters.language)
         switch try await provider.synthesize(job, model: model.config) {
         case .upstreamAnswer(let answer):
-            return try await UpstreamPassthrough(trace: trace).response(for: answer, request: request, watchClientClose: false)
+            return try await UpstreamPassthrough(trace: trace).response(for: answer, connection: nil, watchClientClose: false)
         case .audio(var audio):
             if parameters.responseFormat == .flac { audio = audio.bufferedFLAC(sampleRate: 24000) }
             return try await AudioResponse(trace: trace, format: parameters.responseFormat, streamFormat: parameters.streamFormat,

@@ -33,13 +33,13 @@ struct TextRoutes: Sendable {
         // task frame (~6.6 KB, kept by the connection's task for as long as its answer streams).
         if route == .chat, let chatImages, ChatImageDispatch.asksForImage(json),
            let response = try await chatImages.respond(json: json, modelName: modelName, stream: stream, caller: caller,
-                                                       request: request, trace: trace) {
+                                                       trace: trace) {
             return response
         }
         let model = try services.catalog.resolve(modelName, for: caller, capability: route.capability)
         trace.update { $0.provider = model.providerName }
         guard let provider = model.provider.text else { throw model.provider.missing(route.capability) }
         let upstream = try await provider.send(TextCall(route: route, body: body, json: json, stream: stream), model: model.config)
-        return try await UpstreamPassthrough(trace: trace).response(for: upstream, request: request, watchClientClose: stream)
+        return try await UpstreamPassthrough(trace: trace).response(for: upstream, connection: context.connection, watchClientClose: stream)
     }
 }
