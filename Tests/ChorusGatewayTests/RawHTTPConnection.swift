@@ -126,6 +126,17 @@ final class RawHTTPConnection {
         }
     }
 
+    /// Reads until `text` has arrived (true) or the deadline passes or the server closes (false).
+    func waitFor(_ text: String, within timeout: Duration) async throws -> Bool {
+        do {
+            return try await withDeadline(timeout) {
+                try await readUntil { $0.firstRange(of: Array(text.utf8)) } != nil
+            }
+        } catch Failure.timedOut {
+            return false
+        }
+    }
+
     // MARK: reading
 
     /// Reads more into `pending`; false at the end of the stream.

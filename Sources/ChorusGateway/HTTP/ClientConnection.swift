@@ -66,13 +66,13 @@ final class ClientConnection: Sendable {
         }
     }
 
-    /// Finishes the usage row of every request still in flight with `status`; returns how many there were.
-    func finishInFlight(status: Int, reason: String) -> Int {
+    /// Finishes the usage row of every request still in flight with `status`; returns their request ids.
+    func finishInFlight(status: Int, reason: String) -> [String] {
         let traces = state.withLockedValue { state -> [RequestTrace] in
             defer { state.inFlight.removeAll() }
             return state.inFlight.compactMap { $0.trace }.filter { !$0.isFinished }
         }
         for trace in traces { trace.finish(status: status, error: reason) }
-        return traces.count
+        return traces.map(\.requestID)
     }
 }

@@ -32,6 +32,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var closeAfterResponse = false
     /// Past a time limit: nothing further is timed.
     private var expired = false
+    /// A response head went out and its end has not.
+    private var responding = false
+    /// Cut off by a shutdown out of grace: the cancelled request's own writes are dropped.
+    private var cutOff = false
 
     /// How long a refused connection is kept to read the client's request (closing on unread bytes sends a reset,
     /// which can destroy the 503 before the client reads it).
@@ -121,11 +125,17 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if cutOff {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
         switch unwrapOutboundIn(data) {
-        case .head(var head) where closeAfterResponse && head.status.kind != .informational:
-            head.headerFields[.connection] = "close"
+        case .head(var head) where head.status.kind != .informational:
+            responding = true
+            if closeAfterResponse { head.headerFields[.connection] = "close" }
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end:
+            responding = false
             timeouts.responseEnded(at: .now())
             rearm()
             if closeAfterResponse {
@@ -184,6 +194,24 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             closeAfterResponse = true
             context.fireErrorCaught(RequestBodyTimeout())
         }
+    }
+
+    // MARK: shutdown
+
+    /// The shutdown grace ran out while this connection was serving. A request still waiting for its answer gets
+    /// `answer` (503, `Connection: close`) now, before its task is cancelled, which could not write it any more; a
+    /// response already under way is cut by closing the connection, the only signal left. Whatever the cancelled
+    /// task still writes is dropped.
+    func cutOffForShutdown(answer: [UInt8]) {
+        guard let context, admission == .admitted, !cutOff else { return }
+        cancelTimer()
+        expired = true
+        if !responding, timeouts.unanswered > 0 {
+            answerAndClose(.serviceUnavailable, answer, context: context)
+        } else {
+            context.close(promise: nil)
+        }
+        cutOff = true
     }
 
     // MARK: answers written here

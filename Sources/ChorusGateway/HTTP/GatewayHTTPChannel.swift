@@ -15,6 +15,7 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     struct Value: ServerChildChannelValue {
         let asyncChannel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
         let connection: ClientConnection
+        let guardHandler: NIOLoopBound<ConnectionGuard>
         var channel: any Channel { asyncChannel.channel }
     }
 
@@ -33,7 +34,9 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         // between the codec and its request loop; it asks for the handlers right here, on this event loop.
         let guardOnLoop = NIOLoopBound(guardHandler, eventLoop: channel.eventLoop)
         let http1 = HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: [guardOnLoop.value]))
-        return http1.setup(channel: channel, logger: logger).map { Value(asyncChannel: $0, connection: connection) }
+        return http1.setup(channel: channel, logger: logger).map {
+            Value(asyncChannel: $0, connection: connection, guardHandler: guardOnLoop)
+        }
     }
 
     private enum Ending: Sendable { case served, graceOver, stopped }
@@ -56,7 +59,12 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                     return .stopped
                 }
             }
-            if await group.next() == .graceOver { connections.graceOver(value.connection) }
+            if await group.next() == .graceOver {
+                let requestIDs = connections.graceOver(value.connection)
+                let answer = GatewayError.shuttingDown().body(requestID: requestIDs.first)
+                let guardHandler = value.guardHandler
+                try? await value.channel.eventLoop.submit { guardHandler.value.cutOffForShutdown(answer: answer) }.get()
+            }
             group.cancelAll()
         }
     }

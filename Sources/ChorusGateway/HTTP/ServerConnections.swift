@@ -81,8 +81,9 @@ public final class ServerConnections: Sendable {
     }
 
     /// The shutdown grace ran out with `connection` still serving: its requests' usage rows say 503 (the server
-    /// ended them; 499 stays "the client went away") before their tasks are cancelled.
-    func graceOver(_ connection: ClientConnection) {
+    /// ended them; 499 stays "the client went away") before their tasks are cancelled. Returns their request ids.
+    @discardableResult
+    func graceOver(_ connection: ClientConnection) -> [String] {
         let seconds = Double(shutdownGrace.components.seconds) + Double(shutdownGrace.components.attoseconds) / 1e18
         let cancelled = connection.finishInFlight(
             status: 503, reason: "cancelled at shutdown: still running after server.shutdown_grace_seconds (\(seconds) s)")
@@ -94,6 +95,7 @@ public final class ServerConnections: Sendable {
             logger.warning("shutdown grace period over: cancelling what is still running",
                            metadata: ["chorus.shutdown_grace_seconds": .stringConvertible(seconds)])
         }
-        if cancelled > 0 { metrics.requestsCancelledAtShutdown(cancelled) }
+        if !cancelled.isEmpty { metrics.requestsCancelledAtShutdown(cancelled.count) }
+        return cancelled
     }
 }
