@@ -28,7 +28,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
-    /// A body timed out: its response says `Connection: close` and the connection closes once it is out.
+    /// A body timed out, or the server is shutting down: the response says `Connection: close` and the connection
+    /// closes once it is out.
     private var closeAfterResponse = false
     /// Past a time limit: nothing further is timed.
     private var expired = false
@@ -86,6 +87,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            // Shutting down: Hummingbird closes the connection after the response in progress; saying so in its
+            // head keeps a pooled client from sending another request into the closing connection.
+            closeAfterResponse = true
+        }
         if case ChannelEvent.inputClosed = event {
             // A client that closes its side is gone for a streamed answer (the same reading Hummingbird's
             // inbound-close handler had).
