@@ -24,24 +24,29 @@ import Testing
     static let chat = #"{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}"#
 
     /// 200 connections send a request head one byte at a time; each is answered 408 and closed once the header
-    /// timeout has passed, while a normal client keeps being served on the side.
+    /// timeout has passed, while a normal client keeps being served on the side. (The normal client is a raw
+    /// connection that sends at once: the test harness's own client connects before the test starts, and on a
+    /// loaded machine its first request can come later than this test's short header timeout.)
     @Test func slowHeaderConnectionsAreClosedAfterTheHeaderTimeoutWhileANormalClientIsServed() async throws {
-        try await withGateway(config: Self.config(header: 1.5)) { client, gateway, _ in
+        let headerTimeout = 3.0
+        try await withGateway(config: Self.config(header: headerTimeout)) { client, gateway, _ in
             let port = try #require(client.port)
             let head = Array("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(masterKey)\r\n".utf8)
             let slow = 200
             let started = ContinuousClock.now
             let normal = Task {
-                var latencies: [Duration] = []
-                while ContinuousClock.now - started < .seconds(3) {
-                    let sent = ContinuousClock.now
-                    let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
-                                                            body: ByteBuffer(string: Self.chat))
-                    #expect(response.status == .ok)
-                    latencies.append(ContinuousClock.now - sent)
-                    try await Task.sleep(for: .milliseconds(100))
+                try await RawHTTPConnection.with(port: port) { connection in
+                    var latencies: [Duration] = []
+                    while ContinuousClock.now - started < .seconds(headerTimeout + 1) {
+                        let sent = ContinuousClock.now
+                        try await connection.post("/v1/chat/completions", json: Self.chat)
+                        let response = try await connection.readResponse()
+                        #expect(response.status == 200)
+                        latencies.append(ContinuousClock.now - sent)
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                    return latencies
                 }
-                return latencies
             }
             let outcomes = try await withThrowingTaskGroup(of: (answer: String, closedAfter: Duration?).self) { group in
                 for index in 0..<slow {
@@ -51,7 +56,7 @@ import Testing
                             // Stagger the connections a little, then trickle: 4 bytes a second, never a whole head.
                             try await Task.sleep(for: .milliseconds(index % 20 * 10))
                             var sent = 0
-                            while !connection.serverClosed, sent < head.count, ContinuousClock.now - opened < .seconds(8) {
+                            while !connection.serverClosed, sent < head.count, ContinuousClock.now - opened < .seconds(headerTimeout + 8) {
                                 do { try await connection.send([head[sent]]) } catch { break }
                                 sent += 1
                                 try await Task.sleep(for: .milliseconds(250))
@@ -70,36 +75,39 @@ import Testing
             #expect(outcomes.count == slow)
             for outcome in outcomes {
                 let closedAfter = try #require(outcome.closedAfter, "a slow-header connection was still open")
-                #expect(closedAfter >= .milliseconds(1400) && closedAfter < .seconds(6), "closed after \(closedAfter)")
+                #expect(closedAfter >= .seconds(headerTimeout - 0.1) && closedAfter < .seconds(headerTimeout + 7), "closed after \(closedAfter)")
                 #expect(outcome.answer.hasPrefix("HTTP/1.1 408"), "\(outcome.answer.prefix(80))")
                 #expect(outcome.answer.contains("request_timeout"))
             }
-            #expect(latencies.count >= 10, "the normal client was served throughout: \(latencies.count) calls")
-            #expect(latencies.allSatisfy { $0 < .seconds(1) }, "\(latencies)")
+            // Served throughout: calls kept coming back, none waited anywhere near the header timeout.
+            #expect(latencies.count >= 5, "the normal client was served throughout: \(latencies.count) calls")
+            #expect(latencies.allSatisfy { $0 < .seconds(headerTimeout - 1) }, "\(latencies)")
             // Every slow connection is gone; the counter agrees.
-            for _ in 0..<50 where gateway.connections.openCount > 1 { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(gateway.connections.openCount <= 1, "only the test client's own connection is left")
-            let metrics = try await client.execute(uri: "/metrics", method: .get)
-            #expect(String(buffer: metrics.body).contains(#"chorus_connection_timeouts_total{kind="header"} 200"#))
+            for _ in 0..<100 where gateway.connections.openCount > 1 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(gateway.connections.openCount <= 1, "only the test client's own connection may be left")
+            try await RawHTTPConnection.with(port: port) { connection in
+                try await connection.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                #expect(try await connection.readResponse().text.contains(#"chorus_connection_timeouts_total{kind="header"} 200"#))
+            }
         }
     }
 
     @Test func idleKeepAliveConnectionIsClosedQuietlyAfterTheIdleTimeout() async throws {
-        try await withGateway(config: Self.config(idle: 1.5)) { client, _, _ in
+        try await withGateway(config: Self.config(idle: 3)) { client, _, _ in
             try await RawHTTPConnection.with(port: try #require(client.port)) { connection in
                 try await connection.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
                 #expect(try await connection.readResponse().status == 200)
                 let answered = ContinuousClock.now
                 // Still open well before the limit: a second request on it works.
-                try await Task.sleep(for: .milliseconds(700))
+                try await Task.sleep(for: .milliseconds(1000))
                 try await connection.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
                 #expect(try await connection.readResponse().status == 200)
                 let second = ContinuousClock.now
-                let leftover = try #require(try await connection.readUntilClosed(within: .seconds(6)), "the idle connection was not closed")
+                let leftover = try #require(try await connection.readUntilClosed(within: .seconds(10)), "the idle connection was not closed")
                 let idle = ContinuousClock.now - second
                 #expect(leftover.isEmpty, "no unsolicited answer on an idle connection")
-                #expect(idle >= .milliseconds(1400) && idle < .seconds(5), "closed after \(idle) idle")
-                #expect(second - answered < .seconds(1.5))
+                #expect(idle >= .milliseconds(2900) && idle < .seconds(9), "closed after \(idle) idle")
+                #expect(second - answered < .seconds(3))
             }
         }
     }
@@ -126,7 +134,7 @@ import Testing
 
     /// No total limit: an upload that keeps moving, slower than the body timeout in total, goes through.
     @Test func slowButSteadyUploadIsNotCut() async throws {
-        try await withGateway(config: Self.config(body: 1)) { client, _, mock in
+        try await withGateway(config: Self.config(body: 3)) { client, _, mock in
             try await RawHTTPConnection.with(port: try #require(client.port)) { connection in
                 let body = Array(Self.chat.utf8)
                 try await connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(masterKey)\r\n"
@@ -134,10 +142,10 @@ import Testing
                 let started = ContinuousClock.now
                 for piece in stride(from: 0, to: body.count, by: 8) {
                     try await connection.send(Array(body[piece..<min(piece + 8, body.count)]))
-                    try await Task.sleep(for: .milliseconds(300))
+                    try await Task.sleep(for: .milliseconds(500))
                 }
                 let response = try await connection.readResponse()
-                #expect(ContinuousClock.now - started > .seconds(2), "the upload took longer than the body timeout")
+                #expect(ContinuousClock.now - started > .seconds(3.5), "the upload took longer than the body timeout")
                 #expect(response.status == 200, "\(response.text)")
                 #expect(mock.lastReceived?.body.contains("\"hi\"") == true)
             }

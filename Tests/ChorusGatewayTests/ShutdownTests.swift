@@ -38,9 +38,9 @@ import Testing
     }
 
     @Test func sigtermWithAStalledUploadExitsZeroWithinTheGracePeriodAndRowsSayCancelled() async throws {
-        let grace = 3.0
+        let grace = 5.0
         let binary = try Self.chorusBinary()
-        let mock = MockUpstream(sseChunks: 5, sseInterval: .milliseconds(200))
+        let mock = MockUpstream(sseChunks: 5, sseInterval: .milliseconds(100))
         try await mock.application.test(.live) { upstream in
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-shutdown-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -107,7 +107,7 @@ import Testing
                         try await Task.sleep(for: .milliseconds(20))
                     }
                     #expect(mock.received.contains { $0.body.contains(#""hang""#) }, "the hanging call never reached the provider")
-                    // A stream that needs about a second: it finishes inside the grace period.
+                    // A stream that needs about half a second: it finishes inside the grace period.
                     try await finishing.post("/v1/chat/completions", json: #"{"model":"gpt-test","stream":true,"messages":[]}"#)
                     try await Task.sleep(for: .milliseconds(300))
 
