@@ -10,6 +10,8 @@ public struct Gateway: Sendable {
     public let application: Application<RouterResponder<GatewayRequestContext>>
     public let services: GatewayServices
     public let voices: VoiceServices
+    /// The server's connection limits and counts (`server.max_connections`, the time limits, the shutdown grace).
+    public let connections: ServerConnections
 }
 
 /// Builds the whole gateway from a config. `chorus serve` and the tests call this same function.
@@ -50,11 +52,12 @@ public func buildGateway(
     let images = ImageRoutes(services: services,
                              pipeline: ImagePipeline(services: services, media: media, inputs: ImageInputs(services: services, limits: imageLimits)))
 
+    let connections = ServerConnections(config: config.server, metrics: metrics, logger: logger)
     let router = Router(context: GatewayRequestContext.self)
     // Middleware only wraps routes added after it: these two come first, for every route.
     router.add(middleware: TraceMiddleware(usageLog: services.usageLog, metrics: metrics, logger: logger))
     router.add(middleware: ErrorMiddleware(logger: logger))
-    OperationalRoutes(services: services).register(on: router)
+    OperationalRoutes(services: services, metricsKey: config.server.metricsKey).register(on: router)
     func authenticated(_ prefix: String) -> RouterGroup<GatewayRequestContext> {
         router.group(RouterPath(stringLiteral: prefix))
             .add(middleware: AuthMiddleware(authenticator: services.authenticator))
@@ -78,10 +81,11 @@ public func buildGateway(
 
     let application = Application(
         responder: router.buildResponder(),
+        server: .gateway(connections: connections),
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "chorus"),
         services: [services.usageLog, media, ShutdownService { await upstream.shutdown(); await catalog.shutdown() }],
         logger: logger)
-    return Gateway(application: application, services: services, voices: voices)
+    return Gateway(application: application, services: services, voices: voices, connections: connections)
 }
 
 /// Releases what outlives requests when the ServiceGroup shuts down: the upstream client aborts open transfers

@@ -82,6 +82,9 @@ import Testing
         "server.voice_sample_min_seconds": "server: {voice_sample_min_seconds: 2}",
         "server.voice_sample_max_seconds": "server: {voice_sample_max_seconds: 30}",
         "server.media_ttl_seconds": "server: {media_ttl_seconds: 60}", "server.max_image_pixels": "server: {max_image_pixels: 1000}",
+        "server.header_timeout_seconds": "server: {header_timeout_seconds: 5}", "server.idle_timeout_seconds": "server: {idle_timeout_seconds: 5}",
+        "server.body_timeout_seconds": "server: {body_timeout_seconds: 5}", "server.max_connections": "server: {max_connections: 7}",
+        "server.shutdown_grace_seconds": "server: {shutdown_grace_seconds: 5}", "server.metrics_key": "server: {metrics_key: k}",
         "database": "database: other.sqlite", "voices_dir": "voices_dir: v2", "media_dir": "media_dir: m2",
         "providers": "providers: {p: {type: builtin}}", "models": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]",
     ]

@@ -62,6 +62,26 @@ public struct ConfigLoader: Sendable {
             if let v = s["max_image_pixels"] {
                 config.server.maxImagePixels = try reader.int(v, path: "server.max_image_pixels", range: 1...(1 << 30))
             }
+            if let v = s["header_timeout_seconds"] {
+                config.server.headerTimeoutSeconds = try reader.double(v, path: "server.header_timeout_seconds", range: 0.01...3600)
+            }
+            if let v = s["idle_timeout_seconds"] {
+                config.server.idleTimeoutSeconds = try reader.double(v, path: "server.idle_timeout_seconds", range: 0.01...86400)
+            }
+            if let v = s["body_timeout_seconds"] {
+                config.server.bodyTimeoutSeconds = try reader.double(v, path: "server.body_timeout_seconds", range: 0.01...3600)
+            }
+            if let v = s["max_connections"] {
+                config.server.maxConnections = try reader.int(v, path: "server.max_connections", range: 0...1_000_000)
+            }
+            if let v = s["shutdown_grace_seconds"] {
+                config.server.shutdownGraceSeconds = try reader.double(v, path: "server.shutdown_grace_seconds", range: 0...3600)
+            }
+            if let v = s["metrics_key"] {
+                // Empty (e.g. `${CHORUS_METRICS_KEY:-}` with the variable unset) means no key: /metrics stays open.
+                let key = try reader.string(v, path: "server.metrics_key")
+                config.server.metricsKey = key.isEmpty ? nil : key
+            }
             if config.server.voiceSampleMinSeconds > config.server.voiceSampleMaxSeconds {
                 throw reader.error("server.voice_sample_min_seconds", "must not exceed voice_sample_max_seconds", server)
             }

@@ -54,6 +54,24 @@ public struct ServerConfig: Sendable {
     public var mediaTTLSeconds = 3600.0
     /// Images (and masks) with more pixels than this are refused from their header, before decoding.
     public var maxImagePixels = 4096 * 4096
+    /// Seconds a request head may take from its first byte (from the connection opening, for the first request);
+    /// past it the client gets 408 and the connection closes. A head is a few hundred bytes: even a stalled mobile
+    /// link that retransmits a few times delivers it well within this.
+    public var headerTimeoutSeconds = 30.0
+    /// Seconds a keep-alive connection may wait for its next request. Longer than the idle expiry of common client
+    /// pools (httpx 5 s, aiohttp 15 s) so they drop a connection before Chorus does, and than a load balancer's
+    /// usual 60 s, so one in front never reuses a connection Chorus just closed.
+    public var idleTimeoutSeconds = 75.0
+    /// Seconds a request body may stall (nothing arrives while Chorus is reading it); past it the request is 408
+    /// and the connection closes. There is no total limit: a slow upload that keeps moving is never cut.
+    public var bodyTimeoutSeconds = 60.0
+    /// Open client connections accepted at once (0 = no cap); one more gets 503 and is closed. Each proxied call
+    /// may hold an upstream connection too: keep it under half the process's open-file limit (`ulimit -n`).
+    public var maxConnections = 512
+    /// On SIGTERM: seconds requests in flight may take to finish before they are cancelled (usage rows say 503).
+    public var shutdownGraceSeconds = 30.0
+    /// When set, `/metrics` answers only `Authorization: Bearer <metrics_key>` (401 otherwise).
+    public var metricsKey: String?
 
     public init() {}
 }

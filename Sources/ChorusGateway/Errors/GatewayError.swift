@@ -10,6 +10,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case modelNotFound, notFound, payloadTooLarge, unsupportedMediaType
         case rateLimited, notImplemented, upstreamUnreachable, upstreamTimeout, upstreamFailed
         case serviceUnavailable, internalError, clientClosed
+        case requestTimeout, shuttingDown
     }
 
     let code: Code
@@ -57,7 +58,8 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case .notImplemented: .notImplemented
         case .upstreamUnreachable, .upstreamFailed: .badGateway
         case .upstreamTimeout: .gatewayTimeout
-        case .serviceUnavailable: .serviceUnavailable
+        case .serviceUnavailable, .shuttingDown: .serviceUnavailable
+        case .requestTimeout: .requestTimeout
         case .internalError: .internalServerError
         // nginx's "client closed request": only ever in the usage log and metrics, the client is gone.
         case .clientClosed: HTTPResponse.Status(code: 499)
@@ -70,7 +72,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case .missingKey, .invalidKey: "authentication_error"
         case .modelNotAllowed: "permission_error"
         case .rateLimited: "rate_limit_error"
-        case .upstreamUnreachable, .upstreamTimeout, .upstreamFailed, .serviceUnavailable, .internalError: "api_error"
+        case .upstreamUnreachable, .upstreamTimeout, .upstreamFailed, .serviceUnavailable, .shuttingDown, .internalError: "api_error"
         case .notImplemented: "not_implemented_error"
         default: status.code >= 500 ? "api_error" : "invalid_request_error"
         }
@@ -93,6 +95,8 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case .upstreamUnreachable: "upstream_unreachable"
         case .upstreamTimeout: "upstream_timeout"
         case .upstreamFailed: "upstream_error"
+        case .requestTimeout: "request_timeout"
+        case .shuttingDown: "server_shutting_down"
         default: nil
         }
     }
@@ -173,6 +177,19 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     }
     /// The client went away while Chorus was still reading its request.
     public static func clientClosed(_ message: String) -> Self { .init(.clientClosed, message) }
+    /// The client stopped sending its request body for `server.body_timeout_seconds`.
+    public static func requestBodyTimeout() -> Self {
+        .init(.requestTimeout, "The request body stopped arriving; the connection is closed.")
+    }
+    /// The request was cut off by a shutdown that ran out of grace; another replica (or this one, restarted) can take it.
+    public static func shuttingDown() -> Self {
+        .init(.shuttingDown, "The server is shutting down; retry the request.")
+    }
+    /// `/metrics` behind `server.metrics_key`. The message never holds the key, or what was presented.
+    public static func metricsKeyRequired(presented: Bool) -> Self {
+        .init(presented ? .invalidKey : .missingKey,
+              presented ? "Incorrect metrics key provided." : "/metrics needs the metrics key: 'Authorization: Bearer <server.metrics_key>'.")
+    }
     public static func unauthorizedAdmin() -> Self {
         .init(.invalidKey, "This route needs the master key.")
     }

@@ -19,6 +19,9 @@ struct ErrorMiddleware: RouterMiddleware {
             switch error {
             case let error as GatewayError:
                 gatewayError = error
+            case is CancellationError:
+                // Only a shutdown out of grace cancels a request's task (`GatewayHTTPChannel`).
+                gatewayError = .shuttingDown()
             case let error as HTTPError:
                 let message = error.body ?? (error.status == .notFound ? "Unknown route \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
                 gatewayError = GatewayError(http: error.status, message: message)

@@ -8,9 +8,12 @@ public struct GatewayRequestContext: RequestContext {
     var trace: RequestTrace?
     /// Set by `AuthMiddleware`.
     var caller: Caller?
+    /// The client connection the request came on (nil outside the gateway's server, e.g. router tests).
+    let connection: ClientConnection?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        connection = ClientConnection.current
     }
 
     /// Routes collect their bodies themselves with their own limits (JSON vs uploads) and answer 413 in

@@ -15,6 +15,10 @@ extension GatewayServices {
             body = try await request.collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw .payloadTooLarge(limitBytes: limit)
+        } catch is RequestBodyTimeout {
+            throw .requestBodyTimeout()
+        } catch is CancellationError {
+            throw .shuttingDown()
         } catch {
             throw .invalidRequest("Could not read the request body: \(error)")
         }

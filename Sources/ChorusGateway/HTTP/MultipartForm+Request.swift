@@ -22,6 +22,11 @@ extension MultipartForm {
             }
         } catch let error as MultipartFormError {
             throw GatewayError(error)
+        } catch is RequestBodyTimeout {
+            throw .requestBodyTimeout()
+        } catch is CancellationError {
+            // Only a shutdown out of grace cancels a request's task (`GatewayHTTPChannel`).
+            throw .shuttingDown()
         } catch {
             // Parse errors come from the reader as MultipartFormErrors; anything else is the connection failing under
             // the body (a client that hung up mid-upload). Counted as 499.

@@ -37,6 +37,7 @@ struct TraceMiddleware: RouterMiddleware {
             let trace = RequestTrace(route: Self.usageRoute(endpoint), method: request.method.rawValue,
                                      usageLog: usageLog, metrics: metrics, logger: logger)
             context.trace = trace
+            context.connection?.track(trace)
             requestID = trace.requestID
         } else {
             requestID = RequestTrace.makeRequestID()

@@ -21,7 +21,9 @@ struct UpstreamPassthrough: Sendable {
     /// response starts, so the server writes head and body in one go (one write instead of three).
     static let wholeBodyLimit = 1 << 20
 
-    func response(for upstream: UpstreamResponse, request: Request, watchClientClose: Bool) async throws(GatewayError) -> Response {
+    /// `watchClientClose`: a streamed answer, cancelled as soon as the client on `connection` hangs up (between
+    /// chunks too, not only when the next write fails). The connection stays open for its next request.
+    func response(for upstream: UpstreamResponse, connection: ClientConnection?, watchClientClose: Bool) async throws(GatewayError) -> Response {
         var headers = HTTPFields()
         for (name, value) in upstream.headers where !Self.droppedHeaders.contains(name.lowercased()) {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
@@ -41,14 +43,12 @@ struct UpstreamPassthrough: Sendable {
         let body = ResponseBody(contentLength: contentLength) { writer in
             var scanner = UsageScanner(imageEvents: countsImages ? EventCounter.completedImages() : nil)
             do {
-                if watchClientClose {
+                if watchClientClose, let connection {
                     // A streaming client that hangs up closes its side; cancel the upstream transfer at once
                     // instead of waiting for the next chunk to fail to write.
-                    try await request.body.consumeWithInboundCloseHandler({ _ in
+                    try await connection.whileConnected(onClose: { upstreamBody.cancel() }) {
                         try await Self.pump(upstreamBody, into: &writer, scanner: &scanner, trace: trace)
-                    }, onInboundClosed: {
-                        upstreamBody.cancel()
-                    })
+                    }
                 } else {
                     try await Self.pump(upstreamBody, into: &writer, scanner: &scanner, trace: trace)
                 }

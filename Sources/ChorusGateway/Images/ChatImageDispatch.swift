@@ -17,7 +17,7 @@ struct ChatImageDispatch: Sendable {
     }
 
     /// nil when the request is an ordinary chat completion.
-    func respond(json: JSONValue, modelName: String, stream: Bool, caller: Caller, request: Request,
+    func respond(json: JSONValue, modelName: String, stream: Bool, caller: Caller,
                  trace: RequestTrace) async throws(GatewayError) -> Response? {
         guard Self.asksForImage(json), let model = routes.services.catalog.resolve(modelName),
               model.supports(.images), !model.supports(.chat)
@@ -32,7 +32,7 @@ struct ChatImageDispatch: Sendable {
         let (answer, answered) = try await routes.pipeline.produce(job, model: resolved, caller: caller, trace: trace)
         switch answer {
         case .upstreamAnswer(let upstream):
-            return try await UpstreamPassthrough(trace: trace).response(for: upstream, request: request, watchClientClose: false)
+            return try await UpstreamPassthrough(trace: trace).response(for: upstream, connection: nil, watchClientClose: false)
         case .images(let produced):
             trace.markFirstByte()
             let finished = try await routes.pipeline.finish(produced, job: job, model: answered, responseFormat: .b64JSON)

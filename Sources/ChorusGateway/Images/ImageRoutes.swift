@@ -32,7 +32,7 @@ struct ImageRoutes: Sendable {
         let (caller, trace) = (try context.requireCaller(), try context.requireTrace())
         var request = request
         let (job, model, _) = try await jsonJob(&request, kind: .generation, caller: caller, trace: trace)
-        return try await respond(job, model: model, caller: caller, request: request, trace: trace)
+        return try await respond(job, model: model, caller: caller, connection: context.connection, trace: trace)
     }
 
     func edits(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -40,13 +40,13 @@ struct ImageRoutes: Sendable {
         let (job, model) = MultipartForm.boundary(of: request.headers[.contentType]) == nil
             ? try await jsonEdit(request, caller: caller, trace: trace)
             : try await multipartJob(request, kind: .edit, caller: caller, trace: trace)
-        return try await respond(job, model: model, caller: caller, request: request, trace: trace)
+        return try await respond(job, model: model, caller: caller, connection: context.connection, trace: trace)
     }
 
     func variations(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let (caller, trace) = (try context.requireCaller(), try context.requireTrace())
         let (job, model) = try await multipartJob(request, kind: .variation, caller: caller, trace: trace)
-        return try await respond(job, model: model, caller: caller, request: request, trace: trace)
+        return try await respond(job, model: model, caller: caller, connection: context.connection, trace: trace)
     }
 
     /// LoLLMs: `{prompt, image, mask, model}` with base64 or data URLs, answered as `{data: [{b64_json}]}`.
@@ -63,7 +63,7 @@ struct ImageRoutes: Sendable {
         }
         job.responseFormat = .b64JSON
         job.stream = false
-        return try await respond(job, model: model, caller: caller, request: request, trace: trace, lollms: true)
+        return try await respond(job, model: model, caller: caller, connection: context.connection, trace: trace, lollms: true)
     }
 
     func media(context: GatewayRequestContext, id: String) async throws -> Response {
@@ -178,13 +178,13 @@ struct ImageRoutes: Sendable {
 
     // MARK: answer
 
-    func respond(_ job: ImageJob, model: ResolvedModel, caller: Caller, request: Request, trace: RequestTrace,
+    func respond(_ job: ImageJob, model: ResolvedModel, caller: Caller, connection: ClientConnection?, trace: RequestTrace,
                  lollms: Bool = false) async throws(GatewayError) -> Response {
         let (answer, model) = try await pipeline.produce(job, model: model, caller: caller, trace: trace)
         switch answer {
         case .upstreamAnswer(let upstream):
             return try await UpstreamPassthrough(trace: trace, countsImages: true)
-                .response(for: upstream, request: request, watchClientClose: job.stream)
+                .response(for: upstream, connection: connection, watchClientClose: job.stream)
         case .images(let produced):
             trace.markFirstByte()
             let finished = try await pipeline.finish(produced, job: job, model: model, responseFormat: job.stream ? .b64JSON : job.responseFormat)

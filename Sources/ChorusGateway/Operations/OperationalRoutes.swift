@@ -5,20 +5,29 @@ import NIOCore
 
 /// `GET /health` and `GET /metrics` (Prometheus text format). Neither needs a key: they say nothing secret
 /// and monitoring should not hold one. `/health` answers 200 while the process serves; `status` is `degraded`
-/// while some provider's circuit is not closed.
+/// while some provider's circuit is not closed. `/metrics` can be put behind its own key
+/// (`server.metrics_key`) where its numbers (routes, statuses, models in use) should not be public.
 struct OperationalRoutes: Sendable {
     let services: GatewayServices
+    let metricsKey: String?
 
     func register(on router: Router<GatewayRequestContext>) {
         router.get("health") { _, _ in
             Response.json(health())
         }
-        router.get("metrics") { _, _ in
-            for (provider, circuit) in services.failover.circuits() {
-                services.metrics.providerCircuit(provider: provider, state: circuit.state.gaugeValue)
+        let metrics = services.metrics
+        let failover = services.failover
+        let handler: @Sendable (Request, GatewayRequestContext) async throws -> Response = { _, _ in
+            for (provider, circuit) in failover.circuits() {
+                metrics.providerCircuit(provider: provider, state: circuit.state.gaugeValue)
             }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: services.metrics.text())))
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.text())))
+        }
+        if let metricsKey {
+            router.group("metrics").add(middleware: MetricsKeyMiddleware(key: metricsKey)).get(use: handler)
+        } else {
+            router.get("metrics", use: handler)
         }
     }
 

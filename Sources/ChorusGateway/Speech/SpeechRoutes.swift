@@ -46,7 +46,7 @@ struct SpeechRoutes: Sendable {
         }
         switch result {
         case .upstreamAnswer(let answer):
-            return try await UpstreamPassthrough(trace: trace).response(for: answer, request: request, watchClientClose: false)
+            return try await UpstreamPassthrough(trace: trace).response(for: answer, connection: nil, watchClientClose: false)
         case .audio(var audio):
             if parameters.responseFormat == .flac { audio = audio.bufferedFLAC(sampleRate: 24000) }
             return try await AudioResponse(trace: trace, format: parameters.responseFormat, streamFormat: parameters.streamFormat,

@@ -54,5 +54,25 @@ public final class GatewayMetrics: Sendable {
         registry.makeCounter(name: "chorus_upstream_retries_total", labels: [("provider", provider)]).increment()
     }
 
+    /// Client connections open now (admitted under `server.max_connections`).
+    public func connectionsOpen(_ count: Int) {
+        registry.makeGauge(name: "chorus_connections_open").set(Int64(count))
+    }
+
+    /// A connection over `server.max_connections`, answered 503 and closed.
+    public func connectionRefused() {
+        registry.makeCounter(name: "chorus_connections_refused_total").increment()
+    }
+
+    /// A connection closed by a server-side timeout: `idle`, `header` or `body`.
+    public func connectionTimedOut(kind: String) {
+        registry.makeCounter(name: "chorus_connection_timeouts_total", labels: [("kind", kind)]).increment()
+    }
+
+    /// Requests still running when the shutdown grace ran out, cancelled.
+    public func requestsCancelledAtShutdown(_ count: Int) {
+        registry.makeCounter(name: "chorus_requests_cancelled_at_shutdown_total").increment(by: Int64(count))
+    }
+
     public func text() -> [UInt8] { registry.emitToBuffer() }
 }

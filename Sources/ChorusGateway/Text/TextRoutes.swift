@@ -33,7 +33,7 @@ struct TextRoutes: Sendable {
         // task frame (~6.6 KB, kept by the connection's task for as long as its answer streams).
         if route == .chat, let chatImages, ChatImageDispatch.asksForImage(json),
            let response = try await chatImages.respond(json: json, modelName: modelName, stream: stream, caller: caller,
-                                                       request: request, trace: trace) {
+                                                       trace: trace) {
             return response
         }
         let model = try services.catalog.resolve(modelName, for: caller, capability: route.capability)
@@ -43,6 +43,6 @@ struct TextRoutes: Sendable {
             guard let provider = model.provider.text else { throw model.provider.missing(route.capability) }
             return try await provider.send(call, model: model.config)
         }
-        return try await UpstreamPassthrough(trace: trace).response(for: upstream, request: request, watchClientClose: stream)
+        return try await UpstreamPassthrough(trace: trace).response(for: upstream, connection: context.connection, watchClientClose: stream)
     }
 }

@@ -92,7 +92,7 @@ struct TranscriptionRoutes: Sendable {
         if let seconds = result.audioSeconds { trace.update { $0.audioSeconds = seconds } }
         switch result.answer {
         case .upstreamAnswer(let answer):
-            return try await UpstreamPassthrough(trace: trace).response(for: answer, request: request, watchClientClose: parameters.stream)
+            return try await UpstreamPassthrough(trace: trace).response(for: answer, connection: context.connection, watchClientClose: parameters.stream)
         case .live(let events):
             return Self.streamed(events, trace: trace)
         case .transcript(let transcript) where parameters.stream:

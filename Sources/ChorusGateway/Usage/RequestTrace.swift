@@ -42,6 +42,7 @@ final class RequestTrace: Sendable {
     }
 
     var route: String { state.withLockedValue { $0.record.route } }
+    var isFinished: Bool { state.withLockedValue { $0.finished } }
     var provider: String? { state.withLockedValue { $0.record.provider } }
 
     /// Finishes a response that was built whole before it is returned: its first byte is ready now, so the row
