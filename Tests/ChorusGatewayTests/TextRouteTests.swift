@@ -213,7 +213,10 @@ import Testing
             let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
                                                      body: ByteBuffer(string: #"{"model":"hang","messages":[]}"#))
             #expect(response.status == .gatewayTimeout)
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // Loose on purpose: in a whole-suite run on 2 cores the answer reached this client up to ~6 s after a
+            // 1 s timeout although the provider's connection was closed on time (StreamTimeoutTests bounds that to
+            // timeout + 1 s). What this test guards is that the wait ends at all, long before the mock's 30 s.
+            #expect(ContinuousClock.now - started < .seconds(12))
             #expect(try errorBody(response).code == "upstream_timeout")
             let row = try #require(try await logRows(gateway).first)
             #expect(row.status == 504)
