@@ -57,8 +57,10 @@ import Testing
                   # The same mock under another host name: its own connections, so the hanging call cannot hold
                   # this one up (libcurl's PIPEWAIT head-of-line wait, issue 12 item 1, is not this test's subject).
                   streamer: {type: openai, base_url: 'http://localhost:\(upstream.port ?? 0)/v1', timeout: 120}
+                  brief: {type: openai, base_url: 'http://127.0.0.1:\(upstream.port ?? 0)/v1', timeout: 2}
                   local: {type: builtin}
                 models:
+                  - {name: hang-briefly, provider: brief, model: hang}
                   - {name: hang, provider: mock, model: hang}
                   - {name: gpt-test, provider: streamer, model: upstream-model}
                   - {name: local-stt, provider: local, model: pocketsphinx}
@@ -91,9 +93,17 @@ import Testing
               try await RawHTTPConnection.with(port: port) { upload in
                 try await RawHTTPConnection.with(port: port) { hanging in
                   try await RawHTTPConnection.with(port: port) { finishing in
+                   try await RawHTTPConnection.with(port: port) { timingOut in
                     // A keep-alive connection with nothing in flight.
                     try await idle.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
                     #expect(try await idle.readResponse().status == 200)
+                    // A call that ends (504, the provider's 2 s timeout) inside the grace period, its answer not
+                    // started before the signal. First to its provider: a later call there waits behind
+                    // the first one's connection (libcurl PIPEWAIT, issue 12 item 1), which must not be this one.
+                    try await timingOut.post("/v1/chat/completions", json: #"{"model":"hang-briefly","messages":[]}"#)
+                    for _ in 0..<100 where !mock.received.contains(where: { $0.body.contains(#""hang""#) }) {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
                     // An upload that stops a tenth of the way in (the body timeout is far off).
                     let boundary = "stall"
                     try await upload.send("POST /v1/audio/transcriptions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(masterKey)\r\n"
@@ -101,12 +111,9 @@ import Testing
                         + "--\(boundary)\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nlocal-stt\r\n"
                         + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\n"
                         + String(repeating: "x", count: 10_000))
-                    // A call whose provider never answers.
+                    #expect(mock.received.contains { $0.body.contains(#""hang""#) }, "the briefly hanging call never reached the provider")
+                    // A call whose provider never answers (it reaches the provider once the call above has ended).
                     try await hanging.post("/v1/chat/completions", json: #"{"model":"hang","messages":[]}"#)
-                    for _ in 0..<100 where !mock.received.contains(where: { $0.body.contains(#""hang""#) }) {
-                        try await Task.sleep(for: .milliseconds(20))
-                    }
-                    #expect(mock.received.contains { $0.body.contains(#""hang""#) }, "the hanging call never reached the provider")
                     // A stream that needs about half a second: it finishes inside the grace period.
                     try await finishing.post("/v1/chat/completions", json: #"{"model":"gpt-test","stream":true,"messages":[]}"#)
                     try await Task.sleep(for: .milliseconds(300))
@@ -120,6 +127,9 @@ import Testing
                     let streamed = try await finishing.readResponse(within: .seconds(grace))
                     #expect(streamed.status == 200)
                     #expect(streamed.text.hasSuffix("data: [DONE]\n\n"), "the stream finished within the grace period")
+                    let timedOut = try await timingOut.readResponse(within: .seconds(grace))
+                    #expect(timedOut.status == 504)
+                    #expect(timedOut.header("connection")?.lowercased() == "close", "an answer started after SIGTERM announces the close")
 
                     while process.isRunning, ContinuousClock.now - signalled < .seconds(grace + 10) {
                         try await Task.sleep(for: .milliseconds(20))
@@ -136,6 +146,7 @@ import Testing
                         #expect(answer.status == 503, "\(name): \(answer.text)")
                         #expect(answer.text.contains("server_shutting_down"), "\(name): \(answer.text)")
                     }
+                   }
                   }
                 }
               }
@@ -155,6 +166,7 @@ import Testing
             }
             #expect(finished.status == 200)
             #expect(finished.error == nil)
+            #expect(rows.first { $0.model == "hang-briefly" }?.status == 504)
             #expect(serverLog().contains("shutdown grace period over"))
         }
     }

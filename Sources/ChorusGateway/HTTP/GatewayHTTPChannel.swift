@@ -10,7 +10,8 @@ import ServiceLifecycle
 /// Hummingbird's graceful shutdown stops accepting at once, closes idle connections, and then waits for every
 /// connection still serving — without limit: one stalled upload kept the process alive indefinitely. Here each
 /// connection's request loop runs beside a watch that, `server.shutdown_grace_seconds` after the shutdown began,
-/// writes the usage rows of what is still running as cancelled (503) and cancels the loop's task.
+/// writes the usage rows of what is still running as cancelled (503), has the guard answer a caller still waiting
+/// with 503 `server_shutting_down` (or cut a response already started), and cancels the loop's task.
 struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     struct Value: ServerChildChannelValue {
         let asyncChannel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
