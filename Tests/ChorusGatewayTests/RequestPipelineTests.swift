@@ -9,34 +9,6 @@ import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
-/// Keeps every log line (message and metadata) a gateway writes.
-final class CapturedLogs: Sendable {
-    private let lines = NIOLockedValueBox<[(message: String, metadata: [String: String])]>([])
-
-    var all: [(message: String, metadata: [String: String])] { lines.withLockedValue { $0 } }
-
-    func append(_ message: String, _ metadata: Logger.Metadata) {
-        lines.withLockedValue { $0.append((message, metadata.mapValues { "\($0)" })) }
-    }
-
-    func logger() -> Logger {
-        Logger(label: "captured") { _ in Handler(logs: self) }
-    }
-
-    struct Handler: LogHandler {
-        let logs: CapturedLogs
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .info
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            logs.append(event.message.description, metadata.merging(event.metadata ?? [:]) { $1 })
-        }
-    }
-}
-
 /// What every request goes through before its route: the trace (request id, one log line), authentication,
 /// error shaping, and the provider facets a route asks for.
 @Suite struct RequestPipelineTests {
