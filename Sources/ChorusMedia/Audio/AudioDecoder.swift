@@ -9,32 +9,40 @@ public enum AudioDecoder {
     ///
     /// Throws ``AudioError``: `notAudio` (empty, unknown or no audio stream), `truncated`, `corrupt`,
     /// `tooLarge`, `tooLong` (declared or decoded), `unsupported`, `invalidArgument`.
-    public static func decode(_ data: [UInt8], sampleRate: Int?, limits: AudioLimits = AudioLimits()) throws -> PCMAudio {
-        try data.withUnsafeBytes { try decode($0, sampleRate: sampleRate, limits: limits) }
+    ///
+    /// `cancellation`, when given, is polled between chunks (packets, blocks of samples): once set, the decode
+    /// stops within a few milliseconds of work and throws `cancelled`.
+    public static func decode(_ data: [UInt8], sampleRate: Int?, limits: AudioLimits = AudioLimits(),
+                              cancellation: CancellationFlag? = nil) throws -> PCMAudio {
+        try data.withUnsafeBytes { try decode($0, sampleRate: sampleRate, limits: limits, cancellation: cancellation) }
     }
 
     /// The same, reading the input in place, so a caller holding the bytes in another container (an uploaded
     /// request body in a ByteBuffer) does not copy them into an array first — for a 25 MB upload that copy would be
     /// a second full copy of it. `data` must stay valid and unchanged until the call returns; nothing keeps a
     /// reference to it afterwards.
-    public static func decode(_ data: UnsafeRawBufferPointer, sampleRate: Int?, limits: AudioLimits = AudioLimits()) throws -> PCMAudio {
-        try decode(data, sampleRate: sampleRate, limits: limits, into: PCMCollector(rate: sampleRate, maxSeconds: limits.maxDurationSeconds))
+    public static func decode(_ data: UnsafeRawBufferPointer, sampleRate: Int?, limits: AudioLimits = AudioLimits(),
+                              cancellation: CancellationFlag? = nil) throws -> PCMAudio {
+        let collector = PCMCollector(rate: sampleRate, maxSeconds: limits.maxDurationSeconds, cancellation: cancellation)
+        return try decode(data, sampleRate: sampleRate, limits: limits, cancellation: cancellation, into: collector)
     }
 
     /// Decodes like `decode`, but hands the mono s16 samples (native byte order) to `output` in chunks as they are
     /// produced instead of collecting them, so a caller writing them elsewhere (a request body) never holds a
     /// second copy. Returns the output rate and the number of samples written.
     public static func decode(_ data: UnsafeRawBufferPointer, sampleRate: Int?, limits: AudioLimits = AudioLimits(),
+                              cancellation: CancellationFlag? = nil,
                               output: (UnsafeRawBufferPointer) throws -> Void) throws -> (sampleRate: Int, samples: Int) {
         try withoutActuallyEscaping(output) { output in
-            let collector = PCMCollector(rate: sampleRate, maxSeconds: limits.maxDurationSeconds, output: output)
-            let audio = try decode(data, sampleRate: sampleRate, limits: limits, into: collector)
+            let collector = PCMCollector(rate: sampleRate, maxSeconds: limits.maxDurationSeconds, cancellation: cancellation,
+                                         output: output)
+            let audio = try decode(data, sampleRate: sampleRate, limits: limits, cancellation: cancellation, into: collector)
             return (audio.sampleRate, collector.count)
         }
     }
 
     private static func decode(_ data: UnsafeRawBufferPointer, sampleRate: Int?, limits: AudioLimits,
-                               into collector: PCMCollector) throws -> PCMAudio {
+                               cancellation: CancellationFlag?, into collector: PCMCollector) throws -> PCMAudio {
         try checkInput(data.count, limits: limits)
         if let sampleRate, !(1000...384_000).contains(sampleRate) {
             throw AudioError.invalidArgument("sample rate must be between 1000 and 384000 Hz, not \(sampleRate)")
@@ -42,13 +50,15 @@ public enum AudioDecoder {
         if WAVStreamParser.looksLikeWAV(data) {
             guard let cleaned = try decodeWAV(data, into: collector, limits: limits) else { return try collector.finish() }
             // A WAVE codec other than PCM: libavformat reads it below, behind a clean header.
-            return try cleaned.withUnsafeBytes { try demux($0, into: collector, limits: limits) }
+            return try cleaned.withUnsafeBytes { try demux($0, into: collector, limits: limits, cancellation: cancellation) }
         }
-        return try demux(data, into: collector, limits: limits)
+        return try demux(data, into: collector, limits: limits, cancellation: cancellation)
     }
 
-    private static func demux(_ data: UnsafeRawBufferPointer, into collector: PCMCollector, limits: AudioLimits) throws -> PCMAudio {
+    private static func demux(_ data: UnsafeRawBufferPointer, into collector: PCMCollector, limits: AudioLimits,
+                              cancellation: CancellationFlag?) throws -> PCMAudio {
         let decoder = try DemuxDecoder(input: MemoryInput(data), limits: limits)
+        decoder.cancellation = cancellation
         try checkDeclaredDuration(decoder.declaredDuration, limits: limits)
         try decoder.decodeAll { frame in try collector.write(frame: frame) }
         return try collector.finish()
@@ -58,13 +68,17 @@ public enum AudioDecoder {
     /// decoding it. A duration the container only estimates from the bit rate (an MP3 without a Xing header…)
     /// is measured by reading every packet, unless `measureEstimatedDuration` is false: then the estimate is
     /// returned with `durationIsEstimate` set (the scan takes ~50 ms for 25 MB of MP3).
-    public static func probe(_ data: [UInt8], limits: AudioLimits = AudioLimits(), measureEstimatedDuration: Bool = true) throws -> AudioInfo {
-        try data.withUnsafeBytes { try probe($0, limits: limits, measureEstimatedDuration: measureEstimatedDuration) }
+    /// `cancellation` stops that scan early (it throws `cancelled`).
+    public static func probe(_ data: [UInt8], limits: AudioLimits = AudioLimits(), measureEstimatedDuration: Bool = true,
+                             cancellation: CancellationFlag? = nil) throws -> AudioInfo {
+        try data.withUnsafeBytes {
+            try probe($0, limits: limits, measureEstimatedDuration: measureEstimatedDuration, cancellation: cancellation)
+        }
     }
 
     /// The same, reading the input in place; `data` must stay valid and unchanged until the call returns.
     public static func probe(_ data: UnsafeRawBufferPointer, limits: AudioLimits = AudioLimits(),
-                             measureEstimatedDuration: Bool = true) throws -> AudioInfo {
+                             measureEstimatedDuration: Bool = true, cancellation: CancellationFlag? = nil) throws -> AudioInfo {
         try checkInput(data.count, limits: limits)
         if WAVStreamParser.looksLikeWAV(data) {
             var parser = WAVStreamParser(headerLimit: limits.probeBytes)
@@ -82,13 +96,17 @@ public enum AudioDecoder {
                                  duration: Double(parser.dataBytes / format.blockAlign) / Double(format.sampleRate),
                                  sampleRate: format.sampleRate, channels: format.channels, bitRate: format.bytesPerSecond * 8)
             }
-            return try foreign.withUnsafeBytes { try probeDemuxed($0, limits: limits, measure: measureEstimatedDuration) }
+            return try foreign.withUnsafeBytes {
+                try probeDemuxed($0, limits: limits, measure: measureEstimatedDuration, cancellation: cancellation)
+            }
         }
-        return try probeDemuxed(data, limits: limits, measure: measureEstimatedDuration)
+        return try probeDemuxed(data, limits: limits, measure: measureEstimatedDuration, cancellation: cancellation)
     }
 
-    private static func probeDemuxed(_ data: UnsafeRawBufferPointer, limits: AudioLimits, measure: Bool) throws -> AudioInfo {
+    private static func probeDemuxed(_ data: UnsafeRawBufferPointer, limits: AudioLimits, measure: Bool,
+                                     cancellation: CancellationFlag?) throws -> AudioInfo {
         let decoder = try DemuxDecoder(input: MemoryInput(data), limits: limits)
+        decoder.cancellation = cancellation
         var info = decoder.info
         if decoder.durationIsEstimate {
             if !measure {

@@ -31,6 +31,8 @@ final class DemuxDecoder {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var streamIndex: Int32 = -1
     private let limits: AudioLimits
+    /// Polled before every packet read by ``decodeAll(_:)`` and ``scanDuration()``.
+    var cancellation: CancellationFlag?
 
     /// What the container and decoder say about the stream.
     private(set) var info = AudioInfo(container: "", codec: "", duration: nil, sampleRate: 0, channels: 0)
@@ -227,6 +229,7 @@ final class DemuxDecoder {
         }
 
         while true {
+            try cancellation?.check("decoding")
             let read = av_read_frame(formatContext, packet)
             if read == FFmpegCode.eof { break }
             if read < 0 {
@@ -279,6 +282,7 @@ final class DemuxDecoder {
         var end: Int64 = 0
         var summed: Int64 = 0
         while true {
+            try cancellation?.check("measuring the duration")
             let read = av_read_frame(formatContext, packet)
             if read < 0 {
                 if read == FFmpegCode.exit { throw AudioError.cancelled("probing was cancelled") }

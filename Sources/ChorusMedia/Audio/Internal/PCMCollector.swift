@@ -15,13 +15,18 @@ final class PCMCollector: SampleSink {
 
     /// When set, samples go to it as they are produced (native byte order) instead of being kept.
     private let output: ((UnsafeRawBufferPointer) throws -> Void)?
+    /// Polled for every block of output (at most 8192 input samples: the resampler's slice), so a cancelled
+    /// decode stops within one block whatever the container, WAV read in place included.
+    private let cancellation: CancellationFlag?
 
     /// - Parameter maxSeconds: fails with `tooLong` once the output passes this length.
     /// - Parameter output: receives the samples in chunks instead of the collector keeping them (`finish` then
     ///   returns no samples, only the rate; `count` says how many went out).
-    init(rate: Int?, maxSeconds: Double?, output: ((UnsafeRawBufferPointer) throws -> Void)? = nil) {
+    init(rate: Int?, maxSeconds: Double?, cancellation: CancellationFlag? = nil,
+         output: ((UnsafeRawBufferPointer) throws -> Void)? = nil) {
         self.rate = rate
         self.maxSeconds = maxSeconds
+        self.cancellation = cancellation
         self.output = output
     }
 
@@ -56,6 +61,7 @@ final class PCMCollector: SampleSink {
     }
 
     private func append(_ pointer: UnsafePointer<UInt8>, _ added: Int) throws {
+        try cancellation?.check("decoding")
         if let output {
             try output(UnsafeRawBufferPointer(start: pointer, count: added * 2))
             count += added
