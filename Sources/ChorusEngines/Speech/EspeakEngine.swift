@@ -17,6 +17,7 @@ public import Logging
 ///   and noise generators carry state between utterances (up to ~3% difference in length, measured).
 /// - Cancellation: when the consumer stops (task cancelled, stream dropped), the synth callback returns 1
 ///   and espeak stops within one chunk; queued requests whose consumer is gone are skipped.
+///   ``samplesSynthesized`` shows the engine's progress.
 public final class EspeakEngine: Sendable {
     public static let sampleRate = 22050
     /// espeak-ng's default speaking rate, used for speed 1.0.
@@ -32,6 +33,11 @@ public final class EspeakEngine: Sendable {
     private let pool: WorkerPool<EspeakSession>
     private let state = NIOLockedValueBox(State())
     private let logger: Logger
+    private let synthesized = NIOLockedValueBox(0)
+
+    /// Samples this engine's requests have had from espeak-ng so far: grows while one of them is being spoken and
+    /// stands still otherwise (a progress counter for monitoring and tests).
+    public var samplesSynthesized: Int { synthesized.withLockedValue { $0 } }
 
     /// Starts espeak-ng (`espeak_ng_InitializePath`, `espeak_ng_Initialize`,
     /// `espeak_ng_InitializeOutput(ENOUTPUT_MODE_SYNCHRONOUS)`) on the espeak thread, or joins the running one.
@@ -88,7 +94,7 @@ public final class EspeakEngine: Sendable {
             voiceName: voiceName,
             wordsPerMinute: Self.wordsPerMinute(speed: request.speed),
             pitch: min(max(request.voice.pitch ?? 50, 0), 100),
-            continuation: continuation)
+            continuation: continuation, engineProgress: synthesized)
         let id = ObjectIdentifier(job)
         let registered = state.withLockedValue { state -> Bool in
             guard !state.isShutdown else { return false }

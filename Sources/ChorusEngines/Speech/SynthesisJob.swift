@@ -12,9 +12,12 @@ final class SynthesisJob: Sendable {
     let continuation: AsyncThrowingStream<[Int16], any Error>.Continuation
     private let stop = NIOLockedValueBox<Stop?>(nil)
     private let stats = NIOLockedValueBox<(chunks: Int, samples: Int)>((0, 0))
+    /// The engine's counter of samples made, over all its jobs.
+    private let engineProgress: NIOLockedValueBox<Int>
 
     init(text: String, voiceName: String, wordsPerMinute: Int, pitch: Int,
-         continuation: AsyncThrowingStream<[Int16], any Error>.Continuation) {
+         continuation: AsyncThrowingStream<[Int16], any Error>.Continuation, engineProgress: NIOLockedValueBox<Int>) {
+        self.engineProgress = engineProgress
         self.text = text
         self.voiceName = voiceName
         self.wordsPerMinute = wordsPerMinute
@@ -34,6 +37,7 @@ final class SynthesisJob: Sendable {
     func deliver(_ samples: UnsafeBufferPointer<Int16>) -> Bool {
         if isStopped { return false }
         stats.withLockedValue { $0.chunks += 1; $0.samples += samples.count }
+        engineProgress.withLockedValue { $0 += samples.count }
         if case .terminated = continuation.yield(Array(samples)) {
             requestStop(.consumerGone)
             return false

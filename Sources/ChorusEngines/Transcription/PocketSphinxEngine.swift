@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import NIOConcurrencyHelpers
 
 /// Embedded speech-to-text on pocketsphinx with Debian's en-us model, in-process.
 ///
@@ -15,8 +16,10 @@ public import Logging
 ///   does, and the last call carries the final text. It runs on the decoder thread, so keep it cheap (e.g.
 ///   yield into an `AsyncStream`); a consumer emitting append-only deltas should send only the growth of
 ///   the longest common prefix, or wait for the final text.
-/// - Cancellation: cancelling the calling task throws `CancellationError` at once; the decoder stops at
-///   the next 0.5 s chunk (or skips the job if it had not started).
+/// - Cancellation: cancelling the calling task throws `CancellationError` at once; the decoder thread stops at
+///   the next 0.5 s chunk (or within a minute of audio of the speech detection that comes first, or skips the
+///   job if it had not started), so it is free for the next request within milliseconds. ``samplesDecoded``
+///   shows the decoder's progress.
 /// - Accuracy on synthetic (espeak) voices is poor; measure word error rate, do not rely on exact words.
 public final class PocketSphinxEngine: Sendable {
     public static let sampleRate = 16000
@@ -27,6 +30,11 @@ public final class PocketSphinxEngine: Sendable {
     public let modelDirectory: String
     private let pool: WorkerPool<PocketSphinxDecoder>
     private let logger: Logger
+    private let decoded = NIOLockedValueBox(0)
+
+    /// Samples this engine has fed to pocketsphinx so far, over all requests: grows while a decoder works and
+    /// stands still when none does (a progress counter for monitoring and tests).
+    public var samplesDecoded: Int { decoded.withLockedValue { $0 } }
 
     /// Loads the model into `decoders` decoders (each on its own thread; more decoders run more requests in
     /// parallel at ~60 MB each). Throws ``EngineError/Code/modelNotFound`` or ``EngineError/Code/initializationFailed``.
@@ -67,6 +75,7 @@ public final class PocketSphinxEngine: Sendable {
         let job = TranscriptionJob(samples: samples, onPartial: onPartial)
         let pool = self.pool
         let logger = self.logger
+        let progress = self.decoded
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 job.attach(continuation)
@@ -74,7 +83,7 @@ public final class PocketSphinxEngine: Sendable {
                     run: { decoder in
                         if job.isCancelled { return job.resume(with: .failure(CancellationError())) }
                         let start = ContinuousClock.now
-                        let result = Result { try Self.decode(job, with: decoder, duration: duration) }
+                        let result = Result { try Self.decode(job, with: decoder, duration: duration, progress: progress) }
                         logger.debug("pocketsphinx transcription", metadata: [
                             "chorus.audio_seconds": "\(duration)",
                             "chorus.elapsed": "\(ContinuousClock.now - start)",
@@ -93,8 +102,9 @@ public final class PocketSphinxEngine: Sendable {
 
     /// Runs on a decoder thread.
     private static func decode(_ job: TranscriptionJob, with decoder: PocketSphinxDecoder,
-                               duration: Double) throws -> Transcript {
-        let regions = SpeechDetector(sampleRate: sampleRate).regions(in: job.samples)
+                               duration: Double, progress: NIOLockedValueBox<Int>) throws -> Transcript {
+        let regions = SpeechDetector(sampleRate: sampleRate).regions(in: job.samples) { job.isCancelled }
+        if job.isCancelled { throw CancellationError() }
         var words: [TranscriptWord] = []
         var lastPartial = ""
         let frameSeconds = 1.0 / Double(PocketSphinxDecoder.framesPerSecond)
@@ -110,6 +120,7 @@ public final class PocketSphinxEngine: Sendable {
                         if job.isCancelled { throw CancellationError() }
                         let end = min(position + chunkSamples, region.upperBound)
                         try decoder.process(UnsafeBufferPointer(rebasing: samples[position..<end]))
+                        progress.withLockedValue { $0 += end - position }
                         position = end
                         if let onPartial = job.onPartial {
                             let partial = [committed, decoder.hypothesis()].filter { !$0.isEmpty }

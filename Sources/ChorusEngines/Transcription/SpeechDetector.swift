@@ -25,13 +25,16 @@ struct SpeechDetector: Sendable {
     var minimumSpeech = 0.06
     var maxRegion = 30.0
 
-    /// Sample ranges to decode, in order, not overlapping.
-    func regions(in samples: [Int16]) -> [Range<Int>] {
+    /// Sample ranges to decode, in order, not overlapping. `isCancelled` is asked every minute of audio (the scan
+    /// of a 2-hour clip is seconds of CPU in a debug build); once it says yes the scan stops and returns no regions.
+    func regions(in samples: [Int16], isCancelled: () -> Bool = { false }) -> [Range<Int>] {
         let frameLength = max(1, Int((Double(sampleRate) * frameDuration).rounded()))
         let frameCount = (samples.count + frameLength - 1) / frameLength
         guard frameCount > 0 else { return [] }
 
-        let energies = frameEnergies(samples, frameLength: frameLength, frameCount: frameCount)
+        guard let energies = frameEnergies(samples, frameLength: frameLength, frameCount: frameCount, isCancelled: isCancelled) else {
+            return []
+        }
         let sorted = energies.sorted()
         let floor = min(sorted[sorted.count / 10], maximumFloor)
         let threshold = max(floor + margin, minimumLevel)
@@ -84,11 +87,13 @@ struct SpeechDetector: Sendable {
         return pieces
     }
 
-    /// Mean energy per frame in dB re 1 LSB² (digital silence is 0 dB).
-    private func frameEnergies(_ samples: [Int16], frameLength: Int, frameCount: Int) -> [Double] {
+    /// Mean energy per frame in dB re 1 LSB² (digital silence is 0 dB); nil when cancelled.
+    private func frameEnergies(_ samples: [Int16], frameLength: Int, frameCount: Int, isCancelled: () -> Bool) -> [Double]? {
+        let checkEvery = max(1, Int(60 / frameDuration))
         var energies = [Double](repeating: 0, count: frameCount)
-        samples.withUnsafeBufferPointer { buffer in
+        let completed = samples.withUnsafeBufferPointer { buffer -> Bool in
             for frame in 0..<frameCount {
+                if frame % checkEvery == 0, isCancelled() { return false }
                 let lower = frame * frameLength
                 let upper = min(buffer.count, lower + frameLength)
                 var sum = 0.0
@@ -98,7 +103,8 @@ struct SpeechDetector: Sendable {
                 }
                 energies[frame] = 10 * log10(sum / Double(upper - lower) + 1)
             }
+            return true
         }
-        return energies
+        return completed ? energies : nil
     }
 }
