@@ -7,7 +7,7 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Sendable {
             case initializationFailed, voiceNotFound, invalidLanguage, invalidPresets, synthesisFailed
-            case modelNotFound, recognitionFailed, shutdown
+            case modelNotFound, recognitionFailed, shutdown, tooLong
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -28,6 +28,8 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         public static let recognitionFailed = Code(.recognitionFailed)
         /// The engine was shut down before or while the job ran.
         public static let shutdown = Code(.shutdown)
+        /// The job reached the audio length its request allows (``SpeechRequest/maxSeconds``) and was stopped there.
+        public static let tooLong = Code(.tooLong)
 
         public var description: String { value.rawValue }
     }
@@ -68,4 +70,5 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         .init(.recognitionFailed, message, status: status)
     }
     static func shutdown(_ engine: String) -> Self { .init(.shutdown, "the \(engine) engine has been shut down") }
+    static func tooLong(seconds: Double) -> Self { .init(.tooLong, "stopped at the request's limit of \(seconds) s of audio") }
 }

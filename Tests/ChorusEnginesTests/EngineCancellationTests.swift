@@ -78,4 +78,18 @@ import Testing
         #expect(engine.samplesSynthesized - full.samples.count < full.samples.count / 2,
                 "the cancelled request made \(engine.samplesSynthesized - full.samples.count) of \(full.samples.count) samples")
     }
+
+    @Test func synthesisStopsAtItsMaxSecondsWithATypedError() async throws {
+        let engine = try EspeakEngine()
+        let preset = try #require(VoicePresets.builtIn.preset(named: "alloy"))
+        var samples = 0
+        let error = await #expect(throws: EngineError.self) {
+            for try await chunk in engine.synthesize(SpeechRequest(text: longText, voice: preset, maxSeconds: 1.5)) {
+                samples += chunk.count
+            }
+        }
+        #expect(error?.code == .tooLong)
+        #expect(samples == Int(1.5 * Double(EspeakEngine.sampleRate)), "the stream carries the audio up to the limit")
+        #expect(engine.samplesSynthesized == samples, "espeak stopped at the limit")
+    }
 }

@@ -94,6 +94,7 @@ public final class EspeakEngine: Sendable {
             voiceName: voiceName,
             wordsPerMinute: Self.wordsPerMinute(speed: request.speed),
             pitch: min(max(request.voice.pitch ?? 50, 0), 100),
+            maxSamples: request.maxSeconds.map { Int(max(0, $0) * Double(Self.sampleRate)) },
             continuation: continuation, engineProgress: synthesized)
         let id = ObjectIdentifier(job)
         let registered = state.withLockedValue { state -> Bool in

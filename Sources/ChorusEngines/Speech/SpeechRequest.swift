@@ -7,11 +7,15 @@ public struct SpeechRequest: Sendable {
     public var speed: Double
     /// A language tag (`en`, `fr`, `de`, `es`, `pt-br`…); `nil` keeps the preset's own language (English).
     public var language: String?
+    /// Synthesis stops after this many seconds of audio (the stream ends with ``EngineError/Code/tooLong`` after
+    /// the audio up to the limit); nil for no limit.
+    public var maxSeconds: Double?
 
-    public init(text: String, voice: VoicePreset, speed: Double = 1.0, language: String? = nil) {
+    public init(text: String, voice: VoicePreset, speed: Double = 1.0, language: String? = nil, maxSeconds: Double? = nil) {
         self.text = text
         self.voice = voice
         self.speed = speed
         self.language = language
+        self.maxSeconds = maxSeconds
     }
 }
