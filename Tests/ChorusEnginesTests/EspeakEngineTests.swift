@@ -119,7 +119,10 @@ import Testing
     @Test func concurrentRequestsAreSerialisedAndAllComplete() async throws {
         let engine = try EspeakEngine()
         let texts = (0..<8).map { "Request number \($0) says \(String(repeating: "hello ", count: $0 + 1))." }
-        let voices = ["alloy", "nova", "onyx", "shimmer"]
+        // Not nova: its f3 variant's flutter carries over from whatever espeak spoke before, and the fingerprint's
+        // pitch estimate of the same request then lands on 235 or 147 Hz (three identical requests in a row: 235,
+        // 147, 235), so any other test's speech in between made this test fail.
+        let voices = ["alloy", "echo", "onyx", "shimmer"]
         // Reference output, one request at a time.
         var expected: [VoiceFingerprint] = []
         for (index, text) in texts.enumerated() {
