@@ -64,19 +64,23 @@ public func buildGateway(
             .add(middleware: RateLimitMiddleware(limiter: services.rateLimiter, defaultRPM: config.server.defaultRPM))
     }
     AdminRoutes(services: services).register(on: authenticated("admin").add(middleware: MasterKeyMiddleware()))
+    // Routes whose work runs on Chorus's own cores (engines, FFmpeg): it stops when the client leaves.
+    func stoppingWhenClientLeaves(_ group: RouterGroup<GatewayRequestContext>) -> RouterGroup<GatewayRequestContext> {
+        group.group().add(middleware: HangUpMiddleware())
+    }
     for prefix in ["v1", "api/v1"] {
         images.registerMedia(on: router.group(RouterPath(stringLiteral: prefix)))
         let group = authenticated(prefix)
         TextRoutes(services: services, chatImages: ChatImageDispatch(routes: images)).register(on: group)
         ModelRoutes(services: services).register(on: group)
-        SpeechRoutes(services: services, voices: voices).register(on: group)
+        SpeechRoutes(services: services, voices: voices).register(on: stoppingWhenClientLeaves(group))
         VoiceRoutes(services: services, voices: voices).register(on: group)
-        TranscriptionRoutes(services: services).register(on: group)
+        TranscriptionRoutes(services: services).register(on: stoppingWhenClientLeaves(group))
         images.register(on: group)
     }
     let lollms = authenticated("lollms/v1")
     images.registerLoLLMs(on: lollms)
-    SpeechRoutes(services: services, voices: voices).register(on: lollms)
+    SpeechRoutes(services: services, voices: voices).register(on: stoppingWhenClientLeaves(lollms))
     VoiceRoutes(services: services, voices: voices).registerLoLLMs(on: lollms)
 
     let application = Application(

@@ -96,7 +96,7 @@ import Testing
         "voice_cloning": "voice_cloning: audio_sample", "mask_mode": "mask_mode: black_edits", "mask_edit_color": "mask_edit_color: black",
         "transcription_input": "transcription_input: wav16k", "transcription_formats": "transcription_formats: [json]",
         "allow_private_urls": "allow_private_urls: true", "image_formats": "image_formats: [png]", "image_params": "image_params: [n]",
-        "image_input": "image_input: png",
+        "image_input": "image_input: png", "max_audio_seconds": "max_audio_seconds: 600",
         "retries": "retries: 2", "retry_backoff": "retry_backoff: 1", "circuit_breaker_failures": "circuit_breaker_failures: 0",
         "circuit_breaker_cooldown": "circuit_breaker_cooldown: 5",
     ]

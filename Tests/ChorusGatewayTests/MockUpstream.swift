@@ -1,3 +1,4 @@
+import ChorusMedia
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -22,6 +23,13 @@ final class MockUpstream: Sendable {
 
     private let state = NIOLockedValueBox<(received: [Received], streamClosedAt: ContinuousClock.Instant?, streamsFinished: Int)>(([], nil, 0))
     private let speechFinished = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+    private let longSpeech = NIOLockedValueBox<(bytes: Int, ended: ContinuousClock.Instant?)>((0, nil))
+    /// `voice: "long"`: bytes of the long WAV sent so far, and when sending ended (finished, or a write failed
+    /// because the reader went away).
+    var longSpeechProgress: (bytes: Int, ended: ContinuousClock.Instant?) {
+        longSpeech.withLockedValue { $0 }
+    }
+    static let longSpeechMinutes = 30
     private let streamFinished = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
     private let hangsClosed = NIOLockedValueBox<[ContinuousClock.Instant]>([])
     /// When the connection of each `hang` request was closed by its caller, in order.
@@ -100,6 +108,20 @@ final class MockUpstream: Sendable {
             // Headers, then the connection drops before the first byte of audio.
             return Response(status: .ok, headers: [.contentType: "audio/wav"], body: .init { _ in
                 throw CancellationError()
+            })
+        }
+        if json["voice"] as? String == "long" {
+            // 30 minutes of the tone as fast as the reader takes it (it reads as fast as it transcodes).
+            let second = Array(Self.speechWAV.dropFirst(44).prefix(48000))
+            let seconds = Self.longSpeechMinutes * 60
+            return Response(status: .ok, headers: [.contentType: "audio/wav"], body: .init { writer in
+                defer { self.longSpeech.withLockedValue { $0.ended = .now } }
+                try await writer.write(ByteBuffer(bytes: WAVFile.header(sampleRate: 24000, sampleCount: seconds * 24000) ?? []))
+                for _ in 0..<seconds {
+                    try await writer.write(ByteBuffer(bytes: second))
+                    self.longSpeech.withLockedValue { $0.bytes += second.count }
+                }
+                try await writer.finish(nil)
             })
         }
         // Asked for pcm: OpenAI's headerless 24 kHz s16le mono.

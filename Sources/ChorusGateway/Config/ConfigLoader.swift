@@ -156,6 +156,9 @@ public struct ConfigLoader: Sendable {
             provider.firstByteTimeout = try reader.double(v, path: path + ".first_byte_timeout", range: 0...86400)
         }
         if let v = m["connect_timeout"] { provider.connectTimeout = try reader.double(v, path: path + ".connect_timeout", range: 0.1...600) }
+        if let v = m["max_audio_seconds"] {
+            provider.maxAudioSeconds = try reader.double(v, path: path + ".max_audio_seconds", range: 1...86400)
+        }
         if let v = m["defaults"] { provider.defaults = try reader.jsonObject(v, path: path + ".defaults") }
         if let v = m["speech_formats"] {
             provider.speechFormats = try reader.choices(v, path: path + ".speech_formats", of: AudioFormat.self)

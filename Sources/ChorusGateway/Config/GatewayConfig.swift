@@ -125,6 +125,11 @@ public struct ProviderConfig: Sendable {
     public var circuitBreakerFailures = 5
     /// Seconds an open circuit stays open before one probe call may try the provider again.
     public var circuitBreakerCooldown = 30.0
+    /// Seconds of audio one request may put through Chorus's own audio work for this provider: a transcription or
+    /// translation upload (refused from its container's duration before decoding, and cut off while decoding when
+    /// that duration lied) and, for `builtin`, speech synthesised by espeak-ng (stopped at the limit). Over it: 400
+    /// `audio_too_long` naming the limit. 4 hours by default.
+    public var maxAudioSeconds = 14400.0
 
     public static let allImageParams = [
         "n", "size", "quality", "style", "background", "output_format", "output_compression", "moderation",

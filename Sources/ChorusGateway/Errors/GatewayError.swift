@@ -10,7 +10,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case modelNotFound, notFound, payloadTooLarge, unsupportedMediaType
         case rateLimited, notImplemented, upstreamUnreachable, upstreamTimeout, upstreamFailed
         case serviceUnavailable, internalError, clientClosed
-        case requestTimeout, shuttingDown
+        case requestTimeout, shuttingDown, audioTooLong
     }
 
     let code: Code
@@ -48,7 +48,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     public var status: HTTPResponse.Status {
         if let httpStatus { return httpStatus }
         return switch code {
-        case .invalidRequest, .invalidJSON, .missingParameter, .invalidParameter: .badRequest
+        case .invalidRequest, .invalidJSON, .missingParameter, .invalidParameter, .audioTooLong: .badRequest
         case .missingKey, .invalidKey: .unauthorized
         case .modelNotAllowed: .forbidden
         case .modelNotFound, .notFound: .notFound
@@ -97,6 +97,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case .upstreamFailed: "upstream_error"
         case .requestTimeout: "request_timeout"
         case .shuttingDown: "server_shutting_down"
+        case .audioTooLong: "audio_too_long"
         default: nil
         }
     }
@@ -175,7 +176,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     public static func internalError(_ detail: String) -> Self {
         .init(.internalError, "The server had an error while processing your request.", detail: detail)
     }
-    /// The client went away while Chorus was still reading its request.
+    /// The client went away before its answer was complete (while Chorus read its request, or worked on it).
     public static func clientClosed(_ message: String) -> Self { .init(.clientClosed, message) }
     /// The client stopped sending its request body for `server.body_timeout_seconds`.
     public static func requestBodyTimeout() -> Self {
@@ -189,6 +190,18 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     public static func metricsKeyRequired(presented: Bool) -> Self {
         .init(presented ? .invalidKey : .missingKey,
               presented ? "Incorrect metrics key provided." : "/metrics needs the metrics key: 'Authorization: Bearer <server.metrics_key>'.")
+    }
+    /// More audio than the provider's `max_audio_seconds` lets one request put through Chorus's own engines.
+    /// `seconds` is the audio's length when known (the container's, or measured), nil when decoding ran past the limit.
+    public static func audioTooLong(seconds: Double?, limit: Double, provider: String, param: String) -> Self {
+        let length = seconds.map { "is \(Self.seconds($0)) long" } ?? "runs past that"
+        return .init(.audioTooLong,
+                     "Provider '\(provider)' takes at most \(Self.seconds(limit)) of audio per request (max_audio_seconds); this audio \(length).",
+                     param: param)
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e12 ? "\(Int(value)) s" : "\((value * 10).rounded() / 10) s"
     }
     public static func unauthorizedAdmin() -> Self {
         .init(.invalidKey, "This route needs the master key.")

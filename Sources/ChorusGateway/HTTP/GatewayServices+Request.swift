@@ -23,6 +23,7 @@ extension GatewayServices {
             throw .invalidRequest("Could not read the request body: \(error)")
         }
         trace.update { $0.bytesIn = body.readableBytes }
+        try trace.requestRead()
         return body
     }
 

@@ -32,6 +32,7 @@ extension MultipartForm {
             // the body (a client that hung up mid-upload). Counted as 499.
             throw .clientClosed("The client closed the connection during the upload, after \(reader.totalBytes) bytes: \(error)")
         }
+        try trace.requestRead()
         do { return try reader.finish() } catch { throw GatewayError(error) }
     }
 }

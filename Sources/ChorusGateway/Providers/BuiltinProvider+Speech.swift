@@ -5,7 +5,9 @@ import NIOConcurrencyHelpers
 extension BuiltinProvider: SpeechProvider {
     var voiceCloning: VoiceCloning { .none }
 
-    /// espeak-ng PCM (22050 Hz) encoded to the caller's format at 24 kHz as it is produced.
+    /// espeak-ng PCM (22050 Hz) encoded to the caller's format at 24 kHz as it is produced. espeak-ng stops at the
+    /// provider's `max_audio_seconds` (the stream then ends with `audio_too_long`), and when the answer's consumer
+    /// goes away (the engine's stream is dropped, so espeak stops within a 100 ms buffer).
     func synthesize(_ job: SpeechJob, model: ModelConfig) async throws(GatewayError) -> SpeechResult {
         guard case .named(let name?) = job.voice, let preset = presets.preset(named: name) else {
             let names = presets.all.map(\.name).joined(separator: ", ")
@@ -19,12 +21,19 @@ extension BuiltinProvider: SpeechProvider {
             throw GatewayError.internalError("Could not start the audio encoder: \(error)")
         }
         let samples = NIOLockedValueBox(0)
-        let pcm = engine.synthesize(ChorusEngines.SpeechRequest(text: job.input, voice: preset, speed: job.speed, language: job.language))
+        let (limit, provider) = (config.maxAudioSeconds, config.name)
+        let pcm = engine.synthesize(ChorusEngines.SpeechRequest(text: job.input, voice: preset, speed: job.speed,
+                                                                language: job.language, maxSeconds: limit))
         let chunks = SynthesizedAudio.produce { continuation in
-            for try await block in pcm {
-                samples.withLockedValue { $0 += block.count }
-                let bytes = try await encoder.run { try $0.feed(block) }
-                if !bytes.isEmpty { continuation.yield(bytes) }
+            do {
+                for try await block in pcm {
+                    samples.withLockedValue { $0 += block.count }
+                    let bytes = try await encoder.run { try $0.feed(block) }
+                    if !bytes.isEmpty { continuation.yield(bytes) }
+                }
+            } catch let error as EngineError where error.code == .tooLong {
+                // espeak stopped itself at the limit; what it made up to there has been sent.
+                throw GatewayError.audioTooLong(seconds: nil, limit: limit, provider: provider, param: "input")
             }
             let tail = try await encoder.run { try $0.finish() }
             if !tail.isEmpty { continuation.yield(tail) }

@@ -6,16 +6,19 @@ import NIOCore
 
 extension BuiltinProvider: TranscriptionProvider {
     /// The upload decoded to 16 kHz and recognised by pocketsphinx; streamed as deltas while the hypothesis grows.
+    /// Both stages stop within a chunk when the request is cancelled (its client left): the decode polls a flag
+    /// the cancellation sets, the recogniser's thread its job's flag.
     func transcribe(_ job: TranscriptionJob, model: ModelConfig) async throws(GatewayError) -> TranscriptionResult {
         let audio = job.file.data
         let limits = job.limits
-        let pcm = try await Offload.run { () throws(GatewayError) in
+        let provider = config.name
+        let pcm = try await Offload.cancellable { flag throws(GatewayError) in
             do {
                 return try audio.withUnsafeReadableBytes {
-                    try AudioDecoder.decode($0, sampleRate: PocketSphinxEngine.sampleRate, limits: limits)
+                    try AudioDecoder.decode($0, sampleRate: PocketSphinxEngine.sampleRate, limits: limits, cancellation: flag)
                 }
             } catch {
-                throw .invalidParameter("file", "The uploaded file could not be decoded (\(String(describing: error))).")
+                throw .undecodableUpload(error, limit: limits.maxDurationSeconds, provider: provider, what: "decoded")
             }
         }
         let engine = try recogniser()
@@ -24,6 +27,8 @@ extension BuiltinProvider: TranscriptionProvider {
         }
         do {
             return TranscriptionResult(answer: .transcript(try await engine.transcribe(pcm.samples)), audioSeconds: pcm.duration)
+        } catch is CancellationError {
+            throw GatewayError.clientClosed("The transcription stopped: the request was cancelled.")
         } catch {
             throw GatewayError.internalError("Transcription failed: \(error)")
         }

@@ -15,9 +15,9 @@ extension OpenAICompatibleProvider: TranscriptionProvider {
         let convert = config.transcriptionInput == .wav16k
         if convert {
             let audio = job.file.data
-            let (expected, limits) = (job.info.duration, job.limits)
-            let (wav, seconds) = try await Offload.run { () throws(GatewayError) in
-                try Self.wavFile(audio, expectedSeconds: expected, limits: limits)
+            let (expected, limits, provider) = (job.info.duration, job.limits, config.name)
+            let (wav, seconds) = try await Offload.cancellable { flag throws(GatewayError) in
+                try Self.wavFile(audio, expectedSeconds: expected, limits: limits, provider: provider, cancellation: flag)
             }
             audioSeconds = seconds
             file = MultipartForm.File(filename: "audio.wav", contentType: "audio/wav", data: wav)
@@ -52,7 +52,8 @@ extension OpenAICompatibleProvider: TranscriptionProvider {
     /// decoder hands its samples over as it produces them, and the header goes in front once their number is
     /// known. A long upload converted for a wav16k provider then holds the upload and this buffer, not the samples
     /// and an encoded copy as well. Returns the file and its length in seconds.
-    static func wavFile(_ audio: ByteBuffer, expectedSeconds: Double?, limits: AudioLimits) throws(GatewayError) -> (ByteBuffer, Double) {
+    static func wavFile(_ audio: ByteBuffer, expectedSeconds: Double?, limits: AudioLimits, provider: String,
+                        cancellation: CancellationFlag? = nil) throws(GatewayError) -> (ByteBuffer, Double) {
         let rate = 16000
         let expectedSamples = Int(min(max(expectedSeconds ?? 0, 0), limits.maxDurationSeconds) * Double(rate) * 1.01)
         var buffer = ByteBufferAllocator().buffer(capacity: WAVFile.headerSize + expectedSamples * 2)
@@ -60,7 +61,7 @@ extension OpenAICompatibleProvider: TranscriptionProvider {
         let decoded: (sampleRate: Int, samples: Int)
         do {
             decoded = try audio.withUnsafeReadableBytes { bytes in
-                try AudioDecoder.decode(bytes, sampleRate: rate, limits: limits) { chunk in
+                try AudioDecoder.decode(bytes, sampleRate: rate, limits: limits, cancellation: cancellation) { chunk in
                     #if _endian(little)
                     buffer.writeBytes(chunk)
                     #else
@@ -69,7 +70,7 @@ extension OpenAICompatibleProvider: TranscriptionProvider {
                 }
             }
         } catch {
-            throw .invalidParameter("file", "The uploaded file could not be converted (\(String(describing: error))).")
+            throw .undecodableUpload(error, limit: limits.maxDurationSeconds, provider: provider, what: "converted")
         }
         guard let header = WAVFile.header(sampleRate: decoded.sampleRate, sampleCount: decoded.samples) else {
             throw .invalidParameter("file", "The uploaded audio is too long to send as a WAV file.")

@@ -87,9 +87,3 @@ struct AudioResponse: Sendable {
         return SSE.frame(["type": "speech.audio.done", "usage": usage])
     }
 }
-
-/// Moves a single-consumer iterator into the response body closure, which is its only user from then on.
-struct UnsafeTransfer<Value>: @unchecked Sendable {
-    var value: Value
-    init(_ value: Value) { self.value = value }
-}

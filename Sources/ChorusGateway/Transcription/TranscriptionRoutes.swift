@@ -70,10 +70,10 @@ struct TranscriptionRoutes: Sendable {
         // The upload stays in the buffer the multipart reader gathered it into: the decoder reads it in place
         // and the provider gets that same buffer, so a 25 MB upload is never copied a second time.
         let audio = parameters.file.data
-        let limits = AudioLimits(maxInputBytes: services.maxUploadBytes, maxDurationSeconds: 4 * 3600)
+        let limits = AudioLimits(maxInputBytes: services.maxUploadBytes, maxDurationSeconds: model.provider.config.maxAudioSeconds)
         // Checks the upload is audio. A duration that is only a bit-rate estimate is measured later, where it
         // costs no waiting: decoding measures it, and a forwarded file is measured while it is being sent.
-        let info = try await Offload.run { () throws(GatewayError) in
+        var info = try await Offload.run { () throws(GatewayError) in
             do {
                 return try audio.withUnsafeReadableBytes {
                     try AudioDecoder.probe($0, limits: limits, measureEstimatedDuration: false)
@@ -82,6 +82,8 @@ struct TranscriptionRoutes: Sendable {
                 throw .invalidParameter("file", "The uploaded file is not audio Chorus can decode (\(String(describing: error))).")
             }
         }
+        trace.update { $0.audioSeconds = info.duration }
+        info = try await Self.checkLength(info, of: audio, limits: limits, provider: model.providerName)
         trace.update { $0.audioSeconds = info.duration }
         let job = TranscriptionJob(task: task, file: parameters.file, info: info, limits: limits, options: parameters.options)
         let (result, _) = try await services.failover.run(model, caller: caller, capability: task.capability, trace: trace) {
@@ -108,6 +110,30 @@ struct TranscriptionRoutes: Sendable {
             trace.finishWhole(status: 200)
             return Response(status: .ok, headers: [.contentType: parameters.format.contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
+    }
+
+    /// Refuses an upload longer than the provider's `max_audio_seconds` before any decoding: at once when the
+    /// container states its length, after a packet scan (~50 ms for 25 MB) when the length is only a bit-rate
+    /// estimate over the limit. A length the container understates is caught while decoding instead.
+    static func checkLength(_ info: AudioInfo, of audio: ByteBuffer, limits: AudioLimits, provider: String) async throws(GatewayError) -> AudioInfo {
+        let limit = limits.maxDurationSeconds
+        guard let stated = info.duration, stated > limit + 0.1 else { return info }
+        guard info.durationIsEstimate else {
+            throw .audioTooLong(seconds: stated, limit: limit, provider: provider, param: "file")
+        }
+        let measured = try await Offload.cancellable { flag throws(GatewayError) in
+            do {
+                return try audio.withUnsafeReadableBytes {
+                    try AudioDecoder.probe($0, limits: limits, measureEstimatedDuration: true, cancellation: flag)
+                }
+            } catch {
+                throw .undecodableUpload(error, limit: limit, provider: provider, what: "read")
+            }
+        }
+        if let seconds = measured.duration, seconds > limit + 0.1 {
+            throw .audioTooLong(seconds: seconds, limit: limit, provider: provider, param: "file")
+        }
+        return measured
     }
 
     /// `transcript.text.delta` events as the recogniser's hypothesis grows, then `transcript.text.done`.

@@ -11,6 +11,9 @@ final class RequestTrace: Sendable {
         var record: UsageRecord
         var firstByte: ContinuousClock.Instant?
         var finished = false
+        var clientLeft = false
+        var answerComplete = false
+        var requestRead = false
     }
 
     let start = ContinuousClock.now
@@ -41,8 +44,40 @@ final class RequestTrace: Sendable {
         }
     }
 
-    var route: String { state.withLockedValue { $0.record.route } }
+    /// The client went away (`HangUpMiddleware`). When its answer was not complete yet, whatever status the request
+    /// ends with as its work unwinds, the row says 499 (nginx's "client closed request"): nobody got the answer.
+    /// Returns whether the work should be cancelled now: only once the request has been read (before that, the body
+    /// reader fails on its own when the body stops, counting the bytes that came, or ``requestRead()`` throws).
+    /// Cheap: it runs on the connection's event loop.
+    func clientLeft() -> Bool {
+        state.withLockedValue { state in
+            guard !state.finished, !state.answerComplete else { return false }
+            state.clientLeft = true
+            if state.record.error == nil { state.record.error = "client closed the connection before the answer was complete" }
+            return state.requestRead
+        }
+    }
+
+    /// The whole request body has been read. Throws when the client has left meanwhile (it sent everything and went):
+    /// there is nobody to do the work for.
+    func requestRead() throws(GatewayError) {
+        let left = state.withLockedValue { state in
+            state.requestRead = true
+            return state.clientLeft
+        }
+        if left { throw .clientClosed("The client closed the connection right after sending its request.") }
+    }
+
+    /// The whole answer has been handed to the server: a client that closes from now on (as one-shot clients do the
+    /// moment they have read it) did not leave early.
+    func answerComplete() {
+        state.withLockedValue { $0.answerComplete = true }
+    }
+
+    /// Whether the row is settled (an answer built whole settles it before it is returned).
     var isFinished: Bool { state.withLockedValue { $0.finished } }
+
+    var route: String { state.withLockedValue { $0.record.route } }
     var provider: String? { state.withLockedValue { $0.record.provider } }
 
     /// Finishes a response that was built whole before it is returned: its first byte is ready now, so the row
@@ -57,7 +92,7 @@ final class RequestTrace: Sendable {
         let record: UsageRecord? = state.withLockedValue { state in
             guard !state.finished else { return nil }
             state.finished = true
-            state.record.status = status
+            state.record.status = state.clientLeft ? 499 : status
             if let error, state.record.error == nil { state.record.error = error }
             state.record.latencyMs = Self.milliseconds(now - start)
             if let firstByte = state.firstByte { state.record.ttfbMs = Self.milliseconds(firstByte - start) }
@@ -66,8 +101,8 @@ final class RequestTrace: Sendable {
         }
         guard let record else { return }
         usageLog.record(record)
-        metrics.requestFinished(route: record.route, status: status, duration: now - start)
-        Self.log(logger, requestID: requestID, method: method, route: record.route, status: status, duration: now - start,
+        metrics.requestFinished(route: record.route, status: record.status, duration: now - start)
+        Self.log(logger, requestID: requestID, method: method, route: record.route, status: record.status, duration: now - start,
                  model: record.model, provider: record.provider, keyID: record.keyID)
     }
 
