@@ -83,7 +83,9 @@ import Testing
             // Served throughout: answers kept coming while the slow connections were all still open (a server held
             // up by them would answer only once they are gone).
             let whileHeld = answeredAt.filter { $0 < firstClosed }.count
-            #expect(whileHeld >= 3, "\(whileHeld) of \(answeredAt.count) normal calls answered before the slow connections closed")
+            // At least one: the count depends on how the machine schedules the test's tasks (a loaded 2-core run
+            // got 2), the point is that one came at all while all 200 were held.
+            #expect(whileHeld >= 1, "\(whileHeld) of \(answeredAt.count) normal calls answered before the slow connections closed")
             // Every slow connection is gone; the counter agrees.
             for _ in 0..<100 where gateway.connections.openCount > 1 { try await Task.sleep(for: .milliseconds(20)) }
             #expect(gateway.connections.openCount <= 1, "only the test client's own connection may be left")
@@ -102,9 +104,11 @@ import Testing
                 let answered = ContinuousClock.now
                 // Still open well before the limit: a second request on it works.
                 try await Task.sleep(for: .milliseconds(1000))
+                // Idle time counts from before the request is sent: the server's timer starts after it answers, so
+                // this is a lower bound that a test task scheduled late (a loaded machine) cannot shorten.
+                let second = ContinuousClock.now
                 try await connection.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
                 #expect(try await connection.readResponse().status == 200)
-                let second = ContinuousClock.now
                 let leftover = try #require(try await connection.readUntilClosed(within: .seconds(10)), "the idle connection was not closed")
                 let idle = ContinuousClock.now - second
                 #expect(leftover.isEmpty, "no unsolicited answer on an idle connection")
