@@ -178,7 +178,10 @@ import Glibc
             }
             for _ in 0..<5 { await gateway.services.usageLog.flush() }
             #expect(gateway.services.usageLog.failedWriteCount > failuresBefore, "the writer hit the full disk")
-            #expect(gateway.services.usageLog.pendingCount == 20)
+            // Held back, not dropped. Not necessarily all 20: SQLite can still fit a batch into pages it freed, so
+            // some batches may be written while others fail. Every one of them is in the table below.
+            #expect(gateway.services.usageLog.pendingCount > 0)
+            #expect(gateway.services.usageLog.droppedCount == 0)
 
             try FileManager.default.removeItem(atPath: filler)
             let rows = try await logRows(gateway, atLeast: 21)
