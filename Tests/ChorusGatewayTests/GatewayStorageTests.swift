@@ -39,6 +39,7 @@ import Testing
         row.bytesOut = 56_789
         row.error = "upstream said no"
         row.tried = "primary (down): unreachable"
+        row.cost = 1.625
         return row
     }
 
@@ -51,7 +52,7 @@ import Testing
 
             // The record names every column of the table, so none can be left out of the write.
             let columns = try await store.pool.read { db in try db.columns(in: "generation_logs").map(\.name) }
-            #expect(columns.count == 23)
+            #expect(columns.count == 24)
             #expect(Set(columns) == Set(UsageRecord.CodingKeys.allCases.map(\.stringValue) + ["id"]))
         }
     }

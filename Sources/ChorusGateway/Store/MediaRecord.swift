@@ -9,8 +9,11 @@ public struct MediaRecord: Sendable, Equatable, Codable {
     /// Unix seconds.
     public var createdAt: Double
     public var expiresAt: Double
+    /// The key whose request stored the image; nil for the master key.
+    public var ownerKeyID: Int64?
 
-    public init(id: String, sha256: String, contentType: String, fileName: String, bytes: Int, createdAt: Double, expiresAt: Double) {
+    public init(id: String, sha256: String, contentType: String, fileName: String, bytes: Int, createdAt: Double, expiresAt: Double,
+                ownerKeyID: Int64? = nil) {
         self.id = id
         self.sha256 = sha256
         self.contentType = contentType
@@ -18,6 +21,7 @@ public struct MediaRecord: Sendable, Equatable, Codable {
         self.bytes = bytes
         self.createdAt = createdAt
         self.expiresAt = expiresAt
+        self.ownerKeyID = ownerKeyID
     }
 
     enum CodingKeys: String, CodingKey {
@@ -27,5 +31,6 @@ public struct MediaRecord: Sendable, Equatable, Codable {
         case bytes
         case createdAt = "created_at"
         case expiresAt = "expires_at"
+        case ownerKeyID = "owner_key_id"
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// One row of `generation_logs`: what one request did, how long it took, what it cost.
 ///
-/// The coding keys are the table's 22 columns (all but `id`), so the columns are named once, here, for writing and
+/// The coding keys are the table's 23 columns (all but `id`), so the columns are named once, here, for writing and
 /// reading alike.
 public struct UsageRecord: Sendable, Equatable, Codable {
     public var createdAt = Date()
@@ -28,6 +28,11 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     public var error: String?
     /// Models tried before the one in `model` answered (fallbacks): `name (provider): why; …`.
     public var tried: String?
+    /// Points charged for this request (the model's `price` applied to what the row counts); nil when unpriced.
+    public var cost: Double?
+    /// Points held for this request when it was admitted (not a column): settled against `cost` when the row is
+    /// written, in the same transaction.
+    public var reserved = 0.0
 
     public init(requestID: String, route: String) {
         self.requestID = requestID
@@ -51,6 +56,6 @@ public struct UsageRecord: Sendable, Equatable, Codable {
         case latencyMs = "latency_ms"
         case bytesIn = "bytes_in"
         case bytesOut = "bytes_out"
-        case error, tried
+        case error, tried, cost
     }
 }

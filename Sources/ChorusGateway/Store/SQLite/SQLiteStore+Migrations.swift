@@ -76,6 +76,25 @@ extension SQLiteStore {
         migrator.registerMigration("v4-log-tried") { db in
             try db.execute(sql: "ALTER TABLE generation_logs ADD COLUMN tried TEXT")
         }
+        migrator.registerMigration("v5-tenants") { db in
+            // Per-key limits and points (issue 13); what each row cost; which key owns a voice or a stored image.
+            try db.execute(sql: """
+                ALTER TABLE api_keys ADD COLUMN max_concurrency INTEGER;
+                ALTER TABLE api_keys ADD COLUMN balance DOUBLE;
+                ALTER TABLE api_keys ADD COLUMN balance_reset TEXT;
+                ALTER TABLE api_keys ADD COLUMN balance_refill DOUBLE;
+                ALTER TABLE api_keys ADD COLUMN balance_reset_at DOUBLE;
+                ALTER TABLE api_keys ADD COLUMN budget DOUBLE;
+                ALTER TABLE api_keys ADD COLUMN budget_period TEXT;
+                ALTER TABLE api_keys ADD COLUMN period_start DOUBLE;
+                ALTER TABLE api_keys ADD COLUMN period_spent DOUBLE NOT NULL DEFAULT 0;
+                ALTER TABLE api_keys ADD COLUMN spent DOUBLE NOT NULL DEFAULT 0;
+                ALTER TABLE generation_logs ADD COLUMN cost DOUBLE;
+                ALTER TABLE voices ADD COLUMN owner_key_id INTEGER;
+                ALTER TABLE media ADD COLUMN owner_key_id INTEGER;
+                CREATE INDEX generation_logs_model ON generation_logs(model, created_at);
+                """)
+        }
         return migrator
     }
 }
