@@ -40,13 +40,14 @@ public func buildGateway(
         config: config,
         catalog: catalog,
         store: store,
-        authenticator: Authenticator(store: store, masterKey: environment["CHORUS_MASTER_KEY"], cacheSeconds: config.server.keyCacheSeconds),
+        authenticator: Authenticator(store: store, masterKey: environment["CHORUS_MASTER_KEY"], cacheSeconds: config.server.keyCacheSeconds,
+                                     groups: config.groups),
         rateLimiter: RateLimiter(),
         upstream: upstream,
         usageLog: UsageLog(store: store, logger: logger, metrics: metrics),
         metrics: metrics,
         logger: logger,
-        failover: Failover(catalog: catalog, metrics: metrics, logger: logger))
+        failover: Failover(catalog: catalog, metrics: metrics, logger: logger, ledger: Ledger(store: store)))
 
     let media = try MediaStore(store: store, directory: config.mediaDirectory, ttlSeconds: config.server.mediaTTLSeconds)
     let images = ImageRoutes(services: services,
@@ -55,15 +56,19 @@ public func buildGateway(
     let connections = ServerConnections(config: config.server, metrics: metrics, logger: logger)
     let router = Router(context: GatewayRequestContext.self)
     // Middleware only wraps routes added after it: these two come first, for every route.
-    router.add(middleware: TraceMiddleware(usageLog: services.usageLog, metrics: metrics, logger: logger))
+    router.add(middleware: TraceMiddleware(usageLog: services.usageLog, metrics: metrics, logger: logger, catalog: catalog))
     router.add(middleware: ErrorMiddleware(logger: logger))
     OperationalRoutes(services: services, metricsKey: config.server.metricsKey).register(on: router)
-    func authenticated(_ prefix: String) -> RouterGroup<GatewayRequestContext> {
+    let concurrency = ConcurrencyLimiter()
+    let globalLimiter = RateLimiter()
+    func authenticated(_ prefix: String, global: Bool = true) -> RouterGroup<GatewayRequestContext> {
         router.group(RouterPath(stringLiteral: prefix))
             .add(middleware: AuthMiddleware(authenticator: services.authenticator))
-            .add(middleware: RateLimitMiddleware(limiter: services.rateLimiter, defaultRPM: config.server.defaultRPM))
+            .add(middleware: RateLimitMiddleware(limiter: services.rateLimiter, defaultRPM: config.server.defaultRPM,
+                                                 concurrency: concurrency,
+                                                 global: global ? (globalLimiter, config.server.globalRPM) : nil))
     }
-    AdminRoutes(services: services).register(on: authenticated("admin").add(middleware: MasterKeyMiddleware()))
+    AdminRoutes(services: services).register(on: authenticated("admin", global: false).add(middleware: MasterKeyMiddleware()))
     // Routes whose work runs on Chorus's own cores (engines, FFmpeg): it stops when the client leaves.
     func stoppingWhenClientLeaves(_ group: RouterGroup<GatewayRequestContext>) -> RouterGroup<GatewayRequestContext> {
         group.group().add(middleware: HangUpMiddleware())

@@ -69,7 +69,8 @@ import Testing
     @Test func readmeReferenceLoads() throws {
         let config = try ConfigLoader(environment: ["OPENAI_API_KEY": "sk-test"]).parse(try Self.readmeConfigBlock(), file: "README.md")
         #expect(config.providers.map(\.name) == ["openai", "sd", "local"])
-        #expect(config.models.count == 5)
+        #expect(config.models.count == 8)
+        #expect(config.groups == ["audio": ["tts-1", "whisper-1"]])
     }
 
     /// A non-default value for every key: the key is loaded when the config it gives differs from the one
@@ -85,6 +86,8 @@ import Testing
         "server.header_timeout_seconds": "server: {header_timeout_seconds: 5}", "server.idle_timeout_seconds": "server: {idle_timeout_seconds: 5}",
         "server.body_timeout_seconds": "server: {body_timeout_seconds: 5}", "server.max_connections": "server: {max_connections: 7}",
         "server.shutdown_grace_seconds": "server: {shutdown_grace_seconds: 5}", "server.metrics_key": "server: {metrics_key: k}",
+        "server.global_rpm": "server: {global_rpm: 100}",
+        "groups": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]\ngroups: {g: [m]}",
         "database": "database: other.sqlite", "voices_dir": "voices_dir: v2", "media_dir": "media_dir: m2",
         "providers": "providers: {p: {type: builtin}}", "models": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]",
     ]
@@ -102,7 +105,7 @@ import Testing
     ]
     static let modelSamples: [String: String] = [
         "name": "name: other", "provider": "provider: q", "model": "model: upstream", "defaults": "defaults: {a: 1}",
-        "capabilities": "capabilities: [chat]",
+        "capabilities": "capabilities: [chat]", "price": "price: {per_request: 1}",
     ]
 
     @Test func everySchemaKeyChangesTheLoadedConfig() throws {

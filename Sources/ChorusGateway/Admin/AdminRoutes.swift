@@ -14,6 +14,14 @@ struct AdminRoutes: Sendable {
         admin.post("keys") { request, context in
             try await services.jsonRoute(context) { _, trace in try await createKey(request, trace: trace) }
         }
+        admin.get("keys/{id}") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            return try await services.jsonRoute(context) { _, _ in try await showKey(id) }
+        }
+        admin.patch("keys/{id}") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return try await services.jsonRoute(context) { _, trace in try await updateKey(id, request, trace: trace) }
+        }
         admin.delete("keys/{id}") { _, context in
             let id = context.parameters.get("id") ?? ""
             return try await services.jsonRoute(context) { _, _ in try await revokeKey(id) }
@@ -40,6 +48,14 @@ struct AdminRoutes: Sendable {
         json.set("models", key.models.map { .array($0.map { .string($0) }) } ?? .null)
         json.set("expires_at", key.expiresAt.map { .number(Int($0.timeIntervalSince1970)) } ?? .null)
         json.set("revoked_at", key.revokedAt.map { .number(Int($0.timeIntervalSince1970)) } ?? .null)
+        json.set("max_concurrency", key.maxConcurrency.map { .number($0) } ?? .null)
+        json.set("balance", key.balance.map { .number($0) } ?? .null)
+        json.set("balance_reset", key.balanceReset.map { .string($0.rawValue) } ?? .null)
+        json.set("balance_refill", key.balanceRefill.map { .number($0) } ?? .null)
+        json.set("budget", key.budget.map { .number($0) } ?? .null)
+        json.set("budget_period", key.budgetPeriod.map { .string($0.rawValue) } ?? .null)
+        json.set("period_spent", .number(key.periodSpent))
+        json.set("spend", .number(key.spent))
         return json
     }
 
@@ -48,33 +64,41 @@ struct AdminRoutes: Sendable {
         return ["object": "list", "data": .array(keys.map(Self.object))]
     }
 
-    /// `{name, rpm?, models?: [..], expires_at?: unix seconds}`.
+    /// `{name, rpm?, models?, expires_at?, max_concurrency?, balance?, balance_reset?, balance_refill?, budget?,
+    /// budget_period?}` (`KeyChanges(json:)`); the key is in this answer and nowhere else, ever.
     private func createKey(_ request: Request, trace: RequestTrace) async throws -> JSONValue {
         var request = request
         let json = try services.parseJSONObject(try await services.collectBody(&request, limit: 64 * 1024, trace: trace))
         let name = try json.requiredString("name")
-        guard !name.isEmpty, name.count <= 200 else { throw GatewayError.invalidParameter("name", "'name' must be 1–200 characters.") }
-        var rpm: Int?
-        if let value = json["rpm"], !value.isNull {
-            guard let number = value.intValue, number > 0 else { throw GatewayError.invalidParameter("rpm", "'rpm' must be a positive integer.") }
-            rpm = number
-        }
-        var models: [String]?
-        if let value = json["models"], !value.isNull {
-            guard let list = value.arrayValue?.compactMap(\.stringValue), list.count == value.arrayValue?.count else {
-                throw GatewayError.invalidParameter("models", "'models' must be a list of model names.")
-            }
-            models = list
-        }
-        var expires: Date?
-        if let value = json["expires_at"], !value.isNull {
-            guard let seconds = value.doubleValue else { throw GatewayError.invalidParameter("expires_at", "'expires_at' must be a Unix time in seconds.") }
-            expires = Date(timeIntervalSince1970: seconds)
-        }
-        let (key, record) = try await store { try await $0.createKey(name: name, rpm: rpm, models: models, expiresAt: expires) }
+        let limits = try KeyChanges(json: json)
+        let (key, record) = try await store { try await $0.createKey(name: name, limits: limits) }
         var answer = Self.object(record)
         answer.set("key", .string(key))
         return answer
+    }
+
+    /// Balance, spend and limits. Usage rows still in memory are written first, so the spend includes every call
+    /// that has finished.
+    private func showKey(_ text: String) async throws -> JSONValue {
+        guard let id = Int64(text) else { throw GatewayError.notFound("No key with id '\(GatewayError.echo(text))'.") }
+        await services.usageLog.flush()
+        guard let key = try await store({ try await $0.key(id: id) }) else {
+            throw GatewayError.notFound("No key with id '\(id)'.")
+        }
+        return Self.object(key)
+    }
+
+    private func updateKey(_ text: String, _ request: Request, trace: RequestTrace) async throws -> JSONValue {
+        guard let id = Int64(text) else { throw GatewayError.notFound("No key with id '\(GatewayError.echo(text))'.") }
+        var request = request
+        let changes = try KeyChanges(json: try services.parseJSONObject(try await services.collectBody(&request, limit: 64 * 1024, trace: trace)))
+        let now = Date().timeIntervalSince1970
+        guard let key = try await store({ try await $0.updateKey(id: id, changes, now: now) }) else {
+            throw GatewayError.notFound("No key with id '\(id)'.")
+        }
+        // New limits apply to the next request, not after the cache expires.
+        services.authenticator.invalidateCache()
+        return Self.object(key)
     }
 
     private func revokeKey(_ text: String) async throws -> JSONValue {

@@ -11,10 +11,13 @@ public final class Authenticator: Sendable {
     /// The master key's bytes, compared in constant time (hashing it on every request cost more than the check).
     private let masterKey: [UInt8]?
     private let cacheSeconds: Double
+    /// `groups:` from the config: a key's model list may name one instead of its models.
+    private let groups: [String: [String]]
     private let cache = NIOLockedValueBox([String: (record: APIKeyRecord?, fetched: Double)]())
 
-    public init(store: any GatewayStorage, masterKey: String?, cacheSeconds: Double) {
+    public init(store: any GatewayStorage, masterKey: String?, cacheSeconds: Double, groups: [String: [String]] = [:]) {
         self.store = store
+        self.groups = groups
         self.masterKey = masterKey.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
         self.cacheSeconds = cacheSeconds
     }
@@ -50,7 +53,9 @@ public final class Authenticator: Sendable {
         guard let record else { throw .invalidKey }
         if record.revokedAt != nil { throw .revokedKey }
         if record.isExpired() { throw .expiredKey }
-        return Caller(keyID: record.id, name: record.name, isMaster: false, rpm: record.rpm, models: record.models)
+        let models = record.models.map { names in Set(names.flatMap { groups[$0] ?? [$0] }) }
+        return Caller(keyID: record.id, name: record.name, isMaster: false, rpm: record.rpm, models: models,
+                      maxConcurrency: record.maxConcurrency, isMetered: record.isMetered)
     }
 
     /// True when the headers carry the master key (admin routes).

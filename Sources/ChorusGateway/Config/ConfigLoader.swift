@@ -46,6 +46,7 @@ public struct ConfigLoader: Sendable {
             if let v = s["max_upload_mb"] { config.server.maxUploadMB = try reader.int(v, path: "server.max_upload_mb", range: 1...4096) }
             if let v = s["max_body_mb"] { config.server.maxBodyMB = try reader.int(v, path: "server.max_body_mb", range: 1...4096) }
             if let v = s["default_rpm"] { config.server.defaultRPM = try reader.int(v, path: "server.default_rpm", range: 0...10_000_000) }
+            if let v = s["global_rpm"] { config.server.globalRPM = try reader.int(v, path: "server.global_rpm", range: 0...100_000_000) }
             if let v = s["key_cache_seconds"] { config.server.keyCacheSeconds = try reader.double(v, path: "server.key_cache_seconds", range: 0...3600) }
             if let v = s["log_level"] {
                 config.server.logLevel = try reader.choice(v, path: "server.log_level", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
@@ -122,6 +123,23 @@ public struct ConfigLoader: Sendable {
                     guard config.models.contains(where: { $0.name == fallback }) else {
                         throw reader.error(path, "unknown model '\(fallback)'", models)
                     }
+                }
+            }
+        }
+        if let groups = top["groups"] {
+            for (name, node) in try reader.orderedMapping(groups, path: "groups") {
+                let path = "groups.\(name)"
+                // A key's model list names models and groups alike, so one name cannot be both.
+                if config.models.contains(where: { $0.name == name }) {
+                    throw reader.error(path, "'\(name)' is a model's name; a group needs its own", node)
+                }
+                guard case .sequence(let names) = node else { throw reader.error(path, "expected a list of model names", node) }
+                config.groups[name] = try names.enumerated().map { index, item in
+                    let model = try reader.string(item, path: "\(path)[\(index)]")
+                    guard config.models.contains(where: { $0.name == model }) else {
+                        throw reader.error("\(path)[\(index)]", "unknown model '\(model)'", item)
+                    }
+                    return model
                 }
             }
         }
@@ -211,6 +229,15 @@ public struct ConfigLoader: Sendable {
         if let v = m["fallbacks"] {
             guard case .sequence(let names) = v else { throw reader.error(path + ".fallbacks", "expected a list of model names", v) }
             model.fallbacks = try names.enumerated().map { try reader.string($1, path: path + ".fallbacks[\($0)]") }
+        }
+        if let v = m["price"] {
+            let p = try reader.mapping(v, path: path + ".price", allowed: ConfigSchema.price)
+            var price = ModelPrice()
+            for (key, node) in p {
+                // Points: no negative prices (a call would pay the caller), at most a billion per unit.
+                price[key] = try reader.double(node, path: path + ".price." + key, range: 0...1_000_000_000)
+            }
+            model.price = price
         }
         return model
     }

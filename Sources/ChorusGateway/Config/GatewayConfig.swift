@@ -12,6 +12,8 @@ public struct GatewayConfig: Sendable {
     public var mediaDirectory = "media"
     public var providers: [ProviderConfig] = []
     public var models: [ModelConfig] = []
+    /// Named lists of models (`groups:`): a key's `models` may name a group instead of listing its models.
+    public var groups: [String: [String]] = [:]
     /// The file this came from, for error messages; nil for the embedded default.
     public var sourcePath: String?
 
@@ -44,6 +46,9 @@ public struct ServerConfig: Sendable {
     public var publicURL = "http://127.0.0.1:8080"
     /// Default requests per minute for keys that do not set their own (0 = unlimited).
     public var defaultRPM = 0
+    /// Requests per minute the whole gateway takes from all keys together, the master key's API calls included
+    /// (`/admin` is exempt, so an operator can always get in). 0 = unlimited.
+    public var globalRPM = 0
     /// Seconds a looked-up API key is cached; a revoked key stops working within this time.
     public var keyCacheSeconds = 2.0
     public var logLevel = "info"
@@ -161,14 +166,17 @@ public struct ModelConfig: Sendable {
     public var capabilities: Set<Capability>?
     /// Models tried in order when this one's provider fails before anything was sent to the caller.
     public var fallbacks: [String]
+    /// Points a call costs (nil = free: nothing is charged, `cost` stays empty in the row).
+    public var price: ModelPrice?
 
     public init(name: String, provider: String, model: String, defaults: JSONValue = .object([]),
-                capabilities: Set<Capability>? = nil, fallbacks: [String] = []) {
+                capabilities: Set<Capability>? = nil, fallbacks: [String] = [], price: ModelPrice? = nil) {
         self.name = name
         self.provider = provider
         self.model = model
         self.defaults = defaults
         self.capabilities = capabilities
         self.fallbacks = fallbacks
+        self.price = price
     }
 }

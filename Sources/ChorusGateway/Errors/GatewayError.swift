@@ -8,7 +8,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case invalidRequest, invalidJSON, missingParameter, invalidParameter
         case missingKey, invalidKey, modelNotAllowed
         case modelNotFound, notFound, payloadTooLarge, unsupportedMediaType
-        case rateLimited, notImplemented, upstreamUnreachable, upstreamTimeout, upstreamFailed
+        case rateLimited, insufficientQuota, notImplemented, upstreamUnreachable, upstreamTimeout, upstreamFailed
         case serviceUnavailable, internalError, clientClosed
         case requestTimeout, shuttingDown, audioTooLong
     }
@@ -54,7 +54,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case .modelNotFound, .notFound: .notFound
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
-        case .rateLimited: .tooManyRequests
+        case .rateLimited, .insufficientQuota: .tooManyRequests
         case .notImplemented: .notImplemented
         case .upstreamUnreachable, .upstreamFailed: .badGateway
         case .upstreamTimeout: .gatewayTimeout
@@ -72,6 +72,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case .missingKey, .invalidKey: "authentication_error"
         case .modelNotAllowed: "permission_error"
         case .rateLimited: "rate_limit_error"
+        case .insufficientQuota: "insufficient_quota"
         case .upstreamUnreachable, .upstreamTimeout, .upstreamFailed, .serviceUnavailable, .shuttingDown, .internalError: "api_error"
         case .notImplemented: "not_implemented_error"
         default: status.code >= 500 ? "api_error" : "invalid_request_error"
@@ -91,6 +92,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case .payloadTooLarge: "payload_too_large"
         case .unsupportedMediaType: "unsupported_media_type"
         case .rateLimited: "rate_limit_exceeded"
+        case .insufficientQuota: "insufficient_quota"
         case .notImplemented: "capability_not_supported"
         case .upstreamUnreachable: "upstream_unreachable"
         case .upstreamTimeout: "upstream_timeout"
@@ -154,6 +156,25 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     }
     public static func rateLimited(retryAfter: Int) -> Self {
         .init(.rateLimited, "Rate limit reached for this API key. Retry after \(retryAfter)s.", retryAfter: retryAfter)
+    }
+    /// The key already has `limit` requests open (`max_concurrency`).
+    public static func tooManyOpenRequests(limit: Int) -> Self {
+        .init(.rateLimited, "This API key already has \(limit) requests open (its concurrency limit). Retry when one ends.",
+              retryAfter: 1)
+    }
+    /// `server.global_rpm`: the whole gateway's rate, across all keys.
+    public static func gatewayRateLimited(retryAfter: Int) -> Self {
+        .init(.rateLimited, "The gateway is at its request rate limit. Retry after \(retryAfter)s.", retryAfter: retryAfter)
+    }
+    /// The key's points cannot cover the call: "No points remaining".
+    public static func insufficientBalance(retryAfter: Int?) -> Self {
+        let when = retryAfter.map { " The balance is refilled in \($0)s." } ?? ""
+        return .init(.insufficientQuota, "No points remaining: this API key's balance does not cover the call.\(when)",
+                     retryAfter: retryAfter)
+    }
+    public static func budgetSpent(retryAfter: Int) -> Self {
+        .init(.insufficientQuota, "This API key's budget for the period is spent. The next period starts in \(retryAfter)s.",
+              retryAfter: retryAfter)
     }
     public static func notImplemented(_ message: String, param: String? = nil) -> Self {
         .init(.notImplemented, message, param: param)

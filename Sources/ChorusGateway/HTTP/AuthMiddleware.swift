@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// Puts the caller on the context: `Authorization: Bearer …` or `x-api-key`, checked against the hashed keys
@@ -16,20 +17,53 @@ struct AuthMiddleware: RouterMiddleware {
     }
 }
 
-/// Per-key requests per minute (the key's own `rpm`, else `server.default_rpm`); the master key is not limited.
+/// The limits a request meets before its handler runs: the gateway's `server.global_rpm` (every caller, `/admin`
+/// excepted), then the key's requests per minute (its own `rpm`, else `server.default_rpm`; answered with
+/// `x-ratelimit-*` headers, errors included) and its `max_concurrency` (held until the request's row is settled,
+/// the last byte of a stream). The master key has no per-key limits. Points are admitted later, once the model is
+/// known (`Ledger`).
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
     let limiter: RateLimiter
     let defaultRPM: Int
+    let concurrency: ConcurrencyLimiter
+    /// nil on the admin group: an operator can always get in.
+    let global: (limiter: RateLimiter, rpm: Int)?
+
+    static let limitHeader = HTTPField.Name("x-ratelimit-limit-requests")!
+    static let remainingHeader = HTTPField.Name("x-ratelimit-remaining-requests")!
+    static let resetHeader = HTTPField.Name("x-ratelimit-reset-requests")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let caller = try context.requireCaller()
-        if !caller.isMaster, let rpm = caller.rpm ?? (defaultRPM > 0 ? defaultRPM : nil), let keyID = caller.keyID,
-           let wait = limiter.acquire(keyID: keyID, rpm: rpm) {
-            throw GatewayError.rateLimited(retryAfter: wait)
+        if let global, global.rpm > 0, let wait = global.limiter.take(keyID: -1, rpm: global.rpm).retryAfter {
+            throw GatewayError.gatewayRateLimited(retryAfter: wait)
+        }
+        guard !caller.isMaster, let keyID = caller.keyID else { return try await next(request, context) }
+        if let rpm = caller.rpm ?? (defaultRPM > 0 ? defaultRPM : nil) {
+            let outcome = limiter.take(keyID: keyID, rpm: rpm)
+            context.trace?.responseHeaders.append(contentsOf: Self.headers(outcome))
+            if let wait = outcome.retryAfter { throw GatewayError.rateLimited(retryAfter: wait) }
+        }
+        if let limit = caller.maxConcurrency {
+            guard concurrency.enter(keyID: keyID, limit: limit) else { throw GatewayError.tooManyOpenRequests(limit: limit) }
+            let concurrency = concurrency
+            if let trace = context.trace {
+                trace.whenFinished { concurrency.leave(keyID: keyID) }
+            } else {
+                defer { concurrency.leave(keyID: keyID) }
+                return try await next(request, context)
+            }
         }
         return try await next(request, context)
+    }
+
+    /// OpenAI's names; the reset as a duration like theirs ("1s", "6.5s").
+    static func headers(_ outcome: RateLimiter.Outcome) -> HTTPFields {
+        let reset = (outcome.resetSeconds * 10).rounded(.up) / 10
+        let resetText = reset == reset.rounded() ? "\(Int(reset))s" : "\(reset)s"
+        return [limitHeader: String(outcome.limit), remainingHeader: String(outcome.remaining), resetHeader: resetText]
     }
 }
 

@@ -10,6 +10,7 @@ struct TraceMiddleware: RouterMiddleware {
     let usageLog: UsageLog
     let metrics: GatewayMetrics
     let logger: Logger
+    let catalog: ModelCatalog
 
     static let requestIDHeader = HTTPField.Name("x-request-id")!
 
@@ -34,8 +35,10 @@ struct TraceMiddleware: RouterMiddleware {
         let endpoint = context.endpointPath
         let requestID: String
         if Self.isMetered(endpoint), let endpoint {
+            let catalog = catalog
             let trace = RequestTrace(route: Self.usageRoute(endpoint), method: request.method.rawValue,
-                                     usageLog: usageLog, metrics: metrics, logger: logger)
+                                     usageLog: usageLog, metrics: metrics, logger: logger,
+                                     pricing: { catalog.resolve($0)?.config.price })
             context.trace = trace
             context.connection?.track(trace)
             requestID = trace.requestID
@@ -52,6 +55,7 @@ struct TraceMiddleware: RouterMiddleware {
             response = GatewayError.internalError("\(error)").response(requestID: requestID)
         }
         if response.headers[Self.requestIDHeader] == nil { response.headers[Self.requestIDHeader] = requestID }
+        if let extra = context.trace?.responseHeaders, !extra.isEmpty { response.headers.append(contentsOf: extra) }
         if context.trace == nil {
             RequestTrace.log(logger, requestID: requestID, method: request.method.rawValue, route: endpoint ?? request.uri.path,
                              status: Int(response.status.code), duration: ContinuousClock.now - start)

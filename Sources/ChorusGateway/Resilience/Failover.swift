@@ -1,13 +1,15 @@
 import ChorusUpstream
 import Logging
 
-/// Runs one call against a model and, when its provider fails before anything reached the caller, against the
+/// Runs one call against a model — once the caller's points admit it (`Ledger`) — and, when its provider fails before anything reached the caller, against the
 /// model's fallbacks in order: retries on the same provider where the failure did no work upstream, circuits that
 /// skip a failing provider, and a usage row that names the model that answered and the ones tried before it.
 struct Failover: Sendable {
     let catalog: ModelCatalog
     let metrics: GatewayMetrics
     let logger: Logger
+    /// Admits the call against the caller's points before the first provider is asked.
+    let ledger: Ledger
     /// One circuit per configured provider, by name.
     private let breakers: [String: CircuitBreaker]
 
@@ -15,8 +17,9 @@ struct Failover: Sendable {
     static let maxRetryAfter = 10.0
     static let maxBackoff = 5.0
 
-    init(catalog: ModelCatalog, metrics: GatewayMetrics, logger: Logger) {
+    init(catalog: ModelCatalog, metrics: GatewayMetrics, logger: Logger, ledger: Ledger) {
         self.catalog = catalog
+        self.ledger = ledger
         self.metrics = metrics
         self.logger = logger
         var breakers: [String: CircuitBreaker] = [:]
@@ -33,6 +36,7 @@ struct Failover: Sendable {
         _ model: ResolvedModel, caller: Caller, capability: Capability, trace: RequestTrace,
         _ attempt: (ResolvedModel) async throws(GatewayError) -> Answer
     ) async throws(GatewayError) -> (answer: Answer, model: ResolvedModel) {
+        try await ledger.admit(model, caller: caller, trace: trace)
         let candidates = [model] + catalog.fallbacks(of: model, caller: caller, capability: capability)
         var tried: [String] = []
         var lastError: GatewayError?

@@ -18,10 +18,18 @@ public protocol GatewayStorage: Sendable {
     func findKey(hash: String) async throws -> APIKeyRecord?
     /// Marks a key revoked at `date`; false when there is no such key or it already was revoked.
     func revokeKey(id: Int64, at date: Date) async throws -> Bool
+    func key(id: Int64) async throws -> APIKeyRecord?
+    /// Applies `changes` to the key in one transaction (ordered with concurrent reservations); nil when there is
+    /// no such key.
+    func updateKey(id: Int64, _ changes: KeyChanges, now: Double) async throws -> APIKeyRecord?
+    /// Holds `amount` points of the key's balance and budget for a call, atomically with every other reservation
+    /// and settlement (`APIKeyRecord.reserve`). An unknown key is not admitted.
+    func reserve(keyID: Int64, amount: Double, now: Double) async throws -> Admission
 
     // MARK: Usage rows
 
-    /// Writes the rows in one transaction: all of them or none.
+    /// Writes the rows in one transaction: all of them or none. In the same transaction, each row's key is
+    /// settled: the points the row `reserved` come back and its `cost` is paid (`APIKeyRecord.settle`).
     ///
     /// Throws `StorageError.rowRefused` when the database refused a row for what it holds (a constraint, a value
     /// out of range) — retrying cannot help, so the caller writes the rows one by one to find it. Any other error
@@ -53,9 +61,20 @@ extension GatewayStorage {
     /// Creates a key and returns it with its record. The plaintext exists only in this return value: the storage
     /// sees the hash and the last four characters.
     public func createKey(name: String, rpm: Int?, models: [String]?, expiresAt: Date?) async throws -> (key: String, record: APIKeyRecord) {
+        var limits = KeyChanges()
+        limits.rpm = rpm
+        limits.models = models
+        limits.expiresAt = expiresAt
+        return try await createKey(name: name, limits: limits)
+    }
+
+    /// The same with every limit `KeyChanges` can set (balance, budget, concurrency …).
+    public func createKey(name: String, limits: KeyChanges) async throws -> (key: String, record: APIKeyRecord) {
         let key = APIKeyHasher.generateKey()
-        let draft = APIKeyRecord(id: 0, name: name, keyHash: APIKeyHasher.hash(key), keyHint: String(key.suffix(4)), rpm: rpm,
-                                 models: models, expiresAt: expiresAt, createdAt: Date(), revokedAt: nil)
+        let now = Date()
+        var draft = APIKeyRecord(id: 0, name: name, keyHash: APIKeyHasher.hash(key), keyHint: String(key.suffix(4)), rpm: nil,
+                                 models: nil, expiresAt: nil, createdAt: now, revokedAt: nil)
+        limits.apply(to: &draft, now: now.timeIntervalSince1970)
         return (key, try await insertKey(draft))
     }
 

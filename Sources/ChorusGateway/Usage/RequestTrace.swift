@@ -1,5 +1,6 @@
 import Atomics
 import Foundation
+import HTTPTypes
 import Logging
 import NIOConcurrencyHelpers
 
@@ -14,6 +15,10 @@ final class RequestTrace: Sendable {
         var clientLeft = false
         var answerComplete = false
         var requestRead = false
+        /// Run once the row is settled (a concurrency slot given back).
+        var onFinish: [@Sendable () -> Void] = []
+        /// Added to whatever answer the request gets, an error included (the `x-ratelimit-*` headers).
+        var responseHeaders = HTTPFields()
     }
 
     let start = ContinuousClock.now
@@ -23,8 +28,12 @@ final class RequestTrace: Sendable {
     private let usageLog: UsageLog
     private let metrics: GatewayMetrics
     private let logger: Logger
+    /// A model's price by name: the row's `cost` is the price of the model that answered.
+    private let pricing: @Sendable (String) -> ModelPrice?
 
-    init(route: String, method: String, usageLog: UsageLog, metrics: GatewayMetrics, logger: Logger) {
+    init(route: String, method: String, usageLog: UsageLog, metrics: GatewayMetrics, logger: Logger,
+         pricing: @escaping @Sendable (String) -> ModelPrice? = { _ in nil }) {
+        self.pricing = pricing
         let requestID = Self.makeRequestID()
         self.requestID = requestID
         self.method = method
@@ -74,6 +83,20 @@ final class RequestTrace: Sendable {
         state.withLockedValue { $0.answerComplete = true }
     }
 
+    /// Runs `action` when the row is settled (at once if it already is).
+    func whenFinished(_ action: @escaping @Sendable () -> Void) {
+        let finished = state.withLockedValue { state in
+            if !state.finished { state.onFinish.append(action) }
+            return state.finished
+        }
+        if finished { action() }
+    }
+
+    var responseHeaders: HTTPFields {
+        get { state.withLockedValue { $0.responseHeaders } }
+        set { state.withLockedValue { $0.responseHeaders = newValue } }
+    }
+
     /// Whether the row is settled (an answer built whole settles it before it is returned).
     var isFinished: Bool { state.withLockedValue { $0.finished } }
 
@@ -89,21 +112,32 @@ final class RequestTrace: Sendable {
 
     func finish(status: Int, error: String? = nil) {
         let now = ContinuousClock.now
-        let record: UsageRecord? = state.withLockedValue { state in
+        let settled: (record: UsageRecord, onFinish: [@Sendable () -> Void])? = state.withLockedValue { state in
             guard !state.finished else { return nil }
             state.finished = true
             state.record.status = state.clientLeft ? 499 : status
             if let error, state.record.error == nil { state.record.error = error }
             state.record.latencyMs = Self.milliseconds(now - start)
             if let firstByte = state.firstByte { state.record.ttfbMs = Self.milliseconds(firstByte - start) }
+            if let model = state.record.model, let price = pricing(model) {
+                state.record.cost = Self.charged(state.record) ? price.cost(of: state.record) : 0
+            }
             state.record.bound()
-            return state.record
+            defer { state.onFinish = [] }
+            return (state.record, state.onFinish)
         }
-        guard let record else { return }
+        guard let (record, onFinish) = settled else { return }
         usageLog.record(record)
+        for action in onFinish { action() }
         metrics.requestFinished(route: record.route, status: record.status, duration: now - start)
         Self.log(logger, requestID: requestID, method: method, route: record.route, status: record.status, duration: now - start,
                  model: record.model, provider: record.provider, keyID: record.keyID)
+    }
+
+    /// A call is paid for when it answered, and when its client left after part of the answer went out (an
+    /// abandoned stream pays for what the row counts as delivered); a call that failed pays nothing.
+    static func charged(_ record: UsageRecord) -> Bool {
+        (200..<300).contains(record.status) || (record.status == 499 && record.bytesOut > 0)
     }
 
     /// The request's one log line. It names the key by id: the key itself never reaches a log.

@@ -29,12 +29,44 @@ extension SQLiteStore: GatewayStorage {
         }
     }
 
+    public func key(id: Int64) async throws -> APIKeyRecord? {
+        try await pool.read { db in try APIKeyRecord.fetchOne(db, key: id) }
+    }
+
+    public func updateKey(id: Int64, _ changes: KeyChanges, now: Double) async throws -> APIKeyRecord? {
+        try await pool.write { db in
+            guard var key = try APIKeyRecord.fetchOne(db, key: id) else { return nil }
+            changes.apply(to: &key, now: now)
+            try key.update(db)
+            return key
+        }
+    }
+
+    public func reserve(keyID: Int64, amount: Double, now: Double) async throws -> Admission {
+        try await pool.write { db in
+            guard var key = try APIKeyRecord.fetchOne(db, key: keyID) else { return .insufficientBalance(retryAfter: nil) }
+            let before = key
+            let admission = key.reserve(amount, now: now)
+            if key != before { try key.update(db) }
+            return admission
+        }
+    }
+
     // MARK: Usage rows
 
     public func appendUsage(_ rows: [UsageRecord]) async throws {
         do {
             try await pool.write { db in
-                for row in rows { try row.insert(db) }
+                for row in rows {
+                    try row.insert(db)
+                    let cost = row.cost ?? 0
+                    guard let keyID = row.keyID, row.reserved != 0 || cost != 0 else { continue }
+                    // One statement, the arithmetic of `APIKeyRecord.settle`: no read between the rows of a batch.
+                    try db.execute(sql: """
+                        UPDATE api_keys SET balance = CASE WHEN balance IS NULL THEN NULL ELSE balance + ? - ? END,
+                            period_spent = MAX(0, period_spent + ? - ?), spent = spent + ? WHERE id = ?
+                        """, arguments: [row.reserved, cost, cost, row.reserved, cost, keyID])
+                }
             }
         } catch let error as DatabaseError where Self.refusesRow(error) {
             throw StorageError.rowRefused(error)
