@@ -53,7 +53,7 @@ final class RequestTrace: Sendable {
         }
     }
 
-    /// The client went away (`HangUpMiddleware`). When its answer was not complete yet, whatever status the request
+    /// The client went away (the hang-up middleware says so). When its answer was not complete yet, whatever status the request
     /// ends with as its work unwinds, the row says 499 (nginx's "client closed request"): nobody got the answer.
     /// Returns whether the work should be cancelled now: only once the request has been read (before that, the body
     /// reader fails on its own when the body stops, counting the bytes that came, or ``requestRead()`` throws).
