@@ -8,10 +8,11 @@ struct Voices: AsyncParsableCommand {
         abstract: "Manage custom voices (normalised samples under voices/custom, listed by /v1/audio/voices).",
         subcommands: [Add.self, List.self, Remove.self])
 
-    static func library(_ path: String?) throws -> (VoiceServices, GatewayConfig) {
+    /// The CLI acts as the master key: it sees, adds (owned by no key) and deletes every voice.
+    static func library(_ path: String?) throws -> (VoiceServices, any GatewayStorage) {
         let config = try loadConfigOrExit(path)
         let store = try openStorage(database: config.database)
-        return (try VoiceServices(config: config, store: store), config)
+        return (try VoiceServices(config: config, store: store), store)
     }
 
     struct Add: AsyncParsableCommand {
@@ -28,7 +29,7 @@ struct Voices: AsyncParsableCommand {
             }
             let (speech, _) = try Voices.library(options.config)
             do {
-                let voice = try await speech.library.add(name: name, sample: Array(data), consent: consent)
+                let voice = try await speech.library.add(name: name, sample: Array(data), consent: consent, by: .master)
                 print(voice.id)
                 FileHandle.standardError.write(Data("stored '\(voice.name)' (\(String(format: "%.1f", voice.durationSeconds)) s)\n".utf8))
             } catch {
@@ -43,12 +44,23 @@ struct Voices: AsyncParsableCommand {
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
-            let (speech, _) = try Voices.library(options.config)
-            print(["ID", "NAME", "TYPE", "SECONDS"].joined(separator: "\t"))
-            for preset in speech.presets.all { print([preset.name, preset.description ?? "", "preset", "-"].joined(separator: "\t")) }
-            for voice in try await speech.library.list() {
-                print([voice.id, Logs.oneCell(voice.name), "audio_sample", String(format: "%.1f", voice.durationSeconds)].joined(separator: "\t"))
+            let (speech, store) = try Voices.library(options.config)
+            let keyNames = Dictionary(try await store.listKeys().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+            print(["ID", "NAME", "TYPE", "SECONDS", "OWNER"].joined(separator: "\t"))
+            for preset in speech.presets.all {
+                print([preset.name, preset.description ?? "", "preset", "-", "shared"].joined(separator: "\t"))
             }
+            for voice in try await speech.library.list(for: .master) {
+                print([voice.id, Logs.oneCell(voice.name), "audio_sample", String(format: "%.1f", voice.durationSeconds),
+                       Self.owner(voice.ownerKeyID, names: keyNames)].joined(separator: "\t"))
+            }
+        }
+
+        /// `master` for a voice made by the master key or the CLI, else the key's id and name as `chorus keys list`
+        /// shows them (`key 3 (app)`); a key's name is the caller's text, so it is made one cell like the voice's.
+        static func owner(_ keyID: Int64?, names: [Int64: String]) -> String {
+            guard let keyID else { return "master" }
+            return names[keyID].map { "key \(keyID) (\(Logs.oneCell($0)))" } ?? "key \(keyID)"
         }
     }
 
@@ -59,7 +71,7 @@ struct Voices: AsyncParsableCommand {
 
         func run() async throws {
             let (speech, _) = try Voices.library(options.config)
-            guard try await speech.library.delete(id) else {
+            guard try await speech.library.delete(id, for: .master) else {
                 FileHandle.standardError.write(Data("error: no voice with id \(id)\n".utf8))
                 throw ExitCode(1)
             }

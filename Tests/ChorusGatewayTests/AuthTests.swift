@@ -46,17 +46,30 @@ import Testing
         }
     }
 
-    @Test func revokedAndExpiredKeysAre401() async throws {
+    /// A revoked or expired key reads exactly what a key that never existed reads: another text would tell whoever
+    /// holds a leaked or guessed key that it once was real. The usage row still says why.
+    @Test func revokedExpiredAndUnknownKeysGetTheSame401() async throws {
         try await withGateway { client, gateway, _ in
             let store = gateway.services.store
             let (revoked, record) = try await store.createKey(name: "old", rpm: nil, models: nil, expiresAt: nil)
             #expect(try await store.revokeKey(id: record.id))
             #expect(try await store.revokeKey(id: record.id) == false, "revoking twice reports nothing to do")
             let (expired, _) = try await store.createKey(name: "past", rpm: nil, models: nil, expiresAt: Date(timeIntervalSinceNow: -60))
-            for key in [revoked, expired] {
+            var answers: [(status: HTTPResponse.Status, headers: [String], body: String)] = []
+            for key in [revoked, expired, "sk-chorus-not-a-real-key"] {
                 let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(key), body: Self.chat)
                 #expect(response.status == .unauthorized)
+                let error = try errorBody(response)
+                #expect(error.code == "invalid_api_key")
+                #expect(error.message == "Incorrect API key provided.")
+                let headers = response.headers.filter { $0.name != .date && $0.name.canonicalName != "x-request-id" }
+                answers.append((response.status, headers.map { "\($0.name): \($0.value)" }.sorted(), String(buffer: response.body)))
             }
+            #expect(Set(answers.map(\.body)).count == 1, "\(answers.map(\.body))")
+            #expect(Set(answers.map(\.headers)).count == 1, "\(answers.map(\.headers))")
+            let errors = try await logRows(gateway, atLeast: 3).compactMap(\.error)
+            #expect(errors.contains { $0.contains("revoked") })
+            #expect(errors.contains { $0.contains("expired") })
         }
     }
 

@@ -122,8 +122,10 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         .missingKey,
         "You didn't provide an API key. Provide it as 'Authorization: Bearer YOUR_KEY' or 'x-api-key: YOUR_KEY'.")
     public static let invalidKey = Self(.invalidKey, "Incorrect API key provided.")
-    public static let expiredKey = Self(.invalidKey, "The API key provided has expired.")
-    public static let revokedKey = Self(.invalidKey, "The API key provided has been revoked.")
+    /// Revoked and expired keys read exactly what an unknown key reads: a different text would tell whoever holds
+    /// a leaked or guessed key that it once was real. Why it failed goes to the usage row's error only (`detail`).
+    public static let expiredKey = Self(.invalidKey, invalidKey.message, detail: "the key has expired")
+    public static let revokedKey = Self(.invalidKey, invalidKey.message, detail: "the key has been revoked")
     public static func modelNotAllowed(_ model: String) -> Self {
         .init(.modelNotAllowed, "This API key is not allowed to use the model '\(echo(model))'.", param: "model")
     }

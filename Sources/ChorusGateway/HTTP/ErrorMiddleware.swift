@@ -30,7 +30,8 @@ struct ErrorMiddleware: RouterMiddleware {
             }
             let requestID = context.trace?.requestID ?? RequestTrace.makeRequestID()
             if let detail = gatewayError.detail {
-                logger.error("request failed", metadata: [
+                // A 4xx with a detail (a revoked or expired key) is the client's doing, not an alert.
+                logger.log(level: gatewayError.status.code >= 500 ? .error : .notice, "request failed", metadata: [
                     "chorus.request.id": .string(requestID), "chorus.status": .stringConvertible(gatewayError.status.code),
                     "chorus.error": .string(detail),
                 ])

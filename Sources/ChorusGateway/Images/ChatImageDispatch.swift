@@ -35,7 +35,7 @@ struct ChatImageDispatch: Sendable {
             return try await UpstreamPassthrough(trace: trace).response(for: upstream, connection: nil, watchClientClose: false)
         case .images(let produced):
             trace.markFirstByte()
-            let finished = try await routes.pipeline.finish(produced, job: job, model: answered, responseFormat: .b64JSON)
+            let finished = try await routes.pipeline.finish(produced, job: job, model: answered, caller: caller, responseFormat: .b64JSON)
             ImageRoutes.recordUsage(finished, produced: produced, job: job, trace: trace)
             let images: [JSONValue] = finished.map { image in
                 let url = "data:\((image.format ?? .png).contentType);base64,\(image.b64 ?? "")"

@@ -75,8 +75,9 @@ struct ImagePipeline: Sendable {
 
     /// Converts to the asked `output_format` when the provider's image is another format, then answers in the
     /// asked `response_format` (nil: the form the provider used): `url` stores the bytes and hands out a media
-    /// URL; `b64_json` fetches a provider URL under the provider's fetch rules and inlines it.
-    func finish(_ produced: ProducedImages, job: ImageJob, model: ResolvedModel,
+    /// URL (the stored image records `caller`'s key as its owner); `b64_json` fetches a provider URL under the
+    /// provider's fetch rules and inlines it.
+    func finish(_ produced: ProducedImages, job: ImageJob, model: ResolvedModel, caller: Caller,
                 responseFormat: ImageJob.ResponseFormat?) async throws(GatewayError) -> [Finished] {
         var finished: [Finished] = []
         for (item, revised) in produced.items {
@@ -101,7 +102,7 @@ struct ImagePipeline: Sendable {
                     result.b64 = Data(converted).base64EncodedString()
                 case .url:
                     let record: MediaRecord
-                    do { record = try await media.save(converted, format: info.format) } catch {
+                    do { record = try await media.save(converted, format: info.format, ownerKeyID: caller.ownerKeyID) } catch {
                         throw .internalError("could not store the image: \(error)")
                     }
                     result.url = services.config.server.publicURL + "/v1/media/" + record.id

@@ -46,8 +46,11 @@ public final class MediaStore: Service, Sendable {
 
     static func makeID() -> String { "img_" + Hex.random(digits: 32) }
 
-    /// Writes the file (once per content, on the NIO thread pool) and a row that expires `ttl` seconds from now.
-    public func save(_ bytes: [UInt8], format: ImageFormat, now: Date = Date()) async throws -> MediaRecord {
+    /// Writes the file (once per content, on the NIO thread pool) and a row that expires `ttl` seconds from now,
+    /// recording `ownerKeyID` (the key whose request made the image; nil for the master key). `GET /v1/media/{id}`
+    /// does not check the owner — an <img> tag has no key to send, and the id is the secret — the owner is kept
+    /// for reports and listings.
+    public func save(_ bytes: [UInt8], format: ImageFormat, ownerKeyID: Int64?, now: Date = Date()) async throws -> MediaRecord {
         let directory = self.directory
         let (sha, fileName) = try await NIOThreadPool.singleton.runIfActive { () throws -> (String, String) in
             let sha = Hex.encode(SHA256.hash(data: bytes))
@@ -61,7 +64,7 @@ public final class MediaStore: Service, Sendable {
         }
         let created = now.timeIntervalSince1970
         let record = MediaRecord(id: Self.makeID(), sha256: sha, contentType: format.contentType, fileName: fileName,
-                                 bytes: bytes.count, createdAt: created, expiresAt: created + ttl)
+                                 bytes: bytes.count, createdAt: created, expiresAt: created + ttl, ownerKeyID: ownerKeyID)
         try await store.insertMedia(record)
         // A sweep that ran between the existence check and the insert may have removed an expired twin's file. The
         // check is one stat; the rare rewrite goes back to the thread pool.

@@ -39,7 +39,7 @@ struct SpeechRoutes: Sendable {
             guard let provider = model.provider.speech else { throw model.provider.missing(.speech) }
             // A voice is settled per provider: a clone is prepared for the provider that will speak it.
             let voice = try await voices.settle(name: name, customID: customID, inlineSample: parameters.audioSample,
-                                                provider: model.providerName, cloning: provider.voiceCloning)
+                                                caller: caller, provider: model.providerName, cloning: provider.voiceCloning)
             let job = SpeechJob(input: parameters.input, voice: voice, format: parameters.responseFormat, speed: parameters.speed,
                                 instructions: parameters.instructions, language: parameters.language)
             return try await provider.synthesize(job, model: model.config)

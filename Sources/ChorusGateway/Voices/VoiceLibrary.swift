@@ -3,6 +3,11 @@ import Foundation
 
 /// Custom voices. Ids are generated here (`voice_` + 24 hex digits) and checked against that shape before any
 /// file access, so no id or name can reach outside the voices folder.
+///
+/// A custom voice belongs to the key that made it (`ownerKeyID`; nil when the master key or the CLI did). Every
+/// read, use and deletion goes through `owns(_:_:)` with the caller: a key sees its own voices only, the master key
+/// sees all, and a voice another key owns is answered exactly like one that does not exist (`notFound(_:)`, 404 —
+/// never 403, which would confirm the id). Presets are not stored here; they are shared by every key.
 public final class VoiceLibrary: Sendable {
     public static let sampleRate = 24000
     let store: any GatewayStorage
@@ -30,14 +35,29 @@ public final class VoiceLibrary: Sendable {
         }
     }
 
+    /// The ownership rule, in one place: the master key owns every voice, any other key only those it made.
+    /// A non-master caller without a key id (none exists today) owns nothing, so it can never match the master's
+    /// voices through two nils.
+    public static func owns(_ caller: Caller, _ voice: VoiceRecord) -> Bool {
+        if caller.isMaster { return true }
+        guard let keyID = caller.keyID else { return false }
+        return voice.ownerKeyID == keyID
+    }
+
+    /// What every route answers for a voice id the caller cannot see, whether it does not exist or another key
+    /// owns it: the same status and text, so the answer tells nothing about other keys' voices.
+    public static func notFound(_ id: String) -> GatewayError {
+        .notFound("No voice with id '\(GatewayError.echo(id))'.", param: "voice")
+    }
+
     func fileURL(id: String) throws(GatewayError) -> URL {
         guard Self.isValidID(id) else { throw .invalidParameter("voice", "'\(GatewayError.echo(id))' is not a voice id.") }
         return directory.appendingPathComponent(id + ".wav")
     }
 
-    /// Normalises the sample and writes its WAV (on the NIO thread pool), then the row; a row that cannot be
-    /// written takes its file with it.
-    public func add(name: String, sample: [UInt8], consent: String?) async throws(GatewayError) -> VoiceRecord {
+    /// Normalises the sample and writes its WAV (on the NIO thread pool), then the row, owned by `caller`'s key
+    /// (nil for the master key); a row that cannot be written takes its file with it.
+    public func add(name: String, sample: [UInt8], consent: String?, by caller: Caller) async throws(GatewayError) -> VoiceRecord {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 128 else { throw .invalidParameter("name", "'name' must be 1–128 characters.") }
         guard !Self.hasControlCharacters(trimmed) else {
@@ -52,7 +72,8 @@ public final class VoiceLibrary: Sendable {
             return seconds
         }
         let record = VoiceRecord(id: id, name: trimmed, createdAt: Int(Date().timeIntervalSince1970),
-                                 durationSeconds: seconds, sampleRate: Self.sampleRate, consent: consent)
+                                 durationSeconds: seconds, sampleRate: Self.sampleRate, consent: consent,
+                                 ownerKeyID: caller.ownerKeyID)
         do {
             try await store.insertVoice(record)
         } catch {
@@ -62,28 +83,30 @@ public final class VoiceLibrary: Sendable {
         return record
     }
 
-    public func list() async throws -> [VoiceRecord] {
-        try await store.listVoices()
+    /// The custom voices `caller` owns, oldest first (every voice for the master key). Filtered here rather than
+    /// in SQL: a library holds a few hundred voices at most, and the rule stays in `owns(_:_:)` alone.
+    public func list(for caller: Caller) async throws -> [VoiceRecord] {
+        try await store.listVoices().filter { Self.owns(caller, $0) }
     }
 
-    public func get(_ id: String) async throws -> VoiceRecord? {
-        guard Self.isValidID(id) else { return nil }
-        return try await store.voice(id: id)
+    /// The voice, or nil when there is none with that id or `caller` does not own it.
+    public func get(_ id: String, for caller: Caller) async throws -> VoiceRecord? {
+        guard Self.isValidID(id), let voice = try await store.voice(id: id), Self.owns(caller, voice) else { return nil }
+        return voice
     }
 
-    /// The stored normalised WAV sample.
-    public func sample(_ id: String) async throws(GatewayError) -> [UInt8] {
+    /// The stored normalised WAV sample of a voice `caller` owns.
+    public func sample(_ id: String, for caller: Caller) async throws(GatewayError) -> [UInt8] {
         let url = try fileURL(id: id)
         let record: VoiceRecord?
-        do { record = try await get(id) } catch { throw .internalError("Voice lookup failed: \(error)") }
-        guard record != nil, let data = FileManager.default.contents(atPath: url.path) else {
-            throw .notFound("No voice with id '\(GatewayError.echo(id))'.", param: "voice")
-        }
+        do { record = try await get(id, for: caller) } catch { throw .internalError("Voice lookup failed: \(error)") }
+        guard record != nil, let data = FileManager.default.contents(atPath: url.path) else { throw Self.notFound(id) }
         return Array(data)
     }
 
-    public func delete(_ id: String) async throws -> Bool {
-        guard Self.isValidID(id) else { return false }
+    /// False when there is no such voice or `caller` does not own it (the two answer alike).
+    public func delete(_ id: String, for caller: Caller) async throws -> Bool {
+        guard try await get(id, for: caller) != nil else { return false }
         let deleted = try await store.deleteVoice(id: id)
         if deleted { try? FileManager.default.removeItem(at: directory.appendingPathComponent(id + ".wav")) }
         return deleted

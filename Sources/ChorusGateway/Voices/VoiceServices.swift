@@ -23,15 +23,16 @@ public final class VoiceServices: Sendable {
     }
 
     /// The voice a speech request asks for, settled for a provider that clones by `cloning`: a name, or a
-    /// normalised sample (an inline `audio_sample` or a stored custom voice). 400 when the provider cannot clone.
-    func settle(name: String?, customID: String?, inlineSample: [UInt8]?, provider: String,
+    /// normalised sample (an inline `audio_sample` or a stored custom voice `caller` owns; another key's voice is
+    /// 404 like an unknown id). 400 when the provider cannot clone.
+    func settle(name: String?, customID: String?, inlineSample: [UInt8]?, caller: Caller, provider: String,
                 cloning: VoiceCloning) async throws(GatewayError) -> SpeechJob.Voice {
         let sample: [UInt8]
         let param: String
         if let inlineSample {
             (sample, param) = (inlineSample, "audio_sample")
         } else if let customID {
-            (sample, param) = (try await library.sample(customID), "voice")
+            (sample, param) = (try await library.sample(customID, for: caller), "voice")
         } else {
             return .named(name)
         }
