@@ -83,6 +83,7 @@ models:
   - {{name: gpt-image-1, provider: mock, model: upstream-image, capabilities: [images]}}
   - {{name: echo-mask, provider: mock, model: echo-mask, capabilities: [images]}}
   - {{name: sd-xl, provider: sd, model: default}}
+  - {{name: priced-chat, provider: mock, model: upstream-chat, price: {{per_request: 1}}}}
 """)
     e.upstream = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "mock_upstream.py"),
                                    str(e.upstream_port)])
