@@ -41,7 +41,7 @@ struct Keys: AsyncParsableCommand {
         }
 
         private static func points(_ text: String) -> Double? {
-            Double(text).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
+            Double(text).flatMap { $0.isFinite && $0 >= 0 && $0 <= KeyChanges.maxPoints ? $0 : nil }
         }
 
         private static func value<T>(_ text: String?, _ flag: String, _ parse: (String) -> T?) throws -> T?? {

@@ -285,7 +285,7 @@ import Testing
             #expect(!String(buffer: patched.body).contains("sk-chorus-") || !String(buffer: patched.body).contains(key))
             #expect(try await Self.chat(client, key: key).status == .ok)
 
-            for (body, field) in [(#"{"rpm":"fast"}"#, "rpm"), (#"{"balance":-1}"#, "balance"), (#"{"models":"all"}"#, "models"),
+            for (body, field) in [(#"{"rpm":"fast"}"#, "rpm"), (#"{"balance":-1}"#, "balance"), (#"{"budget":1e12}"#, "budget"), (#"{"models":"all"}"#, "models"),
                                   (#"{"balance_reset":"hourly"}"#, "balance_reset"), (#"{"colour":"red"}"#, "colour")] {
                 let response = try await client.execute(uri: "/admin/keys/\(id)", method: .patch, headers: bearer(masterKey),
                                                         body: ByteBuffer(string: body))

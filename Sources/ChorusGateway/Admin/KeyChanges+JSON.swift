@@ -31,15 +31,15 @@ extension KeyChanges {
         expiresAt = try Self.member(json, "expires_at", "a Unix time in seconds") { value in
             value.doubleValue.flatMap { $0.isFinite && $0 >= 0 ? Date(timeIntervalSince1970: $0) : nil }
         }
-        balance = try Self.member(json, "balance", "a number of points (≥ 0)", Self.points)
-        balanceRefill = try Self.member(json, "balance_refill", "a number of points (≥ 0)", Self.points)
-        budget = try Self.member(json, "budget", "a number of points (≥ 0)", Self.points)
+        balance = try Self.member(json, "balance", "a number of points from 0 to 1e9", Self.points)
+        balanceRefill = try Self.member(json, "balance_refill", "a number of points from 0 to 1e9", Self.points)
+        budget = try Self.member(json, "budget", "a number of points from 0 to 1e9", Self.points)
         balanceReset = try Self.member(json, "balance_reset", "'daily' or 'monthly'") { $0.stringValue.flatMap(KeyPeriod.init(rawValue:)) }
         budgetPeriod = try Self.member(json, "budget_period", "'daily' or 'monthly'") { $0.stringValue.flatMap(KeyPeriod.init(rawValue:)) }
     }
 
     private static func points(_ value: JSONValue) -> Double? {
-        value.doubleValue.flatMap { $0.isFinite && $0 >= 0 && $0 <= 1e15 ? $0 : nil }
+        value.doubleValue.flatMap { $0.isFinite && $0 >= 0 && $0 <= KeyChanges.maxPoints ? $0 : nil }
     }
 
     /// nil: absent (keep); `.some(nil)`: null (clear); `.some(v)`: set.

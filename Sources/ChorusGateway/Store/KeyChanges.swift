@@ -16,6 +16,10 @@ public struct KeyChanges: Sendable, Equatable {
 
     public init() {}
 
+    /// The largest balance, refill or budget: points are doubles kept to a millionth (`ModelPrice.cost`), which
+    /// stays exact up to here (above ~1e9 a double's step passes a millionth and small charges would round away).
+    public static let maxPoints = 1e9
+
     /// Applies the changes at `now` (Unix seconds). A reset or budget period that is set or changed starts with the
     /// current period: a refill happens at the next period's start, a budget counts from zero.
     public func apply(to key: inout APIKeyRecord, now: Double) {
