@@ -85,6 +85,7 @@ import Testing
         "server.header_timeout_seconds": "server: {header_timeout_seconds: 5}", "server.idle_timeout_seconds": "server: {idle_timeout_seconds: 5}",
         "server.body_timeout_seconds": "server: {body_timeout_seconds: 5}", "server.max_connections": "server: {max_connections: 7}",
         "server.shutdown_grace_seconds": "server: {shutdown_grace_seconds: 5}", "server.metrics_key": "server: {metrics_key: k}",
+        "server.log_retention_days": "server: {log_retention_days: 90}",
         "database": "database: other.sqlite", "voices_dir": "voices_dir: v2", "media_dir": "media_dir: m2",
         "providers": "providers: {p: {type: builtin}}", "models": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]",
     ]
