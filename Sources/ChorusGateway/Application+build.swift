@@ -88,11 +88,13 @@ public func buildGateway(
     SpeechRoutes(services: services, voices: voices).register(on: stoppingWhenClientLeaves(lollms))
     VoiceRoutes(services: services, voices: voices).registerLoLLMs(on: lollms)
 
+    var background: [any Service] = [services.usageLog, media, ShutdownService { await upstream.shutdown(); await catalog.shutdown() }]
+    if config.server.logRetentionDays > 0 { background.append(UsageRetention(store: store, days: config.server.logRetentionDays, logger: logger)) }
     let application = Application(
         responder: router.buildResponder(),
         server: .gateway(connections: connections),
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "chorus"),
-        services: [services.usageLog, media, ShutdownService { await upstream.shutdown(); await catalog.shutdown() }],
+        services: background,
         logger: logger)
     return Gateway(application: application, services: services, voices: voices, connections: connections)
 }

@@ -88,6 +88,7 @@ import Testing
         "server.shutdown_grace_seconds": "server: {shutdown_grace_seconds: 5}", "server.metrics_key": "server: {metrics_key: k}",
         "server.global_rpm": "server: {global_rpm: 100}",
         "groups": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]\ngroups: {g: [m]}",
+        "server.log_retention_days": "server: {log_retention_days: 90}",
         "database": "database: other.sqlite", "voices_dir": "voices_dir: v2", "media_dir": "media_dir: m2",
         "providers": "providers: {p: {type: builtin}}", "models": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]",
     ]

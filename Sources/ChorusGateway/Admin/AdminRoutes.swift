@@ -27,10 +27,9 @@ struct AdminRoutes: Sendable {
             return try await services.jsonRoute(context) { _, _ in try await revokeKey(id) }
         }
         admin.get("logs") { request, context in
-            try await services.jsonRoute(context) { _, _ in
-                try await logs(limit: request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100)
-            }
+            try await services.jsonRoute(context) { _, _ in try await logs(request) }
         }
+        UsageReportRoutes(services: services).register(on: admin)
     }
 
     /// A storage failure is a 500 that names the store, never a 404 or a half answer.
@@ -109,25 +108,22 @@ struct AdminRoutes: Sendable {
         return ["id": .number(Int(id)), "object": "api_key", "revoked": true]
     }
 
-    private func logs(limit: Int) async throws -> JSONValue {
-        let rows = try await store { try await $0.recentUsage(limit: max(1, min(limit, 1000))) }
-        return ["object": "list", "data": .array(rows.map { row in
-            var json: JSONValue = [
-                "id": .number(Int(row.id)), "created_at": .number(row.createdAt.timeIntervalSince1970), "request_id": .string(row.requestID),
-                "route": .string(row.route), "status": .number(row.status), "stream": .bool(row.stream), "latency_ms": .number(row.latencyMs),
-                "bytes_in": .number(row.bytesIn), "bytes_out": .number(row.bytesOut),
-            ]
-            let optional: [(String, JSONValue?)] = [
-                ("key_id", row.keyID.map { .number(Int($0)) }), ("model", row.model.map { .string($0) }),
-                ("provider", row.provider.map { .string($0) }), ("prompt_summary", row.promptSummary.map { .string($0) }),
-                ("prompt_tokens", row.promptTokens.map { .number($0) }), ("completion_tokens", row.completionTokens.map { .number($0) }),
-                ("total_tokens", row.totalTokens.map { .number($0) }), ("characters", row.characters.map { .number($0) }),
-                ("audio_seconds", row.audioSeconds.map { .number($0) }), ("images", row.images.map { .number($0) }),
-                ("image_size", row.imageSize.map { .string($0) }), ("ttfb_ms", row.ttfbMs.map { .number($0) }),
-                ("error", row.error.map { .string($0) }),
-            ]
-            for (name, value) in optional { json.set(name, value ?? .null) }
-            return json
-        })]
+    /// Usage rows newest first, filtered (`UsageQuery.init(filters:)`), a page of `limit` (1–1000, default 100)
+    /// at a time: `before` is the previous page's `next_before`, so paging never skips or repeats a row, even while
+    /// new rows arrive.
+    private func logs(_ request: Request) async throws -> JSONValue {
+        let parameters = try AdminQueryParameters(request, allowed: UsageQuery.filterParameters.union(["limit", "before"]))
+        var query = try UsageQuery(filters: parameters)
+        let limit = try parameters.int("limit", in: 1...1000) ?? 100
+        let before = try parameters.int("before", in: 1...Int.max).map { Int64($0) }
+        query.order = .newestFirst(before: before)
+        // One row more than the page says whether there is another page, without a count over the table.
+        query.limit = limit + 1
+        let rows = try await store { try await $0.usageRows(query) }
+        let page = rows.prefix(limit)
+        let hasMore = rows.count > limit
+        var answer: JSONValue = ["object": "list", "data": .array(page.map(\.json)), "has_more": .bool(hasMore)]
+        answer.set("next_before", hasMore ? page.last.map { JSONValue.number(Int($0.id)) } ?? .null : .null)
+        return answer
     }
 }

@@ -83,6 +83,9 @@ public struct ConfigLoader: Sendable {
                 let key = try reader.string(v, path: "server.metrics_key")
                 config.server.metricsKey = key.isEmpty ? nil : key
             }
+            if let v = s["log_retention_days"] {
+                config.server.logRetentionDays = try reader.int(v, path: "server.log_retention_days", range: 0...36500)
+            }
             if config.server.voiceSampleMinSeconds > config.server.voiceSampleMaxSeconds {
                 throw reader.error("server.voice_sample_min_seconds", "must not exceed voice_sample_max_seconds", server)
             }

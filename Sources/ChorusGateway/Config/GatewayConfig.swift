@@ -77,6 +77,8 @@ public struct ServerConfig: Sendable {
     public var shutdownGraceSeconds = 30.0
     /// When set, `/metrics` answers only `Authorization: Bearer <metrics_key>` (401 otherwise).
     public var metricsKey: String?
+    /// Usage rows older than this many days are deleted in the background (hourly and at start); 0 keeps them all.
+    public var logRetentionDays = 0
 
     public init() {}
 }

@@ -55,6 +55,17 @@ public protocol GatewayStorage: Sendable {
     /// Deletes every row that expired at or before `now` (Unix seconds) and returns the file names those rows
     /// used that no remaining row uses, so the caller can remove the files.
     func deleteExpiredMedia(now: Double) async throws -> Set<String>
+
+    // MARK: Usage reports
+
+    /// The rows `query` selects, in its order, at most `query.limit` of them.
+    func usageRows(_ query: UsageQuery) async throws -> [LogRow]
+    /// Sums over the rows `query`'s filters select (its order and limit do not apply), one entry per group, in
+    /// ascending group order (nil first). Added up by the database, not by loading rows.
+    func usageTotals(groupedBy grouping: UsageGrouping, _ query: UsageQuery) async throws -> [UsageTotals]
+    /// Deletes at most `limit` of the oldest rows created before `cutoff` and returns how many went. Bounded so
+    /// one call never holds the writer for long; callers repeat it until it returns less than `limit`.
+    func deleteUsage(before cutoff: Date, limit: Int) async throws -> Int
 }
 
 extension GatewayStorage {

@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+
+/// The query string of an admin `GET`, read strictly: a name the route does not know, a name given twice or an
+/// empty value is a 400 naming it, so a typo (`modle=`) never silently widens a report.
+struct AdminQueryParameters {
+    private let values: [String: String]
+
+    init(_ request: Request, allowed: Set<String>) throws {
+        var values: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters {
+            let name = String(name)
+            guard allowed.contains(name) else {
+                throw GatewayError.invalidParameter(GatewayError.echo(name), "Unknown query parameter '\(GatewayError.echo(name))'; this route takes \(allowed.sorted().joined(separator: ", ")).")
+            }
+            guard values[name] == nil else { throw GatewayError.invalidParameter(name, "'\(name)' is given more than once.") }
+            guard !value.isEmpty else { throw GatewayError.invalidParameter(name, "'\(name)' is empty.") }
+            guard value.utf8.count <= 256 else { throw GatewayError.invalidParameter(name, "'\(name)' is longer than 256 bytes.") }
+            values[name] = String(value)
+        }
+        self.values = values
+    }
+
+    func string(_ name: String) -> String? { values[name] }
+
+    func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = values[name] else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw GatewayError.invalidParameter(name, "'\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return value
+    }
+
+    /// Unix seconds or a `YYYY-MM-DD` date (midnight UTC).
+    func time(_ name: String) throws -> Date? {
+        guard let text = values[name] else { return nil }
+        guard let date = UsageTime.parse(text) else {
+            throw GatewayError.invalidParameter(name, "'\(name)' must be Unix seconds or a date YYYY-MM-DD (UTC), not '\(GatewayError.echo(text))'.")
+        }
+        return date
+    }
+}
