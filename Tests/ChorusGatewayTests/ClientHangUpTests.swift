@@ -14,23 +14,9 @@ import Testing
         // 40 events 100 ms apart: ~4 s of stream, of which the client reads the first two events.
         let mock = MockUpstream(sseChunks: 40, sseInterval: .milliseconds(100))
         try await withGateway(mock: mock) { client, gateway, mock in
-            // libcurl as the client: it reads chunks as they come, and cancelling the body closes the connection.
-            let http = try UpstreamClient()
-            var request = UpstreamRequest(
-                method: "POST", url: "http://127.0.0.1:\(try #require(client.port))/v1/chat/completions",
-                headers: [("Authorization", "Bearer \(masterKey)"), ("Content-Type", "application/json")],
-                body: .bytes(ByteBuffer(string: #"{"model":"gpt-test","stream":true,"messages":[{"role":"user","content":"long"}]}"#)),
-                timeout: 0)
-            request.idleTimeout = 10
-            let response = try await http.execute(request)
-            #expect(response.status == 200)
-            var received = ""
-            for try await chunk in response.body {
-                received += String(buffer: chunk)
-                if received.components(separatedBy: "\n\n").count > 2 { break }
-            }
-            response.body.cancel()
-            let hungUp = ContinuousClock.now
+            let (received, hungUp) = try await readTwoEventsThenHangUp(
+                port: try #require(client.port), key: masterKey,
+                body: #"{"model":"gpt-test","stream":true,"messages":[{"role":"user","content":"long"}]}"#)
             #expect(received.hasPrefix(mock.sseEvents(model: "upstream-model")[0]))
 
             #expect(await eventually(within: 2) { mock.streamClosedAt != nil }, "the provider's stream was not aborted")
@@ -44,7 +30,6 @@ import Testing
             #expect(row.status == 499)
             #expect(row.stream == true)
             #expect(row.error?.contains("client closed") == true, "\(row.error ?? "no error")")
-            await http.shutdown()
         }
     }
 }

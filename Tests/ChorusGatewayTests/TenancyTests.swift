@@ -217,22 +217,8 @@ import Testing
         let config = Self.priced { Self.setPrice(&$0, model: "gpt-test") { $0.perRequest = 1; $0.per1kOutputTokens = 1000 } }
         try await withGateway(config: config, mock: mock) { client, gateway, _ in
             let (key, id) = try await Self.createKey(client, #"{"name":"leaver","balance":10}"#)
-            let http = try UpstreamClient()
-            var request = UpstreamRequest(
-                method: "POST", url: "http://127.0.0.1:\(try #require(client.port))/v1/chat/completions",
-                headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],
-                body: .bytes(ByteBuffer(string: #"{"model":"gpt-test","stream":true,"messages":[{"role":"user","content":"long"}]}"#)),
-                timeout: 0)
-            request.idleTimeout = 10
-            let response = try await http.execute(request)
-            #expect(response.status == 200)
-            var received = ""
-            for try await chunk in response.body {
-                received += String(buffer: chunk)
-                if received.components(separatedBy: "\n\n").count > 2 { break }
-            }
-            response.body.cancel()
-            await http.shutdown()
+            _ = try await readTwoEventsThenHangUp(port: try #require(client.port), key: key,
+                                                  body: #"{"model":"gpt-test","stream":true,"messages":[{"role":"user","content":"long"}]}"#)
             var row: LogRow?
             for _ in 0..<100 where row == nil {
                 row = try await logRows(gateway, atLeast: 2).first { $0.route == "/chat/completions" }
