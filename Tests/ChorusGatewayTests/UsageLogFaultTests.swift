@@ -79,6 +79,29 @@ import Glibc
         #expect(Self.descriptors(on: path) == 0, "the store's connections close with it")
     }
 
+    /// A reader that flushes to see every finished request (the admin key view) must not return while the periodic
+    /// flush is still writing the batch it took: it returned at once, and a key's spend lagged its balance.
+    @Test func aFlushWaitsForTheBatchAnotherFlushIsWriting() async throws {
+        let path = Self.tempDatabase()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try SQLiteStore(path: path, busyTimeout: 10)
+        let log = UsageLog(store: store, logger: Logger(label: "test"))
+        let locker = try WriteLockHolder(path: path)
+        for i in 0..<10 { log.record(Self.row(i)) }
+        // The "periodic" flush takes the batch and waits on the lock.
+        let first = Task { await log.flush() }
+        for _ in 0..<100 where log.pendingCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(log.pendingCount == 0, "the first flush took the batch")
+        let releaser = Task {
+            try await Task.sleep(for: .milliseconds(300))
+            locker.release()
+        }
+        await log.flush()
+        #expect(try Self.rowCount(store) == 10, "the second flush returned before the batch was written")
+        await first.value
+        try await releaser.value
+    }
+
     @Test func rowsWaitWhileTheDatabaseIsFullAndPendingRowsStayBounded() async throws {
         let path = Self.tempDatabase()
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }

@@ -20,6 +20,7 @@ public final class UsageLog: Service, Sendable {
     private let maxPending: Int
     private let warningInterval: Duration
     private let state = NIOLockedValueBox(State())
+    private let gate = FlushGate()
 
     private struct State {
         var pending: [UsageRecord] = []
@@ -74,7 +75,15 @@ public final class UsageLog: Service, Sendable {
     }
 
     /// Writes every pending row now. Rows that could not be written go back to the front of the queue.
+    ///
+    /// One flush at a time: a caller that flushes to read what finished (`GET /admin/keys/{id}`, reports) waits for
+    /// a batch the periodic flush is writing right now, instead of returning at once with that batch's rows — and
+    /// their keys' settlements — not yet in the database.
     public func flush() async {
+        await gate.run { await self.flushOnce() }
+    }
+
+    private func flushOnce() async {
         let batch = state.withLockedValue { state -> [UsageRecord] in
             defer { state.pending.removeAll(keepingCapacity: true) }
             return state.pending
@@ -164,5 +173,23 @@ public final class UsageLog: Service, Sendable {
         state.pending.removeFirst(excess)
         state.dropped += excess
         return excess
+    }
+}
+
+/// Runs one body at a time, in arrival order.
+private actor FlushGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func run(_ body: @Sendable () async -> Void) async {
+        if busy { await withCheckedContinuation { waiters.append($0) } }
+        busy = true
+        await body()
+        if waiters.isEmpty {
+            busy = false
+        } else {
+            // Handed straight to the next caller: `busy` stays set, so no one can slip in between.
+            waiters.removeFirst().resume()
+        }
     }
 }
