@@ -48,13 +48,15 @@ struct AdminRoutes: Sendable {
         json.set("expires_at", key.expiresAt.map { .number(Int($0.timeIntervalSince1970)) } ?? .null)
         json.set("revoked_at", key.revokedAt.map { .number(Int($0.timeIntervalSince1970)) } ?? .null)
         json.set("max_concurrency", key.maxConcurrency.map { .number($0) } ?? .null)
-        json.set("balance", key.balance.map { .number($0) } ?? .null)
+        // Points to a millionth, as rows are priced: sums of doubles otherwise show as 0.00022999999999999995.
+        func points(_ value: Double) -> JSONValue { .number((value * 1_000_000).rounded() / 1_000_000) }
+        json.set("balance", key.balance.map(points) ?? .null)
         json.set("balance_reset", key.balanceReset.map { .string($0.rawValue) } ?? .null)
-        json.set("balance_refill", key.balanceRefill.map { .number($0) } ?? .null)
-        json.set("budget", key.budget.map { .number($0) } ?? .null)
+        json.set("balance_refill", key.balanceRefill.map(points) ?? .null)
+        json.set("budget", key.budget.map(points) ?? .null)
         json.set("budget_period", key.budgetPeriod.map { .string($0.rawValue) } ?? .null)
-        json.set("period_spent", .number(key.periodSpent))
-        json.set("spend", .number(key.spent))
+        json.set("period_spent", points(key.periodSpent))
+        json.set("spend", points(key.spent))
         return json
     }
 
@@ -91,6 +93,8 @@ struct AdminRoutes: Sendable {
         guard let id = Int64(text) else { throw GatewayError.notFound("No key with id '\(GatewayError.echo(text))'.") }
         var request = request
         let changes = try KeyChanges(json: try services.parseJSONObject(try await services.collectBody(&request, limit: 64 * 1024, trace: trace)))
+        // Finished calls settle first, so a balance set now is not followed by their holds coming back.
+        await services.usageLog.flush()
         let now = Date().timeIntervalSince1970
         guard let key = try await store({ try await $0.updateKey(id: id, changes, now: now) }) else {
             throw GatewayError.notFound("No key with id '\(id)'.")
