@@ -18,7 +18,8 @@ public struct Gateway: Sendable {
 public func buildGateway(
     config: GatewayConfig,
     environment: [String: String] = ProcessInfo.processInfo.environment,
-    logger: Logger? = nil
+    logger: Logger? = nil,
+    onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) throws -> Gateway {
     var logger = logger ?? Logger(label: "chorus")
     if logger.logLevel == .info, let level = Logger.Level(rawValue: environment["LOG_LEVEL"] ?? config.server.logLevel) {
@@ -95,6 +96,8 @@ public func buildGateway(
         server: .gateway(connections: connections),
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "chorus"),
         services: background,
+        // Called once the socket is bound: startup lines said before it would claim a server a busy port never ran.
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? config.server.port) },
         logger: logger)
     return Gateway(application: application, services: services, voices: voices, connections: connections)
 }

@@ -3,31 +3,63 @@ import ChorusGateway
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the gateway.")
 
     @OptionGroup var options: ConfigOption
     @Option(help: "Override server.host.") var host: String?
-    @Option(help: "Override server.port.") var port: Int?
+    @Option(help: "Override server.port (1–65535).") var port: Int?
+
+    func validate() throws {
+        if let port, !(1...65535).contains(port) { throw ValidationError("--port must be 1–65535, not \(port)") }
+        if let host, host.isEmpty || host.contains(where: \.isWhitespace) { throw ValidationError("--host must be a host name or address") }
+    }
 
     func run() async throws {
         var config = try loadConfigOrExit(options.config)
-        if let host { config.server.host = host }
-        if let port { config.server.port = port }
+        // Image URLs follow the address the server is told to use, so `--port` does not break them.
+        config.server.override(host: host, port: port)
         var environment = ProcessInfo.processInfo.environment
-        if (environment["CHORUS_MASTER_KEY"] ?? "").isEmpty {
-            // No master key configured: make one for this run only and show it once, so a fresh `chorus serve`
-            // is usable at once. It is not stored anywhere.
-            let key = APIKeyHasher.generateKey()
-            environment["CHORUS_MASTER_KEY"] = key
-            print("CHORUS_MASTER_KEY is not set; this run's master key is:\n  \(key)\nSet CHORUS_MASTER_KEY to choose your own.")
+        // No master key configured: make one for this run only and show it once (when the server is up), so a
+        // fresh `chorus serve` is usable at once. It is not stored anywhere.
+        let generatedKey: String? = (environment["CHORUS_MASTER_KEY"] ?? "").isEmpty ? APIKeyHasher.generateKey() : nil
+        if let generatedKey { environment["CHORUS_MASTER_KEY"] = generatedKey }
+        let (host, models) = (config.server.host, config.models.map(\.name).joined(separator: ", "))
+        let gateway = try buildGateway(config: config, environment: environment) { port in
+            if let generatedKey {
+                say("CHORUS_MASTER_KEY is not set; this run's master key is:\n  \(generatedKey)\nSet CHORUS_MASTER_KEY to choose your own.")
+            }
+            say("chorus listening on http://\(host):\(port) — models: \(models)")
         }
-        let gateway = try buildGateway(config: config, environment: environment)
-        let models = config.models.map(\.name).joined(separator: ", ")
-        print("chorus listening on http://\(config.server.host):\(config.server.port) — models: \(models)")
-        try await gateway.application.runService()
+        do {
+            try await gateway.application.runService()
+        } catch {
+            let address = "\(config.server.host):\(config.server.port)"
+            FileHandle.standardError.write(Data("error: \(Self.describe(error, address: address))\n".utf8))
+            throw ExitCode(1)
+        }
     }
+
+    /// One line a person can act on, for the ways a server fails to start.
+    static func describe(_ error: any Error, address: String) -> String {
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case EADDRINUSE: return "\(address) is already in use (another chorus?); choose another with --port or server.port"
+            case EADDRNOTAVAIL: return "\(address) is not an address of this machine (--host or server.host)"
+            case EACCES: return "no permission to listen on \(address) (ports below 1024 need privileges)"
+            default: return "cannot listen on \(address): \(io.description)"
+            }
+        }
+        return "the server stopped: \(error)"
+    }
+}
+
+/// A startup line, written at once: `print` is block-buffered when stdout is a file or a pipe (docker, systemd,
+/// `> log`), so the master key only appeared when the process exited.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 func loadConfigOrExit(_ path: String?) throws -> GatewayConfig {

@@ -91,6 +91,7 @@ public struct ConfigLoader: Sendable {
             }
             if let v = s["public_url"] {
                 config.server.publicURL = try reader.url(v, path: "server.public_url")
+                config.server.publicURLIsExplicit = true
             } else {
                 config.server.publicURL = "http://\(config.server.host):\(config.server.port)"
             }

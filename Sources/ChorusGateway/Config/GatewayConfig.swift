@@ -44,6 +44,16 @@ public struct ServerConfig: Sendable {
     public var maxBodyMB = 32
     /// Base of URLs Chorus hands out (stored images).
     public var publicURL = "http://127.0.0.1:8080"
+    /// Whether `public_url` was written in the config; when not, it follows the host and port the server is given
+    /// (`chorus serve --port`).
+    public var publicURLIsExplicit = false
+
+    /// `chorus serve --host/--port`: moves the address, and with it `public_url` unless the config set one.
+    public mutating func override(host: String?, port: Int?) {
+        if let host { self.host = host }
+        if let port { self.port = port }
+        if !publicURLIsExplicit { publicURL = "http://\(self.host):\(self.port)" }
+    }
     /// Default requests per minute for keys that do not set their own (0 = unlimited).
     public var defaultRPM = 0
     /// Requests per minute the whole gateway takes from all keys together, the master key's API calls included

@@ -31,7 +31,10 @@ public final class MediaStore: Service, Sendable {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                do { try await self.sweep() } catch {
+                do { try await self.sweep() } catch is CancellationError {
+                    // The server is stopping (a port that was busy stops it before the first sweep ends): not a failure.
+                    break
+                } catch {
                     self.logger.warning("media sweep failed; expired images stay until the next one", metadata: ["chorus.error": "\(error)"])
                 }
                 try? await Task.sleep(for: Self.sweepInterval)

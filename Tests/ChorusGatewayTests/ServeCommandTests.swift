@@ -1,0 +1,120 @@
+import ChorusGateway
+import Foundation
+import Testing
+
+/// `chorus serve` as a new user meets it: startup lines in a redirected log at once, a busy or impossible port
+/// said in one line, and `--port` moving the URLs the gateway hands out.
+@Suite struct ServeCommandTests {
+    static func freePort() throws -> Int {
+        let reserved = try RefusedPort()
+        return reserved.port
+    }
+
+    static func start(_ arguments: [String], stdout: URL, stderr: URL, environment: [String: String] = [:]) throws -> Process {
+        FileManager.default.createFile(atPath: stdout.path, contents: nil)
+        FileManager.default.createFile(atPath: stderr.path, contents: nil)
+        let process = Process()
+        process.executableURL = try ShutdownTests.chorusBinary()
+        process.arguments = ["serve"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["CHORUS_MASTER_KEY"] = nil
+        env["CHORUS_CONFIG"] = nil
+        process.environment = env.merging(environment) { $1 }
+        process.currentDirectoryURL = stdout.deletingLastPathComponent()
+        process.standardOutput = try FileHandle(forWritingTo: stdout)
+        process.standardError = try FileHandle(forWritingTo: stderr)
+        try process.run()
+        return process
+    }
+
+    static func scratch() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func theMasterKeyReachesARedirectedLogAsSoonAsTheServerListens() async throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = try Self.freePort()
+        let out = directory.appendingPathComponent("out.log")
+        let process = try Self.start(["--port", String(port)], stdout: out, stderr: directory.appendingPathComponent("err.log"))
+        defer { process.terminate(); process.waitUntilExit() }
+        var listening: ContinuousClock.Instant?
+        for _ in 0..<400 where listening == nil {
+            if await ShutdownTests.canConnect(port: port) { listening = .now } else { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        let since = try #require(listening, "chorus did not start")
+        var text = ""
+        while ContinuousClock.now - since < .seconds(1), !text.contains("listening") {
+            text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(text.contains("this run's master key is:\n  sk-chorus-"), "\(text)")
+        #expect(text.contains("chorus listening on http://127.0.0.1:\(port)"), "\(text)")
+    }
+
+    @Test func aBusyPortExitsNonZeroWithOneClearLineAndNoKey() async throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let busy = try ListeningSocket()
+        let (out, err) = (directory.appendingPathComponent("out.log"), directory.appendingPathComponent("err.log"))
+        let process = try Self.start(["--port", String(busy.port)], stdout: out, stderr: err)
+        for _ in 0..<500 where process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus != 0)
+        let errors = try String(contentsOf: err, encoding: .utf8)
+        #expect(errors == "error: 127.0.0.1:\(busy.port) is already in use (another chorus?); choose another with --port or server.port\n",
+                "\(errors)")
+        #expect(try String(contentsOf: out, encoding: .utf8).isEmpty, "nothing claims a server that never ran")
+    }
+
+    @Test func aPortOutOfRangeIsRefusedBeforeAnythingStarts() async throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let err = directory.appendingPathComponent("err.log")
+        let process = try Self.start(["--port", "99999"], stdout: directory.appendingPathComponent("out.log"), stderr: err)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(try String(contentsOf: err, encoding: .utf8).contains("--port must be 1–65535, not 99999"))
+    }
+
+    @Test func thePortOverrideMovesPublicURLUnlessTheConfigSetsIt() throws {
+        var derived = try ConfigLoader(environment: [:]).parse("server: {port: 8080}", file: "t.yaml").server
+        derived.override(host: nil, port: 18123)
+        #expect(derived.publicURL == "http://127.0.0.1:18123")
+        var explicit = try ConfigLoader(environment: [:]).parse("server: {public_url: 'https://img.example'}", file: "t.yaml").server
+        explicit.override(host: "0.0.0.0", port: 18123)
+        #expect(explicit.publicURL == "https://img.example")
+        var embedded = GatewayConfig.embeddedDefault.server
+        embedded.override(host: nil, port: 9000)
+        #expect(embedded.publicURL == "http://127.0.0.1:9000")
+    }
+}
+
+/// A loopback port something is listening on (a busy port for the server under test).
+final class ListeningSocket: Sendable {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard ok else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(fd) }
+}
