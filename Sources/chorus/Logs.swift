@@ -30,7 +30,7 @@ struct Logs: AsyncParsableCommand {
                 let cost = row.cost.map { String($0) } ?? "-"
                 let ttfb = row.ttfbMs.map { String(format: "%.1f", $0) } ?? "-"
                 let cells: [String] = [
-                    time.string(from: row.createdAt), row.keyID.map(String.init) ?? "master", row.route, row.model ?? "-",
+                    time.string(from: row.createdAt), row.unauthenticated ? "none" : row.keyID.map(String.init) ?? "master", row.route, row.model ?? "-",
                     row.provider ?? "-", String(row.status), tokens, cost, ttfb,
                     String(format: "%.1f", row.latencyMs), String(row.bytesIn), String(row.bytesOut),
                     row.promptSummary ?? "", row.error ?? "", row.tried ?? "",

@@ -119,4 +119,26 @@ import Testing
             }
         }
     }
+
+    /// Rows of calls with no key or a wrong one were listed under the master key (both have no key id).
+    @Test func rowsOfCallsWithoutAValidKeyAreUnauthenticatedNotTheMasterKeys() async throws {
+        try await withGateway { client, gateway, _ in
+            _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.contentType: "application/json"], body: Self.chat)
+            _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer("sk-chorus-wrong"), body: Self.chat)
+            #expect(try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey), body: Self.chat).status == .ok)
+            let rows = try await logRows(gateway, atLeast: 3).sorted { $0.id < $1.id }
+            #expect(rows.map(\.unauthenticated) == [true, true, false])
+            #expect(rows.allSatisfy { $0.keyID == nil })
+            let none = try await client.execute(uri: "/admin/logs?key_id=none", method: .get, headers: bearer(masterKey))
+            let listed = String(buffer: none.body)
+            #expect(listed.components(separatedBy: "\"request_id\"").count - 1 == 2, "\(listed)")
+            #expect(!listed.contains("sk-chorus-wrong"), "the attempted key is never shown")
+            let master = try await client.execute(uri: "/admin/logs?key_id=master", method: .get, headers: bearer(masterKey))
+            // The master key's chat call, and the /admin/logs call just before this one.
+            #expect(String(buffer: master.body).contains("\"unauthenticated\":false"))
+            #expect(!String(buffer: master.body).contains("\"unauthenticated\":true"))
+            let report = try await client.execute(uri: "/admin/usage?group_by=key", method: .get, headers: bearer(masterKey))
+            #expect(String(buffer: report.body).contains(#""group":"none""#), "\(String(buffer: report.body))")
+        }
+    }
 }

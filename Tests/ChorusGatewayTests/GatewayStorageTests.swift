@@ -40,6 +40,7 @@ import Testing
         row.error = "upstream said no"
         row.tried = "primary (down): unreachable"
         row.cost = 1.625
+        row.unauthenticated = true
         return row
     }
 
@@ -52,7 +53,7 @@ import Testing
 
             // The record names every column of the table, so none can be left out of the write.
             let columns = try await store.pool.read { db in try db.columns(in: "generation_logs").map(\.name) }
-            #expect(columns.count == 24)
+            #expect(columns.count == 25)
             #expect(Set(columns) == Set(UsageRecord.CodingKeys.allCases.map(\.stringValue) + ["id"]))
         }
     }

@@ -4,17 +4,19 @@ extension UsageQuery {
     /// The filters `/admin/logs` and `/admin/usage` share.
     static let filterParameters: Set<String> = ["key_id", "model", "route", "status", "since", "until"]
 
-    /// `key_id` (a key's id, or `master`), `model`, `route` (exact), `status` (`429` or `4xx`), `since`, `until`
+    /// `key_id` (a key's id, `master`, or `none` for requests without a valid key), `model`, `route` (exact), `status` (`429` or `4xx`), `since`, `until`
     /// (Unix seconds or `YYYY-MM-DD`, UTC; since ≤ until).
     init(filters parameters: AdminQueryParameters, defaultSince: Date? = nil, defaultUntil: Date? = nil) throws {
         self.init()
         if let text = parameters.string("key_id") {
             if text == "master" {
                 key = .master
+            } else if text == "none" {
+                key = .unauthenticated
             } else if let id = Int64(text), id > 0 {
                 key = .key(id)
             } else {
-                throw GatewayError.invalidParameter("key_id", "'key_id' must be a key's id or 'master'.")
+                throw GatewayError.invalidParameter("key_id", "'key_id' must be a key's id, 'master', or 'none' (no valid key).")
             }
         }
         model = parameters.string("model")

@@ -41,7 +41,8 @@ struct UsageReportRoutes: Sendable {
     static func object(_ totals: UsageTotals, grouping: UsageGrouping) -> JSONValue {
         var json: JSONValue = [:]
         if grouping == .key {
-            json.set("group", totals.group.flatMap { Int($0) }.map { .number($0) } ?? .null)
+            // A key id, null for the master key, "none" for requests without a valid key.
+            json.set("group", totals.group == "none" ? "none" : totals.group.flatMap { Int($0) }.map { .number($0) } ?? .null)
             json.set("name", totals.keyName.map { .string($0) } ?? .null)
         } else {
             json.set("group", totals.group.map { .string($0) } ?? .null)

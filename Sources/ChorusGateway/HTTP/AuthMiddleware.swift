@@ -11,7 +11,10 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let caller = try await authenticator.authenticate(request.headers)
-        context.trace?.update { $0.keyID = caller.keyID }
+        context.trace?.update {
+            $0.keyID = caller.keyID
+            $0.unauthenticated = false
+        }
         context.caller = caller
         return try await next(request, context)
     }

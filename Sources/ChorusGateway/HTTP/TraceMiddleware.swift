@@ -39,6 +39,8 @@ struct TraceMiddleware: RouterMiddleware {
             let trace = RequestTrace(route: Self.usageRoute(endpoint), method: request.method.rawValue,
                                      usageLog: usageLog, metrics: metrics, logger: logger,
                                      pricing: { catalog.resolve($0)?.config.price })
+            // Until a key is accepted (AuthMiddleware), the row is nobody's.
+            trace.update { $0.unauthenticated = true }
             context.trace = trace
             context.connection?.track(trace)
             requestID = trace.requestID

@@ -7,6 +7,8 @@ public struct UsageQuery: Sendable, Equatable {
     public enum KeyMatch: Sendable, Equatable {
         case key(Int64)
         case master
+        /// Rows of requests without a valid key.
+        case unauthenticated
     }
 
     /// An exact status, or a whole class (`class(4)` is 400–499).

@@ -2,7 +2,7 @@ import Foundation
 
 /// One row of `generation_logs`: what one request did, how long it took, what it cost.
 ///
-/// The coding keys are the table's 23 columns (all but `id`), so the columns are named once, here, for writing and
+/// The coding keys are the table's 24 columns (all but `id`), so the columns are named once, here, for writing and
 /// reading alike.
 public struct UsageRecord: Sendable, Equatable, Codable {
     public var createdAt = Date()
@@ -30,6 +30,9 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     public var tried: String?
     /// Points charged for this request (the model's `price` applied to what the row counts); nil when unpriced.
     public var cost: Double?
+    /// The request presented no valid key (missing, unknown, revoked, expired) or its route takes none
+    /// (`/v1/media/{id}`): `keyID` is nil without it being the master key.
+    public var unauthenticated = false
     /// Points held for this request when it was admitted (not a column): settled against `cost` when the row is
     /// written, in the same transaction.
     public var reserved = 0.0
@@ -56,6 +59,6 @@ public struct UsageRecord: Sendable, Equatable, Codable {
         case latencyMs = "latency_ms"
         case bytesIn = "bytes_in"
         case bytesOut = "bytes_out"
-        case error, tried, cost
+        case error, tried, cost, unauthenticated
     }
 }

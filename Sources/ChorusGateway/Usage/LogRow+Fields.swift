@@ -37,6 +37,7 @@ extension LogRow {
         case .error: return string(usage.error)
         case .tried: return string(usage.tried)
         case .cost: return decimal(usage.cost)
+        case .unauthenticated: return .bool(usage.unauthenticated)
         }
     }
 

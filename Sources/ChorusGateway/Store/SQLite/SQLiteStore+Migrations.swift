@@ -95,6 +95,10 @@ extension SQLiteStore {
                 CREATE INDEX generation_logs_model ON generation_logs(model, created_at);
                 """)
         }
+        migrator.registerMigration("v6-log-unauthenticated") { db in
+            // Rows of requests that presented no valid key: shown as such, not as the master key's (both have no key id).
+            try db.execute(sql: "ALTER TABLE generation_logs ADD COLUMN unauthenticated INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

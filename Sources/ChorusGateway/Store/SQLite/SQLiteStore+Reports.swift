@@ -25,7 +25,8 @@ extension SQLiteStore {
         let (conditions, arguments) = Self.conditions(query)
         let group: String
         switch grouping {
-        case .key: group = "l.key_id"
+        // Rows without a valid key are their own group, not the master key's.
+        case .key: group = "CASE WHEN l.unauthenticated = 1 THEN 'none' ELSE l.key_id END"
         case .model: group = "l.model"
         // SQLite's date functions work in UTC: the day a row belongs to does not depend on the server's zone.
         case .day: group = "strftime('%Y-%m-%d', l.created_at, 'unixepoch')"
@@ -81,7 +82,8 @@ extension SQLiteStore {
         var arguments = StatementArguments()
         switch query.key {
         case .key(let id)?: conditions.append("l.key_id = ?"); arguments += [id]
-        case .master?: conditions.append("l.key_id IS NULL")
+        case .master?: conditions.append("l.key_id IS NULL AND l.unauthenticated = 0")
+        case .unauthenticated?: conditions.append("l.unauthenticated = 1")
         case nil: break
         }
         if let model = query.model { conditions.append("l.model = ?"); arguments += [model] }
