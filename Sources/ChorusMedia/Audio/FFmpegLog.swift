@@ -11,10 +11,11 @@ public enum FFmpegLog {
     /// name) and `ffmpeg.component` (the demuxer, codec… that logged). Lines below the logger's
     /// level are dropped inside FFmpeg, before formatting. Process-wide; the last call wins.
     ///
-    /// Levels are shifted down one step, because FFmpeg's errors and warnings are nearly always
-    /// about the input a caller sent (the outcome reaches the caller as an ``AudioError``), and its
-    /// info level is chatty: panic/fatal → critical, error → warning, warning → notice,
-    /// info/verbose → debug, debug/trace → trace.
+    /// FFmpeg's errors and warnings are nearly always about the input a caller sent ("Estimating
+    /// duration from bitrate", "moov atom not found"): the outcome reaches the caller as an
+    /// ``AudioError`` and the request's row, so at the gateway's info level they are noise. They
+    /// are debug lines here; only panic/fatal (FFmpeg itself failing) reach an info log:
+    /// panic → critical, fatal → error, error/warning → debug, info and below → trace.
     public static func install(logger: Logger) {
         Self.logger.withLockedValue { $0 = logger }
         chorus_av_log_install({ level, component, line in
@@ -38,11 +39,11 @@ public enum FFmpegLog {
     static func mapLevel(_ level: Int32) -> (Logger.Level, String) {
         switch level {
         case ...AV_LOG_PANIC: (.critical, "panic")
-        case ...AV_LOG_FATAL: (.critical, "fatal")
-        case ...AV_LOG_ERROR: (.warning, "error")
-        case ...AV_LOG_WARNING: (.notice, "warning")
-        case ...AV_LOG_INFO: (.debug, "info")
-        case ...AV_LOG_VERBOSE: (.debug, "verbose")
+        case ...AV_LOG_FATAL: (.error, "fatal")
+        case ...AV_LOG_ERROR: (.debug, "error")
+        case ...AV_LOG_WARNING: (.debug, "warning")
+        case ...AV_LOG_INFO: (.trace, "info")
+        case ...AV_LOG_VERBOSE: (.trace, "verbose")
         case ...AV_LOG_DEBUG: (.trace, "debug")
         default: (.trace, "trace")
         }
@@ -52,10 +53,9 @@ public enum FFmpegLog {
     static func ffmpegLevel(for level: Logger.Level) -> Int32 {
         switch level {
         case .trace: AV_LOG_TRACE
-        case .debug: AV_LOG_VERBOSE
-        case .info, .notice: AV_LOG_WARNING
-        case .warning: AV_LOG_ERROR
-        case .error, .critical: AV_LOG_FATAL
+        case .debug: AV_LOG_WARNING
+        case .info, .notice, .warning, .error: AV_LOG_FATAL
+        case .critical: AV_LOG_PANIC
         }
     }
 }
