@@ -5,8 +5,8 @@ struct Chorus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chorus",
         abstract: "An OpenAI-compatible media gateway: speech, transcription, voices, images and text.",
-        subcommands: [Serve.self, Keys.self, Voices.self, Logs.self, Models.self, Transcode.self, Mask.self],
-        defaultSubcommand: Serve.self)
+        // No default: a bare `chorus` prints this help instead of starting a server.
+        subcommands: [Serve.self, Keys.self, Voices.self, Logs.self, Models.self, Transcode.self, Mask.self])
 }
 
 /// `--config` shared by every command; falls back to CHORUS_CONFIG, then the embedded default.

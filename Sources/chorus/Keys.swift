@@ -51,6 +51,17 @@ struct Keys: AsyncParsableCommand {
             return .some(value)
         }
 
+        /// `--models` names only models or groups the config has: a typo would make a key that can use nothing.
+        static func checkModels(_ changes: KeyChanges, in config: GatewayConfig) throws {
+            guard let names = changes.models ?? nil else { return }
+            let known = Set(config.models.map(\.name)).union(config.groups.keys)
+            let unknown = names.filter { !known.contains($0) }
+            guard unknown.isEmpty else {
+                let file = config.sourcePath ?? "the embedded default"
+                throw ValidationError("--models: no model or group named \(unknown.joined(separator: ", ")) in \(file) (known: \(known.sorted().joined(separator: ", ")))")
+            }
+        }
+
         static func parseDate(_ text: String) -> Date? {
             let formatter = DateFormatter()
             formatter.dateFormat = "yyyy-MM-dd"
@@ -70,8 +81,10 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let config = try loadConfigOrExit(options.config)
+            let changes = try limits.changes()
+            try Limits.checkModels(changes, in: config)
             let store = try openStorage(database: config.database)
-            let (key, record) = try await store.createKey(name: name, limits: try limits.changes())
+            let (key, record) = try await store.createKey(name: name, limits: changes)
             print(key)
             FileHandle.standardError.write(Data("created key \(record.id) '\(record.name)'; it is shown only this once.\n".utf8))
         }
@@ -91,6 +104,7 @@ struct Keys: AsyncParsableCommand {
             let config = try loadConfigOrExit(options.config)
             var changes = try limits.changes()
             changes.name = name
+            try Limits.checkModels(changes, in: config)
             guard let key = try await openStorage(database: config.database).updateKey(id: id, changes, now: Date().timeIntervalSince1970) else {
                 FileHandle.standardError.write(Data("error: no key with ID \(id)\n".utf8))
                 throw ExitCode(1)

@@ -19,6 +19,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var config = try loadConfigOrExit(options.config)
+        if config.models.isEmpty {
+            FileHandle.standardError.write(Data("warning: \(config.sourcePath ?? "the config") defines no models: every model route will answer 404\n".utf8))
+        }
         // Image URLs follow the address the server is told to use, so `--port` does not break them.
         config.server.override(host: host, port: port)
         var environment = ProcessInfo.processInfo.environment

@@ -152,5 +152,8 @@ import Testing
         #expect(!shown.output.contains("sk-chorus-") || !shown.output.contains(created.output.split(separator: "\n").first.map(String.init) ?? "?"))
         #expect(try chorus(["keys", "update", "1", "--balance", "-5"]).status != 0)
         #expect(try chorus(["keys", "show", "99"]).status != 0)
+        let typo = try chorus(["keys", "create", "--name", "typo", "--models", "gpt-4o-mnii"])
+        #expect(typo.status != 0)
+        #expect(typo.output.contains("no model or group named gpt-4o-mnii"), "\(typo.output)")
     }
 }

@@ -79,6 +79,35 @@ import Testing
         #expect(try String(contentsOf: err, encoding: .utf8).contains("--port must be 1–65535, not 99999"))
     }
 
+    @Test func bareChorusPrintsHelpInsteadOfStartingAServer() throws {
+        let process = Process()
+        process.executableURL = try ShutdownTests.chorusBinary()
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(output.contains("USAGE: chorus <subcommand>") && output.contains("serve"), "\(output)")
+    }
+
+    @Test func aConfigWithoutModelsStartsWithAWarningNamingTheFile() async throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("empty.yaml")
+        try "database: \(directory.path)/c.sqlite\n".write(to: config, atomically: true, encoding: .utf8)
+        let err = directory.appendingPathComponent("err.log")
+        let port = try Self.freePort()
+        let process = try Self.start(["--config", config.path, "--port", String(port)], stdout: directory.appendingPathComponent("out.log"), stderr: err)
+        defer { process.terminate(); process.waitUntilExit() }
+        var text = ""
+        for _ in 0..<200 where !text.contains("defines no models") {
+            text = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(text.contains("warning: \(config.path) defines no models"), "\(text)")
+    }
+
     @Test func thePortOverrideMovesPublicURLUnlessTheConfigSetsIt() throws {
         var derived = try ConfigLoader(environment: [:]).parse("server: {port: 8080}", file: "t.yaml").server
         derived.override(host: nil, port: 18123)
