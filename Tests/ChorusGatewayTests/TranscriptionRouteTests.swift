@@ -134,6 +134,10 @@ import Testing
             let response = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
             #expect(response.status == .badRequest)
             #expect(try errorBody(response).param == "file")
+            // In words, without Swift's type names (it said "AudioError.not_audio: …").
+            let message = try errorBody(response).message
+            #expect(message.hasPrefix("The uploaded file is not audio Chorus can decode ("), "\(message)")
+            #expect(!message.contains("AudioError") && !message.contains("Error."), "\(message)")
             #expect(try await logRows(gateway).first?.status == 400)
         }
     }

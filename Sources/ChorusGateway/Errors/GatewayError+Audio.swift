@@ -10,6 +10,11 @@ extension GatewayError {
             if error.kind == .tooLong { return .audioTooLong(seconds: nil, limit: limit, provider: provider, param: "file") }
             if error.kind == .cancelled { return .clientClosed("The upload's decoding stopped: the request was cancelled.") }
         }
-        return .invalidParameter("file", "The uploaded file could not be \(what) (\(String(describing: error))).")
+        return .invalidParameter("file", "The uploaded file could not be \(what) (\(audioReason(error))).")
+    }
+
+    /// Why a file is not usable audio, in words for the caller: FFmpeg's reason, never a Swift type name.
+    static func audioReason(_ error: any Error) -> String {
+        (error as? AudioError)?.message ?? "it is not audio Chorus can read"
     }
 }

@@ -20,7 +20,8 @@ extension GatewayServices {
         } catch is CancellationError {
             throw .shuttingDown()
         } catch {
-            throw .invalidRequest("Could not read the request body: \(error)")
+            // The reader's error names NIO types: the log and the row get it, the caller a plain sentence.
+            throw GatewayError(.invalidRequest, "Could not read the request body.", detail: "\(error)")
         }
         trace.update { $0.bytesIn = body.readableBytes }
         try trace.requestRead()

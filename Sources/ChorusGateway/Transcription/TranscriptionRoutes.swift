@@ -79,7 +79,7 @@ struct TranscriptionRoutes: Sendable {
                     try AudioDecoder.probe($0, limits: limits, measureEstimatedDuration: false)
                 }
             } catch {
-                throw .invalidParameter("file", "The uploaded file is not audio Chorus can decode (\(String(describing: error))).")
+                throw .invalidParameter("file", "The uploaded file is not audio Chorus can decode (\(GatewayError.audioReason(error))).")
             }
         }
         trace.update { $0.audioSeconds = info.duration }
