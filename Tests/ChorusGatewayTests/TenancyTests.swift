@@ -260,6 +260,20 @@ import Testing
         }
     }
 
+    @Test func anUnknownModelIs404NamingAFewModelsTheKeyMayUse() async throws {
+        try await withGateway { client, _, _ in
+            let (key, _) = try await Self.createKey(client, #"{"name":"two","models":["gpt-alias","local-tts"]}"#)
+            let typo = try await Self.chat(client, key: key, model: "gpt-aliass")
+            #expect(typo.status == .notFound)
+            let message = try errorBody(typo).message
+            // Only what this key may use for chat: not local-tts (speech), not gpt-test (not allowed).
+            #expect(message.hasSuffix("Models this key can use here: gpt-alias."), "\(message)")
+            let master = try await Self.chat(client, key: masterKey, model: "nope")
+            let listed = try errorBody(master).message
+            #expect(listed.contains("Models this key can use here: ") && listed.contains("more (GET /v1/models)"), "\(listed)")
+        }
+    }
+
     @Test func patchChangesLimitsAtOnceAndRefusesWrongTypesNamingTheField() async throws {
         try await withGateway { client, _, _ in
             let (key, id) = try await Self.createKey(client, #"{"name":"patched","balance":0}"#)

@@ -48,10 +48,19 @@ public struct ModelCatalog: Sendable {
         guard name.utf8.count <= Self.maxNameBytes else {
             throw .invalidParameter("model", "'model' is \(name.utf8.count) bytes long; model names are at most \(Self.maxNameBytes).")
         }
-        guard let model = byName[name] else { throw .modelNotFound(name) }
+        guard let model = byName[name] else {
+            throw .modelNotFound(name, suggestions: suggestions(for: caller, capability: capability))
+        }
         guard caller.allows(model: name) else { throw .modelNotAllowed(name) }
         guard model.supports(capability) else { throw .wrongCapability(name, wanted: capability.description) }
         return model
+    }
+
+    /// A few models the caller may use for `capability`, for a 404's message: enough to correct a typo or learn
+    /// what the embedded default serves, never a whole catalog.
+    func suggestions(for caller: Caller, capability: Capability, limit: Int = 5) -> (names: [String], more: Int) {
+        let usable = all.filter { caller.allows(model: $0.name) && $0.supports(capability) }.map(\.name)
+        return (Array(usable.prefix(limit)), max(0, usable.count - limit))
     }
 
     /// The model's fallbacks, in order, that this caller may use for this capability.

@@ -132,6 +132,15 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     public static func modelNotFound(_ model: String) -> Self {
         .init(.modelNotFound, "The model '\(echo(model))' does not exist or you do not have access to it.", param: "model")
     }
+    /// The same, naming a few models the key may use instead (`suggestions.more`: how many were left out).
+    static func modelNotFound(_ model: String, suggestions: (names: [String], more: Int)) -> Self {
+        var error = modelNotFound(model)
+        guard !suggestions.names.isEmpty else { return error }
+        let more = suggestions.more > 0 ? " and \(suggestions.more) more (GET /v1/models)" : ""
+        error = .init(.modelNotFound, error.message + " Models this key can use here: \(suggestions.names.joined(separator: ", "))\(more).",
+                      param: "model")
+        return error
+    }
     public static func wrongCapability(_ model: String, wanted: String) -> Self {
         .init(.invalidParameter, "The model '\(echo(model))' does not support \(wanted).", param: "model")
     }
