@@ -41,7 +41,7 @@ public func buildGateway(
         config: config,
         catalog: catalog,
         store: store,
-        authenticator: Authenticator(store: store, masterKey: environment["CHORUS_MASTER_KEY"], cacheSeconds: config.server.keyCacheSeconds,
+        authenticator: Authenticator(store: store, masterKey: Gateway.masterKey(config: config, environment: environment), cacheSeconds: config.server.keyCacheSeconds,
                                      groups: config.groups),
         rateLimiter: RateLimiter(),
         upstream: upstream,
@@ -110,5 +110,13 @@ struct ShutdownService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await onShutdown()
+    }
+}
+
+extension Gateway {
+    /// `CHORUS_MASTER_KEY` from the environment, else `server.master_key`; nil when neither is set (or empty).
+    public static func masterKey(config: GatewayConfig, environment: [String: String]) -> String? {
+        if let key = environment["CHORUS_MASTER_KEY"], !key.isEmpty { return key }
+        return config.server.masterKey
     }
 }

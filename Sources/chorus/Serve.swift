@@ -27,12 +27,12 @@ struct Serve: AsyncParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         // No master key configured: make one for this run only and show it once (when the server is up), so a
         // fresh `chorus serve` is usable at once. It is not stored anywhere.
-        let generatedKey: String? = (environment["CHORUS_MASTER_KEY"] ?? "").isEmpty ? APIKeyHasher.generateKey() : nil
+        let generatedKey: String? = Gateway.masterKey(config: config, environment: environment) == nil ? APIKeyHasher.generateKey() : nil
         if let generatedKey { environment["CHORUS_MASTER_KEY"] = generatedKey }
         let (host, models) = (config.server.host, config.models.map(\.name).joined(separator: ", "))
         let gateway = try buildGateway(config: config, environment: environment) { port in
             if let generatedKey {
-                say("CHORUS_MASTER_KEY is not set; this run's master key is:\n  \(generatedKey)\nSet CHORUS_MASTER_KEY to choose your own.")
+                say("CHORUS_MASTER_KEY is not set; this run's master key is:\n  \(generatedKey)\nSet CHORUS_MASTER_KEY (or server.master_key) to keep one across restarts.")
             }
             say("chorus listening on http://\(host):\(port) — models: \(models)")
         }

@@ -89,6 +89,7 @@ import Testing
         "server.global_rpm": "server: {global_rpm: 100}",
         "groups": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]\ngroups: {g: [m]}",
         "server.log_retention_days": "server: {log_retention_days: 90}",
+        "server.master_key": "server: {master_key: sk-chorus-a-long-master-key}",
         "database": "database: other.sqlite", "voices_dir": "voices_dir: v2", "media_dir": "media_dir: m2",
         "providers": "providers: {p: {type: builtin}}", "models": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]",
     ]

@@ -1,4 +1,5 @@
 import ChorusGateway
+import ChorusUpstream
 import Foundation
 import Testing
 
@@ -106,6 +107,34 @@ import Testing
             try await Task.sleep(for: .milliseconds(25))
         }
         #expect(text.contains("warning: \(config.path) defines no models"), "\(text)")
+    }
+
+    @Test func aMasterKeyInTheConfigIsUsedAndNoneIsGenerated() async throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("chorus.yaml")
+        let port = try Self.freePort()
+        try "server: {master_key: '${MY_KEY}'}\ndatabase: \(directory.path)/c.sqlite\n".write(to: config, atomically: true, encoding: .utf8)
+        let out = directory.appendingPathComponent("out.log")
+        let process = try Self.start(["--config", config.path, "--port", String(port)], stdout: out,
+                                     stderr: directory.appendingPathComponent("err.log"), environment: ["MY_KEY": "sk-chorus-kept-across-restarts"])
+        defer { process.terminate(); process.waitUntilExit() }
+        var text = ""
+        for _ in 0..<400 where !text.contains("listening") {
+            text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(text.contains("listening") && !text.contains("master key is"), "\(text)")
+        let http = try UpstreamClient()
+        let answer = try await http.execute(UpstreamRequest(url: "http://127.0.0.1:\(port)/admin/keys",
+                                                            headers: [("Authorization", "Bearer sk-chorus-kept-across-restarts")]))
+        for try await _ in answer.body {}
+        #expect(answer.status == 200)
+        await http.shutdown()
+    }
+
+    @Test func aShortMasterKeyInTheConfigIsAStartUpError() {
+        #expect(throws: ConfigError.self) { try ConfigLoader(environment: [:]).parse("server: {master_key: short}", file: "t.yaml") }
     }
 
     @Test func thePortOverrideMovesPublicURLUnlessTheConfigSetsIt() throws {

@@ -83,6 +83,14 @@ public struct ConfigLoader: Sendable {
                 let key = try reader.string(v, path: "server.metrics_key")
                 config.server.metricsKey = key.isEmpty ? nil : key
             }
+            if let v = s["master_key"] {
+                // Empty (`${CHORUS_MASTER_KEY:-}` unset) means none here: the environment, or a generated one, decides.
+                let key = try reader.string(v, path: "server.master_key")
+                guard key.isEmpty || key.count >= 16 else {
+                    throw reader.error("server.master_key", "is \(key.count) characters; a master key needs at least 16", v)
+                }
+                config.server.masterKey = key.isEmpty ? nil : key
+            }
             if let v = s["log_retention_days"] {
                 config.server.logRetentionDays = try reader.int(v, path: "server.log_retention_days", range: 0...36500)
             }

@@ -87,6 +87,9 @@ public struct ServerConfig: Sendable {
     public var shutdownGraceSeconds = 30.0
     /// When set, `/metrics` answers only `Authorization: Bearer <metrics_key>` (401 otherwise).
     public var metricsKey: String?
+    /// The master key, when the config names it (usually `${CHORUS_MASTER_KEY}`); the environment's
+    /// `CHORUS_MASTER_KEY` wins. Neither: `chorus serve` makes one for the run and shows it once.
+    public var masterKey: String?
     /// Usage rows older than this many days are deleted in the background (hourly and at start); 0 keeps them all.
     public var logRetentionDays = 0
 
