@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 20
 
-.PHONY: setup build release run test fuzz bench bench-audio bench-images bench-stt clean
+.PHONY: setup build release run install test fuzz bench bench-audio bench-images bench-stt clean
 
 setup:
 	scripts/setup
@@ -19,6 +19,11 @@ release: setup
 # Builds and starts `chorus serve` on the embedded default (or on CONFIG=path/to/chorus.yaml).
 run: release
 	.build/release/chorus serve $(if $(CONFIG),--config $(CONFIG),)
+
+# Puts the release `chorus` on the PATH (PREFIX=/usr/local by default).
+PREFIX ?= /usr/local
+install: release
+	install -m 755 .build/release/chorus $(PREFIX)/bin/chorus
 
 # Sets up and runs the whole test suite: Swift tests, the official openai SDK against a live gateway, then every
 # fuzz target for a short fixed-seed run (fuzz/README.md). The suites that keep both cores busy on purpose (long

@@ -86,7 +86,10 @@ struct Keys: AsyncParsableCommand {
             let store = try openStorage(database: config.database)
             let (key, record) = try await store.createKey(name: name, limits: changes)
             print(key)
-            FileHandle.standardError.write(Data("created key \(record.id) '\(record.name)'; it is shown only this once.\n".utf8))
+            // Keys live in the config's database, relative to the working directory: say which file, so a key made
+            // from another folder (another chorus.sqlite) is not a mystery 401 later.
+            let database = URL(fileURLWithPath: config.database).standardizedFileURL.path
+            FileHandle.standardError.write(Data("created key \(record.id) '\(record.name)' in \(database); it is shown only this once.\n".utf8))
         }
     }
 
