@@ -3,25 +3,15 @@
     CHORUS_URL=http://127.0.0.1:8080/v1 CHORUS_KEY=sk-chorus-... CHORUS_MODEL=gpt-4o-mini python3 samples/chat.py
 """
 import os
-import sys
 
-import openai
 from openai import OpenAI
+from sample_errors import explain_errors
 
 client = OpenAI(base_url=os.environ.get("CHORUS_URL", "http://127.0.0.1:8080/v1"), api_key=os.environ["CHORUS_KEY"])
 model = os.environ.get("CHORUS_MODEL", "gpt-4o-mini")
 NEEDS = "a chat model (CHORUS_MODEL, default gpt-4o-mini) on an OpenAI-compatible provider; the embedded default has none (samples/chorus.yaml)"
 
-
-def _explain(kind, error, traceback):
-    """An error answer ends the sample with the gateway's message and what the sample needs, not a traceback."""
-    if isinstance(error, openai.APIError):
-        print(f"error: {error.message}\nthis sample needs: {NEEDS}", file=sys.stderr)
-        return
-    sys.__excepthook__(kind, error, traceback)
-
-
-sys.excepthook = _explain
+explain_errors(NEEDS)
 
 reply = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Say hello in five words."}])
 print("non-stream:", reply.choices[0].message.content)

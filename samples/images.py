@@ -9,28 +9,18 @@ Writes generated.png, edited.png, chat.png in the working directory.
 """
 import base64
 import os
-import sys
 import struct
 import urllib.request
 import zlib
 
-import openai
 from openai import OpenAI
+from sample_errors import explain_errors
 
 client = OpenAI(base_url=os.environ.get("CHORUS_URL", "http://127.0.0.1:8080/v1"), api_key=os.environ["CHORUS_KEY"])
 model = os.environ.get("CHORUS_IMAGE_MODEL", "gpt-image-1")
 NEEDS = "an image model (CHORUS_IMAGE_MODEL, default gpt-image-1); without an upstream, the mock setup in this file's docstring"
 
-
-def _explain(kind, error, traceback):
-    """An error answer ends the sample with the gateway's message and what the sample needs, not a traceback."""
-    if isinstance(error, openai.APIError):
-        print(f"error: {error.message}\nthis sample needs: {NEEDS}", file=sys.stderr)
-        return
-    sys.__excepthook__(kind, error, traceback)
-
-
-sys.excepthook = _explain
+explain_errors(NEEDS)
 
 
 def png(width, height, pixel):

@@ -67,34 +67,6 @@ final class ScriptedUpstream: Sendable {
     }
 }
 
-/// A loopback port nothing listens on: connecting to it is refused at once. The socket stays bound (never
-/// listening) until this is released, so no server another test starts meanwhile can be given the same port — a
-/// port merely found free and closed again once was, and the "down" provider answered as another test's gateway.
-final class RefusedPort: Sendable {
-    let port: Int
-    private let fd: Int32
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else {
-            close(fd)
-            throw POSIXError(.EADDRNOTAVAIL)
-        }
-        self.fd = fd
-        self.port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    deinit { close(fd) }
-}
-
 @Suite struct FailoverTests {
     /// Providers: `down` (nothing listens), `flaky` (the scripted upstream), `backup` (the ordinary mock).
     static func config(mockPort: Int, scriptedPort: Int, downPort: Int, change: (inout GatewayConfig) -> Void = { _ in }) -> GatewayConfig {
@@ -125,7 +97,7 @@ final class RefusedPort: Sendable {
         _ body: @Sendable (any TestClientProtocol, Gateway, ScriptedUpstream, MockUpstream) async throws -> Void
     ) async throws {
         let scripted = ScriptedUpstream(script)
-        let down = try RefusedPort()
+        let down = try LoopbackSocket(listening: false)
         let downPort = down.port
         defer { withExtendedLifetime(down) {} }
         try await scripted.application.test(.live) { scriptedClient in

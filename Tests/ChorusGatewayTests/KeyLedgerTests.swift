@@ -128,16 +128,7 @@ import Testing
         let configPath = directory.appendingPathComponent("chorus.yaml").path
         try "database: \(directory.appendingPathComponent("c.sqlite").path)\n".write(toFile: configPath, atomically: true, encoding: .utf8)
         func chorus(_ arguments: [String]) throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = try ShutdownTests.chorusBinary()
-            process.arguments = arguments + ["--config", configPath]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+            try runChorus(arguments + ["--config", configPath], withErrors: true)
         }
         let created = try chorus(["keys", "create", "--name", "team", "--balance", "100", "--max-concurrency", "4", "--budget", "10",
                                   "--budget-period", "daily"])

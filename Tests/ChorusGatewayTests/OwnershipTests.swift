@@ -163,7 +163,6 @@ import Testing
 /// `chorus voices list`, run as the real executable against a database holding a key's voice and the master's.
 @Suite struct VoicesCLIOwnerTests {
     @Test func voicesListShowsEachVoicesOwner() async throws {
-        let binary = try ShutdownTests.chorusBinary()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -180,16 +179,8 @@ import Testing
         try "database: \(database)\nvoices_dir: \(dir.appendingPathComponent("voices").path)\n"
             .write(toFile: configPath, atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["voices", "list", "--config", configPath]
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, output) = try runChorus(["voices", "list", "--config", configPath], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(status == 0)
 
         let rows = output.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows.first == ["ID", "NAME", "TYPE", "SECONDS", "OWNER"])

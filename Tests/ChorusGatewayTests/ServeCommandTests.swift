@@ -7,7 +7,7 @@ import Testing
 /// said in one line, and `--port` moving the URLs the gateway hands out.
 @Suite struct ServeCommandTests {
     static func freePort() throws -> Int {
-        let reserved = try RefusedPort()
+        let reserved = try LoopbackSocket(listening: false)
         return reserved.port
     }
 
@@ -58,7 +58,7 @@ import Testing
     @Test func aBusyPortExitsNonZeroWithOneClearLineAndNoKey() async throws {
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let busy = try ListeningSocket()
+        let busy = try LoopbackSocket(listening: true)
         let (out, err) = (directory.appendingPathComponent("out.log"), directory.appendingPathComponent("err.log"))
         let process = try Self.start(["--port", String(busy.port)], stdout: out, stderr: err)
         for _ in 0..<500 where process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
@@ -81,14 +81,8 @@ import Testing
     }
 
     @Test func bareChorusPrintsHelpInsteadOfStartingAServer() throws {
-        let process = Process()
-        process.executableURL = try ShutdownTests.chorusBinary()
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, output) = try runChorus([])
+        #expect(status == 0)
         #expect(output.contains("USAGE: chorus <subcommand>") && output.contains("serve"), "\(output)")
     }
 
@@ -148,31 +142,4 @@ import Testing
         embedded.override(host: nil, port: 9000)
         #expect(embedded.publicURL == "http://127.0.0.1:9000")
     }
-}
-
-/// A loopback port something is listening on (a busy port for the server under test).
-final class ListeningSocket: Sendable {
-    let port: Int
-    private let fd: Int32
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard ok else {
-            close(fd)
-            throw POSIXError(.EADDRINUSE)
-        }
-        self.fd = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    deinit { close(fd) }
 }
