@@ -28,14 +28,15 @@ install: release
 # Sets up and runs the whole test suite: Swift tests, the official openai SDK against a live gateway, then every
 # fuzz target for a short fixed-seed run (fuzz/README.md). The suites that keep both cores busy on purpose (long
 # decodes, espeak, recognition stopped by a hang-up, each timed against a 1 s bound) run on their own after the
-# rest, so they neither miss their bound nor shift the timing of the connection and timeout tests.
+# rest, one suite at a time (--no-parallel), so they neither miss their bound nor shift the timing of the connection
+# and timeout tests.
 CPU_HEAVY_SUITES = HangUpTests|EngineCancellationTests|AudioCancellationTests
 test:
 	scripts/setup --test
 	scripts/folder-deps >/dev/null || scripts/folder-deps
 	swift build --build-tests --explicit-target-dependency-import-check error $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --skip '$(CPU_HEAVY_SUITES)' $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build --filter '$(CPU_HEAVY_SUITES)' $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build --no-parallel --filter '$(CPU_HEAVY_SUITES)' $(SWIFT_BUILD_FLAGS)
 	scripts/test-sdk
 	FUZZ_SEED=1 fuzz/run $(FUZZ_TEST_SECONDS)
 

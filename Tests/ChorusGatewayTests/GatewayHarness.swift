@@ -80,8 +80,10 @@ func withGateway(
 func bearer(_ key: String) -> HTTPFields { [.authorization: "Bearer \(key)", .contentType: "application/json"] }
 
 /// Waits (briefly) until the batched writer has stored at least `count` rows, newest first.
+/// The usage rows, newest first, once there are at least `count` (waiting up to ~5 s: a row is written when a
+/// request's work has unwound, which a loaded machine can delay).
 func logRows(_ gateway: Gateway, atLeast count: Int = 1) async throws -> [LogRow] {
-    for _ in 0..<100 {
+    for _ in 0..<250 {
         await gateway.services.usageLog.flush()
         let rows = try await gateway.services.store.recentUsage(limit: 1000)
         if rows.count >= count { return rows }

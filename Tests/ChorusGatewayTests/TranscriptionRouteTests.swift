@@ -223,6 +223,26 @@ import Testing
         }
     }
 
+    /// Regression: the embedded recogniser's normalisation carried over between requests, so one file sent twice
+    /// came back as two different transcripts.
+    @Test func theSameUploadGivesTheSameTranscriptFiveTimes() async throws {
+        try await withGateway { client, _, _ in
+            let audio = try await Self.spoken(client)
+            let other = try await Self.spoken(client, text: "Please turn off the lights in the kitchen.")
+            var transcripts: [String] = []
+            for _ in 0..<5 {
+                for (file, keep) in [(other, false), (audio, true)] {
+                    let (headers, body) = Self.upload(model: "local-stt", file: file, filename: "speech.mp3", fields: [("response_format", "text")])
+                    let response = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+                    #expect(response.status == .ok)
+                    if keep { transcripts.append(String(buffer: response.body)) }
+                }
+            }
+            #expect(!(transcripts.first ?? "").isEmpty)
+            #expect(Set(transcripts).count == 1, "\(transcripts)")
+        }
+    }
+
     @Test func streamingGivesDeltaAndDoneEvents() async throws {
         try await withGateway { client, _, _ in
             let audio = try await Self.spoken(client)
@@ -233,6 +253,15 @@ import Testing
             let last = try #require(events.last)
             #expect(last.contains(#""type":"transcript.text.done""#))
             #expect(events.dropLast().allSatisfy { $0.contains(#""type":"transcript.text.delta""#) })
+            // The deltas joined are the final text.
+            let payloads = events.compactMap { event -> [String: Any]? in
+                guard let line = event.split(separator: "\n").first(where: { $0.hasPrefix("data: ") }) else { return nil }
+                return try? JSONSerialization.jsonObject(with: Data(line.dropFirst(6).utf8)) as? [String: Any]
+            }
+            let joined = payloads.compactMap { $0["delta"] as? String }.joined()
+            let done = try #require(payloads.last?["text"] as? String)
+            #expect(!done.isEmpty)
+            #expect(joined == done)
         }
     }
 

@@ -9,6 +9,8 @@ final class PocketSphinxDecoder {
     static let framesPerSecond = 100
 
     private let decoder: OpaquePointer
+    /// Cepstral coefficients per frame (13 for the en-us model).
+    private let coefficients: Int
 
     /// Serialises `ps_init`: model loading touches sphinxbase globals (logging, the log-math tables).
     private static let initLock = NIOLock()
@@ -43,11 +45,75 @@ final class PocketSphinxDecoder {
         guard let decoder = ps_init(config) else {
             throw EngineError.initializationFailed("pocketsphinx could not load the model in \(modelDirectory)")
         }
+        guard let feat = ps_get_feat(decoder), let cmn = feat.pointee.cmn_struct, cmn.pointee.veclen > 0 else {
+            ps_free(decoder)
+            throw EngineError.initializationFailed("pocketsphinx's model has no cepstral mean normalisation to set")
+        }
         self.decoder = decoder
+        self.coefficients = Int(cmn.pointee.veclen)
     }
 
     deinit {
         ps_free(decoder)
+    }
+
+    /// The mean cepstral vector over `ranges` of `samples` (batch cepstral mean normalisation), or nil when there
+    /// are no frames or `isCancelled` said yes (asked every ~10 s of audio).
+    ///
+    /// The decoder runs live normalisation (the only kind pocketsphinx offers when audio is fed in chunks), whose
+    /// running mean otherwise carries over from one request to the next: the same clip then decodes differently
+    /// depending on what came before. Starting every utterance from the clip's own mean makes the result a
+    /// function of the clip alone, and is what the model was trained with (`-cmn batch` in its feat.params).
+    ///
+    /// The front end is made afresh for each call (well under a millisecond): its noise estimate (`-remove_noise`)
+    /// would otherwise carry from one clip into the next. It is configured as the decoder's (`ps_get_config` is the
+    /// configuration after the model's feat.params were merged in), so the cepstra are the ones the decoder sees.
+    func cepstralMean(of samples: UnsafeBufferPointer<Int16>, in ranges: [Range<Int>], isCancelled: () -> Bool) -> [Float]? {
+        guard let frontEnd = fe_init_auto_r(ps_get_config(decoder)) else { return nil }
+        defer { fe_free(frontEnd) }
+        guard Int(fe_get_output_size(frontEnd)) == coefficients else { return nil }
+        let capacity = 1024  // frames per fe_process_frames call (~10 s)
+        let width = coefficients
+        var cepstra = [mfcc_t](repeating: 0, count: capacity * width)
+        var sum = [Double](repeating: 0, count: width)
+        var frames = 0
+        var cancelled = false
+        cepstra.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var rows = (0..<capacity).map { Optional(base + $0 * width) }
+            func accumulate(_ count: Int) {
+                for frame in 0..<count {
+                    for index in 0..<width { sum[index] += Double(base[frame * width + index]) }
+                }
+                frames += count
+            }
+            rows.withUnsafeMutableBufferPointer { rowPointers in
+                for range in ranges where !range.isEmpty {
+                    guard let start = samples.baseAddress?.advanced(by: range.lowerBound) else { continue }
+                    fe_start_utt(frontEnd)
+                    var cursor: UnsafePointer<Int16>? = UnsafePointer(start)
+                    var remaining = range.count
+                    while remaining > 0 {
+                        if isCancelled() { cancelled = true; return }
+                        var produced = Int32(capacity)
+                        guard fe_process_frames(frontEnd, &cursor, &remaining, rowPointers.baseAddress, &produced, nil) >= 0 else { break }
+                        accumulate(Int(produced))
+                        if produced == 0 { break }
+                    }
+                    var last: Int32 = 0
+                    fe_end_utt(frontEnd, base, &last)
+                    accumulate(Int(last))
+                }
+            }
+        }
+        guard frames > 0, !cancelled else { return nil }
+        return sum.map { Float($0 / Double(frames)) }
+    }
+
+    /// Sets the live normalisation's running mean (and its weight back to the initial one) before an utterance.
+    func setCepstralMean(_ mean: [Float]) {
+        guard mean.count == coefficients, let feat = ps_get_feat(decoder), let cmn = feat.pointee.cmn_struct else { return }
+        mean.withUnsafeBufferPointer { cmn_live_set(cmn, $0.baseAddress) }
     }
 
     func startUtterance() throws {
@@ -64,12 +130,6 @@ final class PocketSphinxDecoder {
     func endUtterance() throws {
         let status = ps_end_utt(decoder)
         guard status >= 0 else { throw EngineError.recognitionFailed("ps_end_utt failed", status: Int(status)) }
-    }
-
-    /// The current best hypothesis (partial during an utterance, final after `endUtterance`), words only.
-    func hypothesis() -> String {
-        guard let hyp = ps_get_hyp(decoder, nil) else { return "" }
-        return String(cString: hyp)
     }
 
     /// The words of the last utterance with their frame spans (end inclusive), fillers removed and

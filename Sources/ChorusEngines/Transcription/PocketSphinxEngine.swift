@@ -10,12 +10,12 @@ import NIOConcurrencyHelpers
 /// - Decoding: the clip is cut into utterances by energy (``SpeechDetector``; pocketsphinx's own VAD skews
 ///   word times in this build), each utterance is fed in 0.5 s chunks, and words come from `ps_seg_iter`
 ///   (100 frames/s) with fillers dropped. Segments split at pauses ≥ 0.5 s and at most every ~10 s.
-/// - Partial results: after each chunk, if the hypothesis changed, `onPartial` gets the whole transcript so
-///   far (finished utterances + the current utterance's partial hypothesis). Words of the current utterance
-///   may still change in later calls (pocketsphinx revises its best path); text of finished utterances never
-///   does, and the last call carries the final text. It runs on the decoder thread, so keep it cheap (e.g.
-///   yield into an `AsyncStream`); a consumer emitting append-only deltas should send only the growth of
-///   the longest common prefix, or wait for the final text.
+/// - Determinism: cepstral mean normalisation uses the mean of the clip's speech regions (batch), set before
+///   every utterance, so the same samples always give the same transcript whatever the decoder did before.
+/// - Partial results: after each utterance that produced words, `onPartial` gets the whole transcript so far.
+///   Finished utterances never change, so every call extends the previous one and the last equals the final
+///   text (a consumer can send the growth as append-only deltas). It runs on the decoder thread, so keep it
+///   cheap (e.g. yield into an `AsyncStream`). Utterances end at pauses, and at most every 30 s of speech.
 /// - Cancellation: cancelling the calling task throws `CancellationError` at once; the decoder thread stops at
 ///   the next 0.5 s chunk (or within a minute of audio of the speech detection that comes first, or skips the
 ///   job if it had not started), so it is free for the next request within milliseconds. ``samplesDecoded``
@@ -106,13 +106,15 @@ public final class PocketSphinxEngine: Sendable {
         let regions = SpeechDetector(sampleRate: sampleRate).regions(in: job.samples) { job.isCancelled }
         if job.isCancelled { throw CancellationError() }
         var words: [TranscriptWord] = []
-        var lastPartial = ""
         let frameSeconds = 1.0 / Double(PocketSphinxDecoder.framesPerSecond)
 
         try job.samples.withUnsafeBufferPointer { samples in
+            let mean = decoder.cepstralMean(of: samples, in: regions) { job.isCancelled }
+            if job.isCancelled { throw CancellationError() }
             for region in regions {
                 if job.isCancelled { throw CancellationError() }
-                let committed = words.map(\.word).joined(separator: " ")
+                // Every utterance starts from the clip's own mean, so nothing of an earlier job or region carries in.
+                if let mean { decoder.setCepstralMean(mean) }
                 try decoder.startUtterance()
                 var position = region.lowerBound
                 do {
@@ -122,14 +124,6 @@ public final class PocketSphinxEngine: Sendable {
                         try decoder.process(UnsafeBufferPointer(rebasing: samples[position..<end]))
                         progress.withLockedValue { $0 += end - position }
                         position = end
-                        if let onPartial = job.onPartial {
-                            let partial = [committed, decoder.hypothesis()].filter { !$0.isEmpty }
-                                .joined(separator: " ")
-                            if partial != lastPartial && !partial.isEmpty {
-                                lastPartial = partial
-                                onPartial(partial)
-                            }
-                        }
                     }
                 } catch {
                     try? decoder.endUtterance()  // leave the decoder ready for the next job
@@ -137,17 +131,19 @@ public final class PocketSphinxEngine: Sendable {
                 }
                 try decoder.endUtterance()
                 let offset = Double(region.lowerBound) / Double(sampleRate)
+                let before = words.count
                 for found in decoder.words() {
                     let start = min(duration, offset + Double(found.startFrame) * frameSeconds)
                     let end = min(duration, max(start, offset + Double(found.endFrame + 1) * frameSeconds))
                     words.append(TranscriptWord(word: found.word, start: start, end: end))
                 }
+                // Finished utterances never change, so each partial extends the one before it.
+                if let onPartial = job.onPartial, words.count > before {
+                    onPartial(words.map(\.word).joined(separator: " "))
+                }
             }
         }
         let text = words.map(\.word).joined(separator: " ")
-        if let onPartial = job.onPartial, !text.isEmpty, text != lastPartial {
-            onPartial(text)
-        }
         return Transcript(text: text, language: "en", duration: duration,
                           segments: TranscriptSegmenter().segments(from: words), words: words)
     }

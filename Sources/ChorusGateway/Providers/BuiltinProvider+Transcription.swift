@@ -34,14 +34,15 @@ extension BuiltinProvider: TranscriptionProvider {
         }
     }
 
-    /// Deltas as the engine's hypothesis grows, then the final text.
+    /// A delta per finished utterance (the engine's partials only ever grow), then the final text: the deltas
+    /// joined are the final text.
     static func events(engine: PocketSphinxEngine, samples: [Int16]) -> AsyncThrowingStream<TranscriptEvent, any Error> {
         let (events, continuation) = AsyncThrowingStream<TranscriptEvent, any Error>.makeStream()
         let sent = NIOLockedValueBox("")
         let work = Task {
             do {
                 let transcript = try await engine.transcribe(samples) { partial in
-                    // Only growth of the text already sent can be a delta: revisions are folded into `done`.
+                    // Partials extend each other; the check keeps deltas append-only should that ever change.
                     let delta: String? = sent.withLockedValue { sentText in
                         guard partial.hasPrefix(sentText), partial.count > sentText.count else { return nil }
                         let piece = String(partial.dropFirst(sentText.count))
