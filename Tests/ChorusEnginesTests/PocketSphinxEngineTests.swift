@@ -54,6 +54,19 @@ private let sharedEngine = Result { try PocketSphinxEngine() }
         #expect(seen.last == transcript.text)
     }
 
+    /// Regression: noise removal's estimate ran on across utterances, so this clip (a gateway's espeak MP3 decoded
+    /// to 16 kHz) gave "will update on the it's like" on a fresh decoder, then "well the opposite on the it's like".
+    @Test func aFreshDecodersFirstTranscriptIsLikeEveryLaterOne() async throws {
+        let clip = try fixtureSamples("gateway-hello-16k-s16le.raw")
+        let engine = try PocketSphinxEngine(decoders: 1)
+        defer { engine.shutdown() }
+        let first = try await engine.transcribe(clip)
+        let second = try await engine.transcribe(clip)
+        #expect(!first.text.isEmpty)
+        #expect(first.text == second.text)
+        #expect(first.words == second.words)
+    }
+
     /// Regression: live cepstral mean normalisation carried its running mean from one request into the next, so a
     /// clip's transcript depended on what the decoder had heard before.
     @Test func theSameClipGivesTheSameTranscriptWhateverCameBefore() async throws {

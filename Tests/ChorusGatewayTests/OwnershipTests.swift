@@ -69,7 +69,7 @@ import Testing
 
             let received = mock.received.count
             for model in ["clone-tts", "local-tts"] {
-                // local-tts cannot clone: a 400 "cannot clone" here would confirm the voice exists.
+                // local-tts matches voices: speaking (or a 400 about the sample) here would confirm the voice exists.
                 let speech = try await Self.speak(client, key: keyB, model: model, voice: id)
                 let speechMissing = try await Self.speak(client, key: keyB, model: model, voice: Self.missingID)
                 try Self.expectSameAsMissing(speech, speechMissing, id: id)

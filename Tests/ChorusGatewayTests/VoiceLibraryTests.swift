@@ -72,9 +72,9 @@ import Testing
             #expect(probed.codec == "pcm_s16le" && probed.channels == 1 && probed.sampleRate == 24000)
             #expect(abs(probed.duration - MockUpstream.speechSeconds) < 0.1)
 
-            // The embedded engine cannot clone: 400 saying so.
+            // A provider that neither clones nor matches: 400 saying so (the embedded engine matches: VoiceMatchingTests).
             let refused = try await client.execute(uri: "/v1/audio/speech", method: .post, headers: bearer(masterKey),
-                                                   body: ByteBuffer(string: #"{"model":"local-tts","input":"x","voice":"\#(id)"}"#))
+                                                   body: ByteBuffer(string: #"{"model":"wav-tts","input":"x","voice":"\#(id)"}"#))
             #expect(refused.status == .badRequest)
             #expect(try errorBody(refused).message.contains("cannot clone"))
 

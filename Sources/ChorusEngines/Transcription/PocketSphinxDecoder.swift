@@ -18,6 +18,8 @@ final class PocketSphinxDecoder {
     /// Loads the acoustic model `<dir>/en-us`, the language model `<dir>/en-us.lm.bin` and the dictionary
     /// `<dir>/cmudict-en-us.dict` (the layout of Debian's pocketsphinx-en-us), plus `extraArguments`
     /// (pocketsphinx flags and values, e.g. `["-maxhmmpf", "3000"]`). `-remove_silence` is off: see ``SpeechDetector``.
+    /// `-remove_noise` is off: its noise estimate runs on from one utterance into the next and is never reset, so a
+    /// clip decoded differently depending on what the decoder heard before (measured: a whole word changed).
     init(modelDirectory: String, extraArguments: [String]) throws {
         let base = URL(fileURLWithPath: modelDirectory)
         let hmm = base.appendingPathComponent("en-us").path
@@ -26,7 +28,7 @@ final class PocketSphinxDecoder {
         for path in [hmm + "/mdef", lm, dict] where !FileManager.default.fileExists(atPath: path) {
             throw EngineError.modelNotFound(path)
         }
-        let arguments = ["-hmm", hmm, "-lm", lm, "-dict", dict, "-remove_silence", "no"] + extraArguments
+        let arguments = ["-hmm", hmm, "-lm", lm, "-dict", dict, "-remove_silence", "no", "-remove_noise", "no"] + extraArguments
 
         Self.initLock.lock()
         defer { Self.initLock.unlock() }
@@ -65,9 +67,9 @@ final class PocketSphinxDecoder {
     /// depending on what came before. Starting every utterance from the clip's own mean makes the result a
     /// function of the clip alone, and is what the model was trained with (`-cmn batch` in its feat.params).
     ///
-    /// The front end is made afresh for each call (well under a millisecond): its noise estimate (`-remove_noise`)
-    /// would otherwise carry from one clip into the next. It is configured as the decoder's (`ps_get_config` is the
-    /// configuration after the model's feat.params were merged in), so the cepstra are the ones the decoder sees.
+    /// The front end is made afresh for each call (well under a millisecond), so nothing of an earlier clip is in
+    /// it. It is configured as the decoder's (`ps_get_config` is the configuration after the model's feat.params
+    /// were merged in), so the cepstra are the ones the decoder sees.
     func cepstralMean(of samples: UnsafeBufferPointer<Int16>, in ranges: [Range<Int>], isCancelled: () -> Bool) -> [Float]? {
         guard let frontEnd = fe_init_auto_r(ps_get_config(decoder)) else { return nil }
         defer { fe_free(frontEnd) }

@@ -11,7 +11,8 @@ import NIOConcurrencyHelpers
 ///   word times in this build), each utterance is fed in 0.5 s chunks, and words come from `ps_seg_iter`
 ///   (100 frames/s) with fillers dropped. Segments split at pauses ≥ 0.5 s and at most every ~10 s.
 /// - Determinism: cepstral mean normalisation uses the mean of the clip's speech regions (batch), set before
-///   every utterance, so the same samples always give the same transcript whatever the decoder did before.
+///   every utterance, and pocketsphinx's noise removal (whose estimate is never reset) is off, so the same
+///   samples always give the same transcript whatever the decoder did before.
 /// - Partial results: after each utterance that produced words, `onPartial` gets the whole transcript so far.
 ///   Finished utterances never change, so every call extends the previous one and the last equals the final
 ///   text (a consumer can send the growth as append-only deltas). It runs on the decoder thread, so keep it

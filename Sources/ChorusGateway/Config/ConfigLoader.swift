@@ -193,7 +193,11 @@ public struct ConfigLoader: Sendable {
         if let v = m["speech_formats"] {
             provider.speechFormats = try reader.choices(v, path: path + ".speech_formats", of: AudioFormat.self)
         }
-        if let v = m["voice_cloning"] { provider.voiceCloning = try reader.choice(v, path: path + ".voice_cloning", of: VoiceCloning.self) }
+        if let v = m["voice_cloning"] {
+            // `match` is what the embedded engine does, not something a provider can be configured into.
+            let value = try reader.choice(v, path: path + ".voice_cloning", from: [VoiceCloning.none, .audioSample].map(\.rawValue))
+            provider.voiceCloning = VoiceCloning(rawValue: value) ?? .none
+        }
         if let v = m["mask_mode"] {
             provider.maskMode = try reader.choice(v, path: path + ".mask_mode", of: MaskMode.self)
             if provider.type == .sdwebui, provider.maskMode == .alpha {

@@ -6,6 +6,9 @@ public enum VoiceCloning: String, Sendable, CaseIterable {
     case none
     /// A base64 WAV in the JSON body's `audio_sample` field.
     case audioSample = "audio_sample"
+    /// No cloning: the provider speaks the sample with the closest of its own voices (pitch, speaking rate, male
+    /// or female), as the embedded engine does. Not a config value: a provider's nature.
+    case match
 }
 
 /// How a provider wants transcription uploads (provider config `transcription_input`).

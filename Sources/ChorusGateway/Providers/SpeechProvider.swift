@@ -6,7 +6,7 @@ struct SpeechJob: Sendable {
     enum Voice: Sendable, Equatable {
         /// A preset or provider voice name (alloy, nova, …); nil lets the provider choose.
         case named(String?)
-        /// A voice sample to clone, already normalised (mono 24 kHz WAV).
+        /// A voice sample to clone (or match), already normalised (mono 24 kHz WAV).
         case sample([UInt8])
     }
 
@@ -29,7 +29,7 @@ enum SpeechResult: Sendable {
 
 /// Text to speech.
 protocol SpeechProvider: Sendable {
-    /// Whether and how this provider clones a voice from a sample.
+    /// Whether and how this provider speaks in a sample's voice: cloning it, or matching it with its own voices.
     var voiceCloning: VoiceCloning { get }
     func synthesize(_ job: SpeechJob, model: ModelConfig) async throws(GatewayError) -> SpeechResult
 }

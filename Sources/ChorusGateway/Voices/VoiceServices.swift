@@ -24,7 +24,7 @@ public final class VoiceServices: Sendable {
 
     /// The voice a speech request asks for, settled for a provider that clones by `cloning`: a name, or a
     /// normalised sample (an inline `audio_sample` or a stored custom voice `caller` owns; another key's voice is
-    /// 404 like an unknown id). 400 when the provider cannot clone.
+    /// 404 like an unknown id). 400 when the provider neither clones nor matches voices.
     func settle(name: String?, customID: String?, inlineSample: [UInt8]?, caller: Caller, provider: String,
                 cloning: VoiceCloning) async throws(GatewayError) -> SpeechJob.Voice {
         let sample: [UInt8]
@@ -36,7 +36,7 @@ public final class VoiceServices: Sendable {
         } else {
             return .named(name)
         }
-        guard cloning == .audioSample else {
+        guard cloning != .none else {
             throw .invalidParameter(param, "Provider '\(provider)' cannot clone voices (voice_cloning: \(cloning.rawValue)); use a named voice.")
         }
         if param == "voice" { return .sample(sample) }  // stored samples are already normalised
