@@ -37,6 +37,8 @@ func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
         ModelConfig(name: "local-stt", provider: "local", model: "pocketsphinx"),
         ModelConfig(name: "pcm-tts", provider: "pcmonly", model: "upstream-pcm"),
         ModelConfig(name: "verbose-stt", provider: "verbose", model: "upstream-stt"),
+        ModelConfig(name: "text-stt", provider: "textonly", model: "text-only"),
+        ModelConfig(name: "garbage-stt", provider: "textonly", model: "garbage"),
         ModelConfig(name: "wav16k-stt", provider: "wav16k", model: "upstream-stt"),
     ]
     var wavOnly = ProviderConfig(name: "wavonly", type: .openai)
@@ -55,7 +57,11 @@ func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
     var pcmOnly = wavOnly
     pcmOnly.name = "pcmonly"
     pcmOnly.speechFormats = [.pcm]
-    config.providers += [wavOnly, cloner, verbose, wav16k, pcmOnly]
+    // Says it renders every format; its `text-only` model answers JSON text whatever is asked.
+    var textOnly = wavOnly
+    textOnly.name = "textonly"
+    textOnly.transcriptionFormats = TranscriptFormat.allCases
+    config.providers += [wavOnly, cloner, verbose, wav16k, pcmOnly, textOnly]
     config.voicesDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-voices-\(UUID().uuidString)").path
     return config
 }

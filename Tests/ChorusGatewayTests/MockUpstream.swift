@@ -146,8 +146,27 @@ final class MockUpstream: Sendable {
     private func transcription(_ request: Request) async throws -> Response {
         var request = request
         let body = try await request.collectBody(upTo: 64 << 20)
-        state.withLockedValue { $0.received.append(Received(path: "/v1/audio/transcriptions", headers: request.headers, body: String(decoding: body.readableBytesView.prefix(4096), as: UTF8.self), bytes: Array(body.readableBytesView))) }
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: Self.verboseTranscript)))
+        let head = String(decoding: body.readableBytesView.prefix(4096), as: UTF8.self)
+        state.withLockedValue { $0.received.append(Received(path: "/v1/audio/transcriptions", headers: request.headers, body: head, bytes: Array(body.readableBytesView))) }
+        // Like the newer hosted models: JSON text only, whatever format was asked; or a broken provider.
+        switch Self.formField("model", in: head) {
+        case "text-only":
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: #"{"text":"\#(Self.textOnlyTranscript)"}"#)))
+        case "garbage":
+            return Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body>Bad gateway</body></html>")))
+        default:
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: Self.verboseTranscript)))
+        }
+    }
+
+    /// What the `text-only` model answers, whatever it is sent.
+    static let textOnlyTranscript = "Please turn off the lights in the kitchen, and open the door to the garden."
+
+    /// The value of a multipart form field (`name="…"`, blank line, value).
+    static func formField(_ name: String, in body: String) -> String? {
+        guard let marker = body.range(of: "name=\"\(name)\"\r\n\r\n") else { return nil }
+        return body[marker.upperBound...].components(separatedBy: "\r\n").first
     }
 
     private func answer(_ request: Request, path: String) async throws -> Response {

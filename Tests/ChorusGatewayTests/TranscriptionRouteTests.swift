@@ -90,10 +90,13 @@ import Testing
                 #expect(sent.body.contains("verbose_json"), "Chorus asks the provider for verbose_json")
                 #expect(sent.body.contains("upstream-stt"))
             }
-            // json is native for this provider: passed through as the provider sent it.
+            // json is native for this provider, but it answers verbose_json anyway: the caller still gets json.
             let (headers, body) = Self.upload(model: "verbose-stt", file: audio, filename: "a.wav", fields: [("response_format", "json")])
-            let passthrough = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
-            #expect(String(buffer: passthrough.body) == MockUpstream.verboseTranscript)
+            let json = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+            #expect(String(buffer: json.body) == #"{"text":"Hello there. General Kenobi."}"#)
+            let (verboseHeaders, verboseBody) = Self.upload(model: "verbose-stt", file: audio, filename: "a.wav", fields: [("response_format", "verbose_json")])
+            let passthrough = try await client.execute(uri: "/v1/audio/transcriptions", method: .post, headers: verboseHeaders, body: verboseBody)
+            #expect(String(buffer: passthrough.body) == MockUpstream.verboseTranscript, "the asked format passes through as answered")
         }
     }
 

@@ -134,6 +134,57 @@ final class PocketSphinxDecoder {
         guard status >= 0 else { throw EngineError.recognitionFailed("ps_end_utt failed", status: Int(status)) }
     }
 
+    /// Whether the dictionary has `word` (lower case, plain ASCII letters, digits, apostrophes), i.e. whether
+    /// alignment can place it.
+    func knows(_ word: String) -> Bool {
+        guard Self.isPlainWord(word), let pronunciation = ps_lookup_word(decoder, word) else { return false }
+        free(pronunciation)
+        return true
+    }
+
+    /// Decodes `samples` as one utterance against a grammar of exactly `words` in order (fillers and silences
+    /// between them allowed), then returns to the language-model search. Every word must be ``knows(_:)``.
+    /// The result is what ``words()`` gives; an empty or shorter list when no path through the grammar fit.
+    func align(_ samples: UnsafeBufferPointer<Int16>, words: [String], mean: [Float]?, chunk: Int,
+               isCancelled: () -> Bool) throws -> [(word: String, startFrame: Int, endFrame: Int)] {
+        guard !words.isEmpty, !samples.isEmpty else { return [] }
+        // JSGF tokens are bare (quotes would become part of the word); callers pass only plain words.
+        guard words.allSatisfy(Self.isPlainWord) else {
+            throw EngineError.recognitionFailed("alignment words must be letters, digits and apostrophes", status: -1)
+        }
+        let grammar = "#JSGF V1.0;\ngrammar chorus;\npublic <utterance> = \(words.joined(separator: " ")) ;\n"
+        let previous = ps_get_search(decoder).map { String(cString: $0) } ?? "_default"
+        guard ps_set_jsgf_string(decoder, Self.alignSearch, grammar) >= 0, ps_set_search(decoder, Self.alignSearch) >= 0 else {
+            throw EngineError.recognitionFailed("pocketsphinx refused the alignment grammar", status: -1)
+        }
+        defer {
+            ps_set_search(decoder, previous)
+            ps_unset_search(decoder, Self.alignSearch)
+        }
+        if let mean { setCepstralMean(mean) }
+        try startUtterance()
+        var position = 0
+        do {
+            while position < samples.count {
+                if isCancelled() { throw CancellationError() }
+                let end = min(position + chunk, samples.count)
+                try process(UnsafeBufferPointer(rebasing: samples[position..<end]))
+                position = end
+            }
+        } catch {
+            try? endUtterance()
+            throw error
+        }
+        try endUtterance()
+        return self.words()
+    }
+
+    private static let alignSearch = "chorus-align"
+
+    static func isPlainWord(_ word: String) -> Bool {
+        !word.isEmpty && word.allSatisfy { ($0.isLetter || $0.isNumber || $0 == "'") && $0.isASCII }
+    }
+
     /// The words of the last utterance with their frame spans (end inclusive), fillers removed and
     /// alternate-pronunciation markers (`read(2)`) stripped.
     func words() -> [(word: String, startFrame: Int, endFrame: Int)] {

@@ -29,9 +29,9 @@ public final class PocketSphinxEngine: Sendable {
     static let chunkSamples = sampleRate / 2
 
     public let modelDirectory: String
-    private let pool: WorkerPool<PocketSphinxDecoder>
-    private let logger: Logger
-    private let decoded = NIOLockedValueBox(0)
+    let pool: WorkerPool<PocketSphinxDecoder>
+    let logger: Logger
+    let decoded = NIOLockedValueBox(0)
 
     /// Samples this engine has fed to pocketsphinx so far, over all requests: grows while a decoder works and
     /// stands still when none does (a progress counter for monitoring and tests).
@@ -73,10 +73,19 @@ public final class PocketSphinxEngine: Sendable {
         if samples.isEmpty {
             return Transcript(text: "", language: "en", duration: 0, segments: [], words: [])
         }
-        let job = TranscriptionJob(samples: samples, onPartial: onPartial)
+        let job = TranscriptionJob<Transcript>(samples: samples, onPartial: onPartial)
+        let progress = self.decoded
+        return try await run(job, what: "transcription", seconds: duration) { decoder in
+            try Self.decode(job, with: decoder, duration: duration, progress: progress)
+        }
+    }
+
+    /// Queues `work` for the next free decoder and waits for it; cancelling the calling task fails the wait at
+    /// once and makes the job stop (or never start) on its decoder.
+    func run<Output: Sendable>(_ job: TranscriptionJob<Output>, what: String, seconds: Double,
+                               _ work: @escaping @Sendable (PocketSphinxDecoder) throws -> Output) async throws -> Output {
         let pool = self.pool
         let logger = self.logger
-        let progress = self.decoded
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 job.attach(continuation)
@@ -84,9 +93,9 @@ public final class PocketSphinxEngine: Sendable {
                     run: { decoder in
                         if job.isCancelled { return job.resume(with: .failure(CancellationError())) }
                         let start = ContinuousClock.now
-                        let result = Result { try Self.decode(job, with: decoder, duration: duration, progress: progress) }
-                        logger.debug("pocketsphinx transcription", metadata: [
-                            "chorus.audio_seconds": "\(duration)",
+                        let result = Result { try work(decoder) }
+                        logger.debug("pocketsphinx \(what)", metadata: [
+                            "chorus.audio_seconds": "\(seconds)",
                             "chorus.elapsed": "\(ContinuousClock.now - start)",
                         ])
                         job.resume(with: result)
@@ -102,7 +111,7 @@ public final class PocketSphinxEngine: Sendable {
     }
 
     /// Runs on a decoder thread.
-    private static func decode(_ job: TranscriptionJob, with decoder: PocketSphinxDecoder,
+    static func decode<Output>(_ job: TranscriptionJob<Output>, with decoder: PocketSphinxDecoder,
                                duration: Double, progress: NIOLockedValueBox<Int>) throws -> Transcript {
         let regions = SpeechDetector(sampleRate: sampleRate).regions(in: job.samples) { job.isCancelled }
         if job.isCancelled { throw CancellationError() }

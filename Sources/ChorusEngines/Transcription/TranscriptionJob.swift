@@ -1,14 +1,14 @@
 import NIOConcurrencyHelpers
 
-/// One `transcribe` call: the samples, the partial-result callback, a cancellation flag, and the
-/// continuation, resumed exactly once: by the worker, by a pool shutdown, by a refused submit, or at once
-/// by cancellation (so a cancelled caller never waits for its turn on a busy decoder).
-final class TranscriptionJob: Sendable {
+/// One call on a decoder (a transcription or an alignment): the samples, the partial-result callback, a
+/// cancellation flag, and the continuation, resumed exactly once: by the worker, by a pool shutdown, by a refused
+/// submit, or at once by cancellation (so a cancelled caller never waits for its turn on a busy decoder).
+final class TranscriptionJob<Output: Sendable>: Sendable {
     let samples: [Int16]
     let onPartial: (@Sendable (String) -> Void)?
-    private let state = NIOLockedValueBox<(cancelled: Bool, continuation: CheckedContinuation<Transcript, any Error>?)>((false, nil))
+    private let state = NIOLockedValueBox<(cancelled: Bool, continuation: CheckedContinuation<Output, any Error>?)>((false, nil))
 
-    init(samples: [Int16], onPartial: (@Sendable (String) -> Void)?) {
+    init(samples: [Int16], onPartial: (@Sendable (String) -> Void)? = nil) {
         self.samples = samples
         self.onPartial = onPartial
     }
@@ -26,7 +26,7 @@ final class TranscriptionJob: Sendable {
     }
 
     /// Stores the continuation; if the job was already cancelled, fails it at once.
-    func attach(_ continuation: CheckedContinuation<Transcript, any Error>) {
+    func attach(_ continuation: CheckedContinuation<Output, any Error>) {
         let cancelled = state.withLockedValue { state in
             if !state.cancelled { state.continuation = continuation }
             return state.cancelled
@@ -34,7 +34,7 @@ final class TranscriptionJob: Sendable {
         if cancelled { continuation.resume(throwing: CancellationError()) }
     }
 
-    func resume(with result: Result<Transcript, any Error>) {
+    func resume(with result: Result<Output, any Error>) {
         let continuation = state.withLockedValue { state in
             defer { state.continuation = nil }
             return state.continuation

@@ -5,8 +5,11 @@ import ChorusWire
 import NIOCore
 
 extension OpenAICompatibleProvider: TranscriptionProvider {
-    /// Forwards the upload (converted to 16 kHz WAV for `transcription_input: wav16k`). A format the provider
-    /// renders itself passes through; for the others Chorus asks for verbose_json and renders from that.
+    /// Forwards the upload (converted to 16 kHz WAV for `transcription_input: wav16k`), asking for the caller's
+    /// format when the provider lists it and verbose_json otherwise. Whatever comes back is read for what it is
+    /// (``UpstreamTranscript``): the caller's format passes through as answered, another is rendered by Chorus,
+    /// and text where the caller needs times is aligned to the audio locally (``LocalAligner``). Streams and
+    /// error answers pass through untouched.
     func transcribe(_ job: TranscriptionJob, model: ModelConfig) async throws(GatewayError) -> TranscriptionResult {
         let native = config.transcriptionFormats.contains(job.format)
         let askFormat = native ? job.format : .verboseJSON
@@ -38,14 +41,50 @@ extension OpenAICompatibleProvider: TranscriptionProvider {
                                                    needed: job.info.durationIsEstimate && !convert)
         let response = try await transport.execute(request)
         if let seconds = await measured { audioSeconds = seconds }
-        if native || response.status != 200 {
+        if streams || response.status != 200 {
             return TranscriptionResult(answer: .upstreamAnswer(response), audioSeconds: audioSeconds)
         }
-        let json = try await transport.collectJSON(response, limit: 16 << 20, what: "verbose_json transcription")
-        guard let transcript = Transcript(verboseJSON: json) else {
-            throw GatewayError.upstreamFailed(provider: config.name, "its verbose_json answer could not be read")
+        // Read for what it is: providers answer JSON when asked for srt, or text where times were asked.
+        let body = try await transport.collect(response, limit: 16 << 20, what: "transcription")
+        guard let answer = UpstreamTranscript(body: body, contentType: response.header("Content-Type")) else {
+            throw GatewayError.upstreamFailed(provider: config.name, "its answer is not a transcript (text, JSON, srt or vtt)")
         }
-        return TranscriptionResult(answer: .transcript(transcript), audioSeconds: audioSeconds)
+        if answer.format == job.format && !job.stream {
+            return TranscriptionResult(answer: .body(body, contentType: job.format.contentType), audioSeconds: audioSeconds)
+        }
+        switch answer {
+        case .timed(let transcript, _):
+            return TranscriptionResult(answer: .transcript(transcript), audioSeconds: audioSeconds)
+        case .text(let text, let language, let duration, _):
+            guard Self.needsTimes(job) else {
+                let transcript = Transcript(text: text, language: language ?? job.language ?? "en",
+                                            duration: duration ?? audioSeconds ?? job.info.duration ?? 0, segments: [], words: [])
+                return TranscriptionResult(answer: .transcript(transcript), audioSeconds: audioSeconds)
+            }
+            let aligned = try await align(text, language: language ?? job.language, upload: job)
+            return TranscriptionResult(answer: .transcript(aligned.transcript), audioSeconds: aligned.transcript.duration,
+                                       timestamps: aligned.method)
+        }
+    }
+
+    /// Whether the caller's format carries times (srt, vtt, verbose_json).
+    static func needsTimes(_ job: TranscriptionJob) -> Bool {
+        [.srt, .vtt, .verboseJSON].contains(job.format)
+    }
+
+    /// The provider's text given times by the local aligner, on the upload decoded to 16 kHz.
+    private func align(_ text: String, language: String?, upload job: TranscriptionJob) async throws(GatewayError) -> AlignedTranscript {
+        let (audio, limits, provider) = (job.file.data, job.limits, config.name)
+        let pcm = try await Offload.cancellable { flag throws(GatewayError) in
+            do {
+                return try audio.withUnsafeReadableBytes {
+                    try AudioDecoder.decode($0, sampleRate: PocketSphinxEngine.sampleRate, limits: limits, cancellation: flag)
+                }
+            } catch {
+                throw .undecodableUpload(error, limit: limits.maxDurationSeconds, provider: provider, what: "aligned")
+            }
+        }
+        return try await transport.aligner.align(pcm.samples, text: text, language: language)
     }
 
     /// The upload decoded to 16 kHz mono and written as a WAV file straight into the buffer that is sent: the

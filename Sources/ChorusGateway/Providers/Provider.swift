@@ -38,6 +38,8 @@ public struct ProviderEnvironment: Sendable {
     let presets: VoicePresets
     /// Upper bound for a provider's whole JSON answer (images as base64, a verbose transcript).
     let maxAnswerBytes: Int
+    /// Times for transcripts a provider answered as text only.
+    let aligner = LocalAligner()
 
     public init(upstream: UpstreamClient, metrics: GatewayMetrics, presets: VoicePresets = .builtIn, maxAnswerBytes: Int = 64 << 20) {
         self.upstream = upstream

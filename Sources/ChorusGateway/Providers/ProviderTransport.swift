@@ -11,12 +11,15 @@ struct ProviderTransport: Sendable {
     let metrics: GatewayMetrics
     /// Upper bound for a whole JSON answer read by `collectJSON`.
     let maxAnswerBytes: Int
+    /// The gateway's one local aligner, for transcripts answered as text where times were asked.
+    let aligner: LocalAligner
 
     init(provider: ProviderConfig, environment: ProviderEnvironment) {
         self.provider = provider
         upstream = environment.upstream
         metrics = environment.metrics
         maxAnswerBytes = environment.maxAnswerBytes
+        aligner = environment.aligner
     }
 
     func url(_ path: String) -> String { provider.baseURL + path }
@@ -91,19 +94,24 @@ struct ProviderTransport: Sendable {
 
     /// A whole JSON answer of at most `limit` bytes; anything else is a 502 naming the provider.
     func collectJSON(_ response: UpstreamResponse, limit: Int? = nil, what: String = "answer") async throws(GatewayError) -> JSONValue {
-        let limit = limit ?? maxAnswerBytes
-        let body: ByteBuffer
-        do {
-            body = try await response.body.collect(upTo: limit)
-        } catch let error as UpstreamError {
-            throw GatewayError(upstream: error, provider: provider.name)
-        } catch {
-            throw .upstreamFailed(provider: provider.name, "the \(what) could not be read: \(error)")
-        }
+        let body = try await collect(response, limit: limit, what: what)
         do {
             return try body.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
         } catch {
             throw .upstreamFailed(provider: provider.name, "the \(what) is not JSON (\(error.description))")
+        }
+    }
+}
+
+extension ProviderTransport {
+    /// The whole answer body, up to `limit` (default `maxAnswerBytes`).
+    func collect(_ response: UpstreamResponse, limit: Int? = nil, what: String = "answer") async throws(GatewayError) -> ByteBuffer {
+        do {
+            return try await response.body.collect(upTo: limit ?? maxAnswerBytes)
+        } catch let error as UpstreamError {
+            throw GatewayError(upstream: error, provider: provider.name)
+        } catch {
+            throw .upstreamFailed(provider: provider.name, "the \(what) could not be read: \(error)")
         }
     }
 }

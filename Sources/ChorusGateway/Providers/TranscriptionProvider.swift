@@ -48,6 +48,8 @@ struct TranscriptionResult: Sendable {
         case upstreamAnswer(UpstreamResponse)
         /// A transcript Chorus renders in the caller's format.
         case transcript(Transcript)
+        /// A provider's whole answer, already read and already in the caller's format.
+        case body(ByteBuffer, contentType: String)
         /// Events as the recogniser's hypothesis grows (`stream=true` on an engine that can).
         case live(AsyncThrowingStream<TranscriptEvent, any Error>)
     }
@@ -55,6 +57,8 @@ struct TranscriptionResult: Sendable {
     var answer: Answer
     /// The audio's real length, when the provider measured it (decoding or converting it).
     var audioSeconds: Double?
+    /// Set when the times were not the provider's: aligned locally to its text, or estimated (`x-chorus-timestamps`).
+    var timestamps: AlignedTranscript.Method? = nil
 }
 
 /// Speech to text.

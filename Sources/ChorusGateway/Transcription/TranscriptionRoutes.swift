@@ -103,14 +103,23 @@ struct TranscriptionRoutes: Sendable {
             trace.update { $0.bytesOut = events.reduce(0) { $0 + $1.readableBytes } }
             trace.finishWhole(status: 200)
             return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init(contentsOf: events))
+        case .body(let body, let contentType):
+            trace.update { $0.bytesOut = body.readableBytes }
+            trace.finishWhole(status: 200)
+            return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: body))
         case .transcript(let transcript):
             let body = TranscriptRenderer.render(transcript, as: parameters.format, task: task.rawValue,
                                                  includeWords: parameters.granularities.contains("word"))
             trace.update { $0.bytesOut = body.count }
             trace.finishWhole(status: 200)
-            return Response(status: .ok, headers: [.contentType: parameters.format.contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            var headers: HTTPFields = [.contentType: parameters.format.contentType]
+            // Times that are not the provider's say so: aligned locally to its text, or spread evenly.
+            if let method = result.timestamps { headers[Self.timestampsHeader] = method.rawValue }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
     }
+
+    static let timestampsHeader = HTTPField.Name("x-chorus-timestamps")!
 
     /// Refuses an upload longer than the provider's `max_audio_seconds` before any decoding: at once when the
     /// container states its length, after a packet scan (~50 ms for 25 MB) when the length is only a bit-rate

@@ -1,0 +1,33 @@
+import ChorusEngines
+import NIOConcurrencyHelpers
+
+/// The embedded recogniser in alignment mode, for providers that answer text where the caller asked for times.
+/// Its own decoder (~60 MB), loaded on first use, so a gateway that never needs it never pays for it.
+final class LocalAligner: Sendable {
+    private let engine = NIOLockedValueBox<PocketSphinxEngine?>(nil)
+
+    func align(_ samples: [Int16], text: String, language: String?) async throws(GatewayError) -> AlignedTranscript {
+        let engine: PocketSphinxEngine
+        do {
+            engine = try self.engine.withLockedValue { box in
+                if let box { return box }
+                let started = try PocketSphinxEngine()
+                box = started
+                return started
+            }
+        } catch {
+            throw .internalError("The embedded aligner could not start: \(error)")
+        }
+        do {
+            return try await engine.align(samples, text: text, language: language ?? "en")
+        } catch is CancellationError {
+            throw .clientClosed("The alignment stopped: the request was cancelled.")
+        } catch {
+            throw .internalError("Aligning the provider's transcript failed: \(error)")
+        }
+    }
+
+    deinit {
+        engine.withLockedValue { $0?.shutdown() }
+    }
+}
