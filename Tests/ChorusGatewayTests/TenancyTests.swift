@@ -52,16 +52,23 @@ import Testing
     @Test func keyLimitedTo5RPMGets429WithRetryAfterOnItsSixthCallAndTheHeadersCountDown() async throws {
         try await withGateway { client, _, _ in
             let (key, _) = try await Self.createKey(client, #"{"name":"five","rpm":5}"#)
-            var remaining: [String] = []
+            // The bucket refills one call every 12 s: on a machine so loaded that the calls take longer, a refill
+            // may land in between, and the count is checked with that allowance.
+            let start = ContinuousClock.now
+            var remaining: [Int] = []
             for _ in 0..<5 {
                 let response = try await Self.chat(client, key: key)
                 #expect(response.status == .ok)
                 #expect(response.headers[HTTPField.Name("x-ratelimit-limit-requests")!] == "5")
-                remaining.append(response.headers[HTTPField.Name("x-ratelimit-remaining-requests")!] ?? "?")
+                remaining.append(Int(response.headers[HTTPField.Name("x-ratelimit-remaining-requests")!] ?? "") ?? -1)
                 #expect(response.headers[HTTPField.Name("x-ratelimit-reset-requests")!]?.hasSuffix("s") == true)
             }
-            #expect(remaining == ["4", "3", "2", "1", "0"])
-            let sixth = try await Self.chat(client, key: key)
+            let refills = Int((ContinuousClock.now - start) / .seconds(12))
+            for (index, value) in remaining.enumerated() {
+                #expect(value >= 4 - index && value <= 4 - index + refills, "\(remaining) after \(refills) refills")
+            }
+            var sixth = try await Self.chat(client, key: key)
+            for _ in 0..<refills where sixth.status == .ok { sixth = try await Self.chat(client, key: key) }
             #expect(sixth.status == .tooManyRequests)
             #expect(try errorBody(sixth).code == "rate_limit_exceeded")
             #expect(Int(sixth.headers[.retryAfter] ?? "") ?? 0 >= 1)
