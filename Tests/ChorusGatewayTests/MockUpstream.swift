@@ -153,12 +153,17 @@ final class MockUpstream: Sendable {
         case "text-only":
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: #"{"text":"\#(Self.textOnlyTranscript)"}"#)))
+        case "gpt-4o-transcribe-diarize":
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: Self.diarizedTranscript)))
         case "garbage":
             return Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body>Bad gateway</body></html>")))
         default:
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: Self.verboseTranscript)))
         }
     }
+
+    /// What the diarizing model answers, whatever it is sent (OpenAI's diarized_json shape).
+    static let diarizedTranscript = #"{"task":"transcribe","duration":4.5,"text":"Hello there. General Kenobi.","segments":[{"type":"transcript.text.segment","id":"seg_001","start":0.0,"end":1.5,"text":"Hello there.","speaker":"A"},{"type":"transcript.text.segment","id":"seg_002","start":2.0,"end":4.5,"text":"General Kenobi.","speaker":"Grievous"}]}"#
 
     /// What the `text-only` model answers, whatever it is sent.
     static let textOnlyTranscript = "Please turn off the lights in the kitchen, and open the door to the garden."

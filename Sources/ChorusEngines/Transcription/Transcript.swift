@@ -18,13 +18,16 @@ public struct TranscriptSegment: Sendable, Hashable {
     public var end: Double
     public var text: String
     public var words: [TranscriptWord]
+    /// Who spoke it, when a diarizing model said (`A`, or a known speaker's name).
+    public var speaker: String?
 
-    public init(id: Int, start: Double, end: Double, text: String, words: [TranscriptWord]) {
+    public init(id: Int, start: Double, end: Double, text: String, words: [TranscriptWord], speaker: String? = nil) {
         self.id = id
         self.start = start
         self.end = end
         self.text = text
         self.words = words
+        self.speaker = speaker
     }
 }
 

@@ -23,10 +23,12 @@ public enum TranscriptionInput: String, Sendable, CaseIterable {
 public enum TranscriptFormat: String, Sendable, CaseIterable {
     case json, text, srt, vtt
     case verboseJSON = "verbose_json"
+    /// Segments with a `speaker` each (OpenAI's diarizing transcription models).
+    case diarizedJSON = "diarized_json"
 
     public var contentType: String {
         switch self {
-        case .json, .verboseJSON: "application/json"
+        case .json, .verboseJSON, .diarizedJSON: "application/json"
         case .text: "text/plain; charset=utf-8"
         case .srt: "application/x-subrip; charset=utf-8"
         case .vtt: "text/vtt; charset=utf-8"

@@ -9,6 +9,9 @@ extension BuiltinProvider: TranscriptionProvider {
     /// Both stages stop within a chunk when the request is cancelled (its client left): the decode polls a flag
     /// the cancellation sets, the recogniser's thread its job's flag.
     func transcribe(_ job: TranscriptionJob, model: ModelConfig) async throws(GatewayError) -> TranscriptionResult {
+        guard job.format != .diarizedJSON else {
+            throw .invalidParameter("response_format", "'\(model.name)' cannot tell speakers apart; diarized_json needs a diarizing model (e.g. gpt-4o-transcribe-diarize).")
+        }
         let audio = job.file.data
         let limits = job.limits
         let provider = config.name

@@ -11,8 +11,11 @@ extension OpenAICompatibleProvider: TranscriptionProvider {
     /// and text where the caller needs times is aligned to the audio locally (``LocalAligner``). Streams and
     /// error answers pass through untouched.
     func transcribe(_ job: TranscriptionJob, model: ModelConfig) async throws(GatewayError) -> TranscriptionResult {
-        let native = config.transcriptionFormats.contains(job.format)
-        let askFormat = native ? job.format : .verboseJSON
+        let diarizing = Self.diarizes(model)
+        // Diarizing models render json, text and diarized_json only; for times they are asked for their speakers'
+        // segments, whatever the provider's formats say.
+        let native = config.transcriptionFormats.contains(job.format) && !(diarizing && [.srt, .vtt, .verboseJSON].contains(job.format))
+        let askFormat: TranscriptFormat = native ? job.format : diarizing ? .diarizedJSON : .verboseJSON
         var file = job.file
         var audioSeconds: Double?
         let convert = config.transcriptionInput == .wav16k
@@ -30,6 +33,10 @@ extension OpenAICompatibleProvider: TranscriptionProvider {
         if let prompt = job.prompt { fields.append(("prompt", prompt)) }
         if let temperature = job.temperature { fields.append(("temperature", temperature)) }
         for granularity in job.granularities { fields.append(("timestamp_granularities[]", granularity)) }
+        // Diarizing models need a chunking strategy: `auto` unless the caller chose one.
+        if let strategy = job.chunkingStrategy ?? (diarizing ? "auto" : nil) { fields.append(("chunking_strategy", strategy)) }
+        for name in job.knownSpeakerNames { fields.append(("known_speaker_names[]", name)) }
+        for reference in job.knownSpeakerReferences { fields.append(("known_speaker_references[]", reference)) }
         let streams = job.stream && native
         if streams { fields.append(("stream", "true")) }
         // The file's own buffer is one of the body's parts, read in place by curl as it sends.
@@ -67,9 +74,14 @@ extension OpenAICompatibleProvider: TranscriptionProvider {
         }
     }
 
-    /// Whether the caller's format carries times (srt, vtt, verbose_json).
+    /// Whether the caller's format carries times (srt, vtt, verbose_json, diarized_json).
     static func needsTimes(_ job: TranscriptionJob) -> Bool {
-        [.srt, .vtt, .verboseJSON].contains(job.format)
+        [.srt, .vtt, .verboseJSON, .diarizedJSON].contains(job.format)
+    }
+
+    /// OpenAI's diarizing models (`gpt-4o-transcribe-diarize`) by their provider-side name.
+    static func diarizes(_ model: ModelConfig) -> Bool {
+        model.model.contains("diarize")
     }
 
     /// The provider's text given times by the local aligner, on the upload decoded to 16 kHz.

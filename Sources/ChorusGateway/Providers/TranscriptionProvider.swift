@@ -20,6 +20,11 @@ struct TranscriptionOptions: Sendable {
     var temperature: String?
     var granularities: [String]
     var stream: Bool
+    /// Diarization: `auto` or a server-VAD object (JSON text), forwarded as sent.
+    var chunkingStrategy: String? = nil
+    /// Up to four speakers' names and their reference clips (data URLs), forwarded as sent, in order.
+    var knownSpeakerNames: [String] = []
+    var knownSpeakerReferences: [String] = []
 }
 
 /// One transcription call: the upload, already checked to be audio, and the caller's options.

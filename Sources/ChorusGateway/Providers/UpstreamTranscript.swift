@@ -27,7 +27,8 @@ enum UpstreamTranscript: Sendable {
             guard let json = try? body.withUnsafeReadableBytes({ bytes throws(JSONParseError) in try JSONParser.parse(bytes) }),
                   let transcript = Transcript(verboseJSON: json) else { return nil }
             let timed = json["segments"]?.arrayValue?.isEmpty == false || json["words"]?.arrayValue?.isEmpty == false
-            self = timed ? .timed(transcript, as: .verboseJSON)
+            let diarized = transcript.segments.contains { $0.speaker != nil }
+            self = timed ? .timed(transcript, as: diarized ? .diarizedJSON : .verboseJSON)
                          : .text(transcript.text, language: json["language"]?.stringValue, duration: json["duration"]?.doubleValue, as: .json)
             return
         }

@@ -2,7 +2,8 @@ import ChorusEngines
 import ChorusWire
 import Foundation
 
-/// Renders a transcript in each of OpenAI's `response_format`s: json, text, srt, vtt, verbose_json.
+/// Renders a transcript in each of OpenAI's `response_format`s: json, text, srt, vtt, verbose_json, diarized_json.
+/// srt and vtt cues of diarized segments carry the speaker (`A: …` in srt, a `<v A>` voice span in vtt).
 enum TranscriptRenderer {
     static func render(_ transcript: Transcript, as format: TranscriptFormat, task: String, includeWords: Bool, includeSegments: Bool = true) -> [UInt8] {
         switch format {
@@ -35,6 +36,17 @@ enum TranscriptRenderer {
                 })))
             }
             return JSONValue.object(members).serialized()
+        case .diarizedJSON:
+            return JSONValue.object([
+                ("task", .string(task)), ("duration", .number(rounded(transcript.duration))), ("text", .string(transcript.text)),
+                ("segments", .array(transcript.segments.map { segment in
+                    .object([
+                        ("type", "transcript.text.segment"), ("id", .string("seg_\(segment.id)")),
+                        ("start", .number(rounded(segment.start))), ("end", .number(rounded(segment.end))),
+                        ("text", .string(segment.text)), ("speaker", segment.speaker.map(JSONValue.string) ?? .null),
+                    ])
+                })),
+            ]).serialized()
         }
     }
 
@@ -43,7 +55,8 @@ enum TranscriptRenderer {
         var out = ""
         for (index, segment) in segments.enumerated() {
             out += "\(index + 1)\n\(timestamp(segment.start, separator: ",")) --> \(timestamp(segment.end, separator: ","))\n"
-            out += segment.text.trimmingCharacters(in: .whitespaces) + "\n\n"
+            let text = segment.text.trimmingCharacters(in: .whitespaces)
+            out += (segment.speaker.map { "\($0): \(text)" } ?? text) + "\n\n"
         }
         return out
     }
@@ -53,7 +66,8 @@ enum TranscriptRenderer {
         var out = "WEBVTT\n\n"
         for segment in segments {
             out += "\(timestamp(segment.start, separator: ".")) --> \(timestamp(segment.end, separator: "."))\n"
-            out += segment.text.trimmingCharacters(in: .whitespaces) + "\n\n"
+            let text = segment.text.trimmingCharacters(in: .whitespaces)
+            out += (segment.speaker.map { "<v \($0)>\(text)" } ?? text) + "\n\n"
         }
         return out
     }

@@ -32,7 +32,7 @@ struct TranscriptionRoutes: Sendable {
             guard let model = form.field("model"), !model.isEmpty else { throw .missingParameter("model") }
             let formatName = form.field("response_format") ?? "json"
             guard let format = TranscriptFormat(rawValue: formatName) else {
-                throw .invalidParameter("response_format", "'response_format' must be one of json, text, srt, verbose_json, vtt; got '\(GatewayError.echo(formatName))'.")
+                throw .invalidParameter("response_format", "'response_format' must be one of json, text, srt, verbose_json, vtt, diarized_json; got '\(GatewayError.echo(formatName))'.")
             }
             let temperature = form.field("temperature")
             if let temperature, Double(temperature).map({ (0...1).contains($0) }) != true {
@@ -53,8 +53,11 @@ struct TranscriptionRoutes: Sendable {
             options = TranscriptionOptions(format: format, language: try LanguageTag.checked(form.field("language").flatMap { $0.isEmpty ? nil : $0 }),
                                            prompt: form.field("prompt"), temperature: temperature, granularities: granularities,
                                            stream: stream)
+            try readDiarization(form)
         }
     }
+
+    static let maxKnownSpeakers = 4
 
     func handle(_ request: Request, context: GatewayRequestContext, task: TranscriptionTask) async throws -> Response {
         let trace = try context.requireTrace()
