@@ -69,7 +69,8 @@ import Testing
     @Test func readmeReferenceLoads() throws {
         let config = try ConfigLoader(environment: ["OPENAI_API_KEY": "sk-test"]).parse(try Self.readmeConfigBlock(), file: "README.md")
         #expect(config.providers.map(\.name) == ["openai", "sd", "local"])
-        #expect(config.models.count == 8)
+        #expect(config.models.count == 9)
+        #expect(config.models.last?.translationVia == TranslationVia(transcriptionModel: "whisper-1", chatModel: "gpt-4o-mini"))
         #expect(config.groups == ["audio": ["tts-1", "whisper-1"]])
     }
 
@@ -136,7 +137,8 @@ import Testing
         // A fallback must name another model: compared against the same two models without it.
         let twoModels = modelBase + "}\n  - {name: n, provider: q}\n"
         #expect(try loaded(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, fallbacks: [n]}")) != loaded(twoModels))
-        for key in ConfigSchema.model where key != "name" && key != "provider" && key != "fallbacks" {
+        #expect(try loaded(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, translation_via: {transcription_model: n, chat_model: n}}")) != loaded(twoModels))
+        for key in ConfigSchema.model where !["name", "provider", "fallbacks", "translation_via"].contains(key) {
             let sample = try #require(Self.modelSamples[key], "no sample for models[].\(key)")
             #expect(try loaded(modelBase + ", " + sample + "}\n") != plainModel, "models[].\(key) is accepted but not loaded")
         }

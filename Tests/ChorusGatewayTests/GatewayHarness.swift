@@ -40,6 +40,7 @@ func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
         ModelConfig(name: "text-stt", provider: "textonly", model: "text-only"),
         ModelConfig(name: "garbage-stt", provider: "textonly", model: "garbage"),
         ModelConfig(name: "diarize-stt", provider: "wavonly", model: "gpt-4o-transcribe-diarize"),
+        ModelConfig(name: "translator-chat", provider: "mock", model: "translator"),
         ModelConfig(name: "wav16k-stt", provider: "wav16k", model: "upstream-stt"),
     ]
     var wavOnly = ProviderConfig(name: "wavonly", type: .openai)

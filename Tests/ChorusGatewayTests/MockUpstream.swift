@@ -210,6 +210,17 @@ final class MockUpstream: Sendable {
         case "html":
             return Response(status: .serviceUnavailable, headers: [.contentType: "text/html"],
                             body: .init(byteBuffer: ByteBuffer(string: "<html><body>Service Unavailable</body></html>")))
+        case "translator":
+            // Answers a JSON list of strings with each one prefixed "EN:"; a list of two or more in a code fence.
+            let messages = json["messages"] as? [[String: Any]] ?? []
+            let content = messages.last?["content"] as? String ?? "[]"
+            let items = (try? JSONSerialization.jsonObject(with: Data(content.utf8))) as? [String] ?? []
+            let list = String(decoding: try JSONSerialization.data(withJSONObject: items.map { "EN: " + $0 }), as: UTF8.self)
+            let reply = items.count > 1 ? "```json\n" + list + "\n```" : list
+            let completion: [String: Any] = ["id": "chatcmpl-t", "object": "chat.completion", "model": model,
+                                             "choices": [["index": 0, "message": ["role": "assistant", "content": reply], "finish_reason": "stop"]]]
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(data: try JSONSerialization.data(withJSONObject: completion))))
         default: break
         }
         if json["stream"] as? Bool == true {

@@ -136,6 +136,15 @@ public struct ConfigLoader: Sendable {
                         throw reader.error(path, "unknown model '\(fallback)'", models)
                     }
                 }
+                if let via = model.translationVia {
+                    for (key, name) in [("transcription_model", via.transcriptionModel), ("chat_model", via.chatModel)] {
+                        let path = "models[\(index)].translation_via.\(key)"
+                        guard name != model.name else { throw reader.error(path, "a model cannot translate through itself", models) }
+                        guard config.models.contains(where: { $0.name == name }) else {
+                            throw reader.error(path, "unknown model '\(name)'", models)
+                        }
+                    }
+                }
             }
         }
         if let groups = top["groups"] {
@@ -254,6 +263,15 @@ public struct ConfigLoader: Sendable {
                 price[key] = try reader.double(node, path: path + ".price." + key, range: 0...1_000_000_000)
             }
             model.price = price
+        }
+        if let v = m["translation_via"] {
+            let via = try reader.mapping(v, path: path + ".translation_via", allowed: ConfigSchema.translationVia)
+            guard let transcription = via["transcription_model"], let chat = via["chat_model"] else {
+                throw reader.error(path + ".translation_via", "needs transcription_model and chat_model", v)
+            }
+            model.translationVia = TranslationVia(
+                transcriptionModel: try reader.string(transcription, path: path + ".translation_via.transcription_model"),
+                chatModel: try reader.string(chat, path: path + ".translation_via.chat_model"))
         }
         return model
     }

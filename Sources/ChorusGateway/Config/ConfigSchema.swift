@@ -21,5 +21,6 @@ public enum ConfigSchema {
 
     public static let price: Set<String> = Set(ModelPrice.keys)
 
-    public static let model: Set<String> = ["name", "provider", "model", "defaults", "capabilities", "fallbacks", "price"]
+    public static let model: Set<String> = ["name", "provider", "model", "defaults", "capabilities", "fallbacks", "price", "translation_via"]
+    public static let translationVia: Set<String> = ["transcription_model", "chat_model"]
 }

@@ -171,6 +171,17 @@ public enum Capability: String, Sendable, CaseIterable {
     case chat, completions, embeddings, speech, transcription, translation, images
 }
 
+/// `translation_via:` of a model: which model transcribes and which chat model translates into English.
+public struct TranslationVia: Sendable, Hashable {
+    public var transcriptionModel: String
+    public var chatModel: String
+
+    public init(transcriptionModel: String, chatModel: String) {
+        self.transcriptionModel = transcriptionModel
+        self.chatModel = chatModel
+    }
+}
+
 public struct ModelConfig: Sendable {
     public var name: String
     public var provider: String
@@ -183,6 +194,9 @@ public struct ModelConfig: Sendable {
     public var fallbacks: [String]
     /// Points a call costs (nil = free: nothing is charged, `cost` stays empty in the row).
     public var price: ModelPrice?
+    /// Translations served as a transcription then a chat model's translation into English (for providers that no
+    /// longer serve `/v1/audio/translations`).
+    public var translationVia: TranslationVia?
 
     public init(name: String, provider: String, model: String, defaults: JSONValue = .object([]),
                 capabilities: Set<Capability>? = nil, fallbacks: [String] = [], price: ModelPrice? = nil) {

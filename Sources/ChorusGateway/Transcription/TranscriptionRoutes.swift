@@ -91,6 +91,9 @@ struct TranscriptionRoutes: Sendable {
         let job = TranscriptionJob(task: task, file: parameters.file, info: info, limits: limits, options: parameters.options)
         let (result, _) = try await services.failover.run(model, caller: caller, capability: task.capability, trace: trace) {
             model throws(GatewayError) in
+            if task == .translate, let via = model.config.translationVia {
+                return try await TranslationPipeline(catalog: services.catalog, caller: caller).translate(job, via: via)
+            }
             guard let provider = model.provider.transcription else { throw model.provider.missing(task.capability) }
             return try await provider.transcribe(job, model: model.config)
         }
