@@ -103,6 +103,7 @@ import Testing
         "transcription_input": "transcription_input: wav16k", "transcription_formats": "transcription_formats: [json]",
         "allow_private_urls": "allow_private_urls: true", "image_formats": "image_formats: [png]", "image_params": "image_params: [n]",
         "image_input": "image_input: png", "max_audio_seconds": "max_audio_seconds: 600",
+        "max_upload_mb": "max_upload_mb: 25", "split_parallel": "split_parallel: 3",
         "retries": "retries: 2", "retry_backoff": "retry_backoff: 1", "circuit_breaker_failures": "circuit_breaker_failures: 0",
         "circuit_breaker_cooldown": "circuit_breaker_cooldown: 5",
     ]

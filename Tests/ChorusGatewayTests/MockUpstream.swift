@@ -32,6 +32,8 @@ final class MockUpstream: Sendable {
     static let longSpeechMinutes = 30
     private let streamFinished = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
     private let hangsClosed = NIOLockedValueBox<[ContinuousClock.Instant]>([])
+    /// Pieces of split uploads: (in flight now, most at once, requests so far).
+    let pieces = NIOLockedValueBox<(inFlight: Int, most: Int, requests: Int)>((0, 0, 0))
     /// When the connection of each `hang` request was closed by its caller, in order.
     var hangClosedAt: [ContinuousClock.Instant] { hangsClosed.withLockedValue { $0 } }
     /// When the last SSE stream was completely sent.
@@ -153,6 +155,29 @@ final class MockUpstream: Sendable {
         case "text-only":
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: #"{"text":"\#(Self.textOnlyTranscript)"}"#)))
+        case "piece-stt", "flaky-piece-stt":
+            // One segment over the whole piece, read from its WAV header; the flaky one fails its first request.
+            let request = pieces.withLockedValue { state -> Int in
+                state.inFlight += 1
+                state.most = max(state.most, state.inFlight)
+                state.requests += 1
+                return state.requests
+            }
+            defer { pieces.withLockedValue { $0.inFlight -= 1 } }
+            try await Task.sleep(for: .milliseconds(100))
+            if Self.formField("model", in: head) == "flaky-piece-stt" && request == 1 {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"busy","type":"server_error"}}"#)))
+            }
+            // The file part starts after the form fields, within the first few kilobytes.
+            let bytes = Array(body.readableBytesView.prefix(8192))
+            guard let riff = bytes.indices.first(where: { bytes[$0...].starts(with: Array("RIFF".utf8)) }), riff + 44 <= bytes.count else {
+                return Response(status: .badRequest)
+            }
+            let dataBytes = (0..<4).reduce(0) { $0 | Int(bytes[riff + 40 + $1]) << (8 * $1) }
+            let seconds = Double(dataBytes / 2) / 16000
+            let answer = #"{"text":"part","language":"english","duration":\#(seconds),"segments":[{"id":0,"start":0.0,"end":\#(seconds),"text":"part"}]}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: answer)))
         case "gpt-4o-transcribe-diarize":
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: Self.diarizedTranscript)))
         case "garbage":

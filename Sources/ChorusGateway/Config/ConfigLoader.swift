@@ -198,6 +198,8 @@ public struct ConfigLoader: Sendable {
         if let v = m["max_audio_seconds"] {
             provider.maxAudioSeconds = try reader.double(v, path: path + ".max_audio_seconds", range: 1...86400)
         }
+        if let v = m["max_upload_mb"] { provider.maxUploadMB = try reader.double(v, path: path + ".max_upload_mb", range: 0.1...100_000) }
+        if let v = m["split_parallel"] { provider.splitParallel = Int(try reader.double(v, path: path + ".split_parallel", range: 1...16)) }
         if let v = m["defaults"] { provider.defaults = try reader.jsonObject(v, path: path + ".defaults") }
         if let v = m["speech_formats"] {
             provider.speechFormats = try reader.choices(v, path: path + ".speech_formats", of: AudioFormat.self)

@@ -148,8 +148,15 @@ public struct ProviderConfig: Sendable {
     /// Seconds of audio one request may put through Chorus's own audio work for this provider: a transcription or
     /// translation upload (refused from its container's duration before decoding, and cut off while decoding when
     /// that duration lied) and, for `builtin`, speech synthesised by espeak-ng (stopped at the limit). Over it: 400
-    /// `audio_too_long` naming the limit. 4 hours by default.
+    /// `audio_too_long` naming the limit. 4 hours by default. For providers reached over HTTP it is also the
+    /// longest piece of a transcription sent in one request: a longer upload is split at silences (see
+    /// `maxUploadMB`) rather than refused.
     public var maxAudioSeconds = 14400.0
+    /// The largest upload (MB) this provider takes in one transcription request (OpenAI: 25); nil = no limit of its
+    /// own. A larger upload is split at silences into pieces under both limits, sent `splitParallel` at a time.
+    public var maxUploadMB: Double?
+    /// Pieces of a split transcription in flight at once.
+    public var splitParallel = 2
 
     public static let allImageParams = [
         "n", "size", "quality", "style", "background", "output_format", "output_compression", "moderation",

@@ -5,6 +5,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 extension BuiltinProvider: TranscriptionProvider {
+    var longestUpload: Double { config.maxAudioSeconds }
+
     /// The upload decoded to 16 kHz and recognised by pocketsphinx; streamed as deltas while the hypothesis grows.
     /// Both stages stop within a chunk when the request is cancelled (its client left): the decode polls a flag
     /// the cancellation sets, the recogniser's thread its job's flag.

@@ -5,12 +5,21 @@ import ChorusWire
 import NIOCore
 
 extension OpenAICompatibleProvider: TranscriptionProvider {
+    /// Longer than `max_audio_seconds` is split, not refused.
+    var longestUpload: Double { max(config.maxAudioSeconds, LongAudioSplitter.maxSeconds) }
+
     /// Forwards the upload (converted to 16 kHz WAV for `transcription_input: wav16k`), asking for the caller's
     /// format when the provider lists it and verbose_json otherwise. Whatever comes back is read for what it is
     /// (``UpstreamTranscript``): the caller's format passes through as answered, another is rendered by Chorus,
     /// and text where the caller needs times is aligned to the audio locally (``LocalAligner``). Streams and
     /// error answers pass through untouched.
     func transcribe(_ job: TranscriptionJob, model: ModelConfig) async throws(GatewayError) -> TranscriptionResult {
+        if needsSplitting(job) { return try await transcribeInPieces(job, model: model) }
+        return try await transcribeWhole(job, model: model)
+    }
+
+    /// One request to the provider for the whole upload.
+    func transcribeWhole(_ job: TranscriptionJob, model: ModelConfig) async throws(GatewayError) -> TranscriptionResult {
         let diarizing = Self.diarizes(model)
         // Diarizing models render json, text and diarized_json only; for times they are asked for their speakers'
         // segments, whatever the provider's formats say.

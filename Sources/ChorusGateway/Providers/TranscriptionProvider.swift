@@ -68,5 +68,7 @@ struct TranscriptionResult: Sendable {
 
 /// Speech to text.
 protocol TranscriptionProvider: Sendable {
+    /// The longest upload (seconds) it takes at all: longer is a 400 `audio_too_long` before any work.
+    var longestUpload: Double { get }
     func transcribe(_ job: TranscriptionJob, model: ModelConfig) async throws(GatewayError) -> TranscriptionResult
 }

@@ -73,7 +73,8 @@ struct TranscriptionRoutes: Sendable {
         // The upload stays in the buffer the multipart reader gathered it into: the decoder reads it in place
         // and the provider gets that same buffer, so a 25 MB upload is never copied a second time.
         let audio = parameters.file.data
-        let limits = AudioLimits(maxInputBytes: services.maxUploadBytes, maxDurationSeconds: model.provider.config.maxAudioSeconds)
+        let longest = model.provider.transcription?.longestUpload ?? model.provider.config.maxAudioSeconds
+        let limits = AudioLimits(maxInputBytes: services.maxUploadBytes, maxDurationSeconds: longest)
         // Checks the upload is audio. A duration that is only a bit-rate estimate is measured later, where it
         // costs no waiting: decoding measures it, and a forwarded file is measured while it is being sent.
         var info = try await Offload.run { () throws(GatewayError) in

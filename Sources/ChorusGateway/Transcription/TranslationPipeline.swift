@@ -26,7 +26,7 @@ struct TranslationPipeline: Sendable {
         inner.options.stream = false
         inner.options.granularities = []
         let heard = try await provider.transcribe(inner, model: transcriber.config)
-        let source = try await Self.transcript(of: heard.answer, provider: transcriber.providerName)
+        let source = try await heard.answer.transcript(provider: transcriber.providerName)
         let chat = try catalog.resolve(via.chatModel, for: caller, capability: .chat)
         let pieces = (source.segments.isEmpty ? [source.text] : source.segments.map(\.text)).map { $0.trimmingCharacters(in: .whitespaces) }
         let translated = try await translations(of: pieces, chat: chat)
@@ -35,38 +35,6 @@ struct TranslationPipeline: Sendable {
         let text = translated.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
         let transcript = Transcript(text: text, language: "en", duration: source.duration, segments: segments, words: [])
         return TranscriptionResult(answer: .transcript(transcript), audioSeconds: heard.audioSeconds, timestamps: heard.timestamps)
-    }
-
-    /// The transcription's answer as a transcript, whichever form it came in.
-    static func transcript(of answer: TranscriptionResult.Answer, provider: String) async throws(GatewayError) -> Transcript {
-        switch answer {
-        case .transcript(let transcript):
-            return transcript
-        case .body(let body, let contentType):
-            return try parsed(body, contentType: contentType, provider: provider)
-        case .upstreamAnswer(let response):
-            guard response.status == 200 else {
-                throw .upstreamFailed(provider: provider, "its transcription for the translation answered \(response.status)")
-            }
-            let body: ByteBuffer
-            do { body = try await response.body.collect(upTo: 16 << 20) } catch let error as UpstreamError {
-                throw GatewayError(upstream: error, provider: provider)
-            } catch {
-                throw .upstreamFailed(provider: provider, "its transcription could not be read")
-            }
-            return try parsed(body, contentType: response.header("Content-Type"), provider: provider)
-        case .live:
-            throw .internalError("A streamed transcription reached the translation pipeline.")
-        }
-    }
-
-    private static func parsed(_ body: ByteBuffer, contentType: String?, provider: String) throws(GatewayError) -> Transcript {
-        switch UpstreamTranscript(body: body, contentType: contentType) {
-        case .timed(let transcript, _)?: return transcript
-        case .text(let text, let language, let duration, _)?:
-            return Transcript(text: text, language: language ?? "en", duration: duration ?? 0, segments: [], words: [])
-        case nil: throw .upstreamFailed(provider: provider, "its answer is not a transcript")
-        }
     }
 
     /// One chat call for all pieces; one call per piece when the answer is not a list of as many strings.
