@@ -63,7 +63,8 @@ extension OpenAICompatibleProvider {
                 }
             }
         }
-        var done: [Int: (AudioPiece, Transcript, AlignedTranscript.Method?)] = [:]
+        // Results keep each piece's place, never its audio: a sent piece's buffer is freed at once.
+        var done: [Int: (PiecePlace, Transcript, AlignedTranscript.Method?)] = [:]
         var nextToReport = 0
         func report() {
             while let (_, transcript, _) = done[nextToReport] {
@@ -73,7 +74,7 @@ extension OpenAICompatibleProvider {
             }
         }
         do {
-            try await withThrowingTaskGroup(of: (AudioPiece, Transcript, AlignedTranscript.Method?).self) { group in
+            try await withThrowingTaskGroup(of: (PiecePlace, Transcript, AlignedTranscript.Method?).self) { group in
                 var inFlight = 0
                 while let piece = await feed.next() {
                     if inFlight == parallel, let finished = try await group.next() {
@@ -84,7 +85,7 @@ extension OpenAICompatibleProvider {
                     group.addTask {
                         defer { feed.release() }
                         let (transcript, method) = try await self.transcribePiece(piece, of: job, model: model)
-                        return (piece, transcript, method)
+                        return (PiecePlace(index: piece.index, startSeconds: piece.startSeconds), transcript, method)
                     }
                     inFlight += 1
                 }
@@ -155,6 +156,12 @@ extension OpenAICompatibleProvider {
         return Transcript(text: texts.joined(separator: " "), language: pieces.first?.transcript.language ?? language ?? "en",
                           duration: duration, segments: segments, words: words)
     }
+}
+
+/// Where a piece was in the whole upload.
+struct PiecePlace: Sendable {
+    var index: Int
+    var startSeconds: Double
 }
 
 extension GatewayError {
