@@ -30,7 +30,7 @@ install: release
 # decodes, espeak, recognition stopped by a hang-up, each timed against a 1 s bound) run on their own after the
 # rest, one suite at a time (--no-parallel), so they neither miss their bound nor shift the timing of the connection
 # and timeout tests.
-CPU_HEAVY_SUITES = HangUpTests|EngineCancellationTests|AudioCancellationTests
+CPU_HEAVY_SUITES = HangUpTests|EngineCancellationTests|AudioCancellationTests|LongAudioTests
 test:
 	scripts/setup --test
 	scripts/folder-deps >/dev/null || scripts/folder-deps
