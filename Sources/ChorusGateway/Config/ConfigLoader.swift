@@ -138,6 +138,9 @@ public struct ConfigLoader: Sendable {
                 }
             }
         }
+        if let models = top["models"], case .sequence(let nodes) = models {
+            try checkReplacements(config.models, nodes: Array(nodes), reader: reader)
+        }
         if let groups = top["groups"] {
             for (name, node) in try reader.orderedMapping(groups, path: "groups") {
                 let path = "groups.\(name)"
@@ -156,6 +159,28 @@ public struct ConfigLoader: Sendable {
             }
         }
         return config
+    }
+
+    /// Each `replacement` names another configured model, and following replacements never comes back to a model
+    /// already on the way (a remap must end at a model that is served).
+    private func checkReplacements(_ models: [ModelConfig], nodes: [Node], reader: NodeReader) throws {
+        let byName = Dictionary(models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for (index, model) in models.enumerated() {
+            guard let replacement = model.replacement else { continue }
+            let path = "models[\(index)].replacement"
+            let node = index < nodes.count ? (try? reader.mapping(nodes[index], path: path, allowed: ConfigSchema.model))?["replacement"] : nil
+            guard replacement != model.name else { throw reader.error(path, "a model cannot be its own replacement", node) }
+            guard byName[replacement] != nil else { throw reader.error(path, "unknown model '\(replacement)'", node) }
+            var chain = [model.name]
+            var next: String? = replacement
+            while let name = next {
+                if chain.contains(name) {
+                    throw reader.error(path, "replacements form a cycle: \((chain + [name]).joined(separator: " -> "))", node)
+                }
+                chain.append(name)
+                next = byName[name]?.replacement
+            }
+        }
     }
 
     private func provider(name: String, node: Node, reader: NodeReader) throws -> ProviderConfig {
@@ -245,6 +270,20 @@ public struct ConfigLoader: Sendable {
         if let v = m["fallbacks"] {
             guard case .sequence(let names) = v else { throw reader.error(path + ".fallbacks", "expected a list of model names", v) }
             model.fallbacks = try names.enumerated().map { try reader.string($1, path: path + ".fallbacks[\($0)]") }
+        }
+        if let v = m["shutdown_date"] { model.shutdownDate = try reader.day(v, path: path + ".shutdown_date") }
+        if let v = m["deprecated_since"] { model.deprecatedSince = try reader.day(v, path: path + ".deprecated_since") }
+        if let v = m["replacement"] { model.replacement = try reader.string(v, path: path + ".replacement") }
+        if let v = m["on_shutdown"] { model.onShutdown = try reader.choice(v, path: path + ".on_shutdown", of: ShutdownAction.self) }
+        if let deprecated = model.deprecatedSince, let shutdown = model.shutdownDate, deprecated > shutdown {
+            // RFC 9745: a Sunset earlier than the Deprecation it follows is a misconfiguration.
+            throw reader.error(path + ".deprecated_since", "must not be after shutdown_date", m["deprecated_since"])
+        }
+        if let v = m["on_shutdown"], model.shutdownDate == nil {
+            throw reader.error(path + ".on_shutdown", "has no effect without shutdown_date", v)
+        }
+        if model.onShutdown == .remap, model.replacement == nil {
+            throw reader.error(path + ".on_shutdown", "remap needs a replacement", m["on_shutdown"])
         }
         if let v = m["price"] {
             let p = try reader.mapping(v, path: path + ".price", allowed: ConfigSchema.price)

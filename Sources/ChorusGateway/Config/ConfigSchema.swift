@@ -21,5 +21,8 @@ public enum ConfigSchema {
 
     public static let price: Set<String> = Set(ModelPrice.keys)
 
-    public static let model: Set<String> = ["name", "provider", "model", "defaults", "capabilities", "fallbacks", "price"]
+    public static let model: Set<String> = [
+        "name", "provider", "model", "defaults", "capabilities", "fallbacks", "price",
+        "shutdown_date", "deprecated_since", "replacement", "on_shutdown",
+    ]
 }

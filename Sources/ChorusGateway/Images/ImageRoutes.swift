@@ -107,7 +107,7 @@ struct ImageRoutes: Sendable {
             $0.stream = job.stream
             $0.promptSummary = job.prompt.map(UsageRecord.summarize)
         }
-        let model = try services.catalog.resolve(job.model, for: caller, capability: .images)
+        let model = try services.catalog.resolve(job.model, for: caller, capability: .images, trace: trace)
         trace.update { $0.provider = model.providerName }
         return model
     }

@@ -43,7 +43,8 @@ struct Failover: Sendable {
         defer {
             if !tried.isEmpty {
                 let text = tried.joined(separator: "; ")
-                trace.update { $0.tried = text }
+                // After what resolving noted (a remap of a shut-down model).
+                trace.update { $0.tried = $0.tried.map { "\($0); \(text)" } ?? text }
             }
         }
         for (index, candidate) in candidates.enumerated() {

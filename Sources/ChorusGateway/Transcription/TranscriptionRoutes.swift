@@ -66,7 +66,7 @@ struct TranscriptionRoutes: Sendable {
             $0.promptSummary = parameters.file.filename.map { "file \($0)" }
         }
         let caller = try context.requireCaller()
-        let model = try services.catalog.resolve(parameters.model, for: caller, capability: task.capability)
+        let model = try services.catalog.resolve(parameters.model, for: caller, capability: task.capability, trace: trace)
         // The upload stays in the buffer the multipart reader gathered it into: the decoder reads it in place
         // and the provider gets that same buffer, so a 25 MB upload is never copied a second time.
         let audio = parameters.file.data
