@@ -109,6 +109,7 @@ import Testing
         "name": "name: other", "provider": "provider: q", "model": "model: upstream", "defaults": "defaults: {a: 1}",
         "capabilities": "capabilities: [chat]", "price": "price: {per_request: 1}",
         "shutdown_date": "shutdown_date: 2027-01-06", "deprecated_since": "deprecated_since: 2026-12-01",
+        "image_caps": "image_caps: {max_n: 1}",
     ]
 
     @Test func everySchemaKeyChangesTheLoadedConfig() throws {

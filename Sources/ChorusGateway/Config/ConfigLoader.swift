@@ -183,6 +183,59 @@ public struct ConfigLoader: Sendable {
         }
     }
 
+    private func imageCaps(_ node: Node, path: String, reader: NodeReader) throws -> ImageCaps {
+        let m = try reader.mapping(node, path: path, allowed: ConfigSchema.imageCaps)
+        var caps = ImageCaps()
+        if let v = m["sizes"] {
+            guard case .sequence(let items) = v, items.count > 0 else { throw reader.error(path + ".sizes", "expected a list of sizes", v) }
+            caps.sizes = try items.enumerated().map { index, item in
+                let itemPath = "\(path).sizes[\(index)]"
+                let text = try reader.string(item, path: itemPath)
+                guard let size = ImageCaps.normalizedSize(text) else {
+                    throw reader.error(itemPath, "expected WIDTHxHEIGHT (e.g. 1024x1024) or auto, got \"\(text)\"", item)
+                }
+                return size
+            }
+        }
+        if let v = m["size_rule"] {
+            if m["sizes"] != nil { throw reader.error(path + ".size_rule", "give sizes or size_rule, not both", v) }
+            let rulePath = path + ".size_rule"
+            let r = try reader.mapping(v, path: rulePath, allowed: ConfigSchema.sizeRule)
+            var rule = ImageCaps.SizeRule()
+            if let v = r["multiple_of"] { rule.multipleOf = try reader.int(v, path: rulePath + ".multiple_of", range: 1...4096) }
+            if let v = r["min_pixels"] { rule.minPixels = try reader.int(v, path: rulePath + ".min_pixels", range: 1...(1 << 30)) }
+            if let v = r["max_pixels"] { rule.maxPixels = try reader.int(v, path: rulePath + ".max_pixels", range: 1...(1 << 30)) }
+            for key in ["min_aspect", "max_aspect"] {
+                guard let v = r[key] else { continue }
+                let text = try reader.string(v, path: "\(rulePath).\(key)")
+                guard let aspect = ImageCaps.Aspect(text) else {
+                    throw reader.error("\(rulePath).\(key)", "expected WIDTH:HEIGHT (e.g. \"1:3\"), got \"\(text)\"", v)
+                }
+                if key == "min_aspect" { rule.minAspect = aspect } else { rule.maxAspect = aspect }
+            }
+            if let low = rule.minPixels, let high = rule.maxPixels, low > high {
+                throw reader.error(rulePath + ".min_pixels", "must not exceed max_pixels", r["min_pixels"])
+            }
+            if let low = rule.minAspect, let high = rule.maxAspect, low.isWider(than: high.width, high.height) {
+                throw reader.error(rulePath + ".min_aspect", "must not be wider than max_aspect", r["min_aspect"])
+            }
+            caps.sizeRule = rule
+        }
+        if let v = m["formats"] { caps.formats = try reader.choices(v, path: path + ".formats", of: ImageFormat.self) }
+        if let v = m["transparency"] { caps.transparency = try reader.bool(v, path: path + ".transparency") }
+        // A request asks for at most 10 images (`n`), so a larger cap would allow nothing more.
+        if let v = m["max_n"] { caps.maxN = try reader.int(v, path: path + ".max_n", range: 1...10) }
+        if let v = m["qualities"] {
+            guard case .sequence(let items) = v, items.count > 0 else { throw reader.error(path + ".qualities", "expected a list", v) }
+            caps.qualities = try items.enumerated().map { index, item in
+                let text = try reader.string(item, path: "\(path).qualities[\(index)]")
+                guard !text.isEmpty else { throw reader.error("\(path).qualities[\(index)]", "must not be empty", item) }
+                return text
+            }
+        }
+        return caps
+    }
+
     private func provider(name: String, node: Node, reader: NodeReader) throws -> ProviderConfig {
         let path = "providers.\(name)"
         let m = try reader.mapping(node, path: path, allowed: ConfigSchema.provider)
@@ -285,6 +338,7 @@ public struct ConfigLoader: Sendable {
         if model.onShutdown == .remap, model.replacement == nil {
             throw reader.error(path + ".on_shutdown", "remap needs a replacement", m["on_shutdown"])
         }
+        if let v = m["image_caps"] { model.imageCaps = try imageCaps(v, path: path + ".image_caps", reader: reader) }
         if let v = m["price"] {
             let p = try reader.mapping(v, path: path + ".price", allowed: ConfigSchema.price)
             var price = ModelPrice()

@@ -23,6 +23,10 @@ public enum ConfigSchema {
 
     public static let model: Set<String> = [
         "name", "provider", "model", "defaults", "capabilities", "fallbacks", "price",
-        "shutdown_date", "deprecated_since", "replacement", "on_shutdown",
+        "shutdown_date", "deprecated_since", "replacement", "on_shutdown", "image_caps",
     ]
+
+    public static let imageCaps: Set<String> = ["sizes", "size_rule", "formats", "transparency", "max_n", "qualities"]
+
+    public static let sizeRule: Set<String> = ["multiple_of", "min_pixels", "max_pixels", "min_aspect", "max_aspect"]
 }

@@ -203,6 +203,8 @@ public struct ModelConfig: Sendable {
     public var replacement: String?
     /// `on_shutdown`: what a call for the model gets on and after `shutdown_date`.
     public var onShutdown = ShutdownAction.refuse
+    /// `image_caps`: the image requests (sizes, formats, transparency, n, qualities) the model takes; nil = any.
+    public var imageCaps: ImageCaps?
 
     public init(name: String, provider: String, model: String, defaults: JSONValue = .object([]),
                 capabilities: Set<Capability>? = nil, fallbacks: [String] = [], price: ModelPrice? = nil) {

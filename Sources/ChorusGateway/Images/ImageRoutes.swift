@@ -109,6 +109,8 @@ struct ImageRoutes: Sendable {
         }
         let model = try services.catalog.resolve(job.model, for: caller, capability: .images, trace: trace)
         trace.update { $0.provider = model.providerName }
+        // Before any input is fetched or decoded, and before a provider is asked.
+        try model.config.imageCaps?.check(job, model: model.name)
         return model
     }
 
