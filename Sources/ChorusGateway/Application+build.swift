@@ -14,12 +14,14 @@ public struct Gateway: Sendable {
     public let connections: ServerConnections
 }
 
-/// Builds the whole gateway from a config. `chorus serve` and the tests call this same function.
+/// Builds the whole gateway from a config. `chorus serve` and the tests call this same function; `now` is the
+/// clock model shutdown dates are compared with (tests pass their own).
 public func buildGateway(
     config: GatewayConfig,
     environment: [String: String] = ProcessInfo.processInfo.environment,
     logger: Logger? = nil,
-    onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in },
+    now: @escaping @Sendable () -> Date = { Date() }
 ) throws -> Gateway {
     var logger = logger ?? Logger(label: "chorus")
     if logger.logLevel == .info, let level = Logger.Level(rawValue: environment["LOG_LEVEL"] ?? config.server.logLevel) {
@@ -36,7 +38,7 @@ public func buildGateway(
     let providerEnvironment = ProviderEnvironment(
         upstream: upstream, metrics: metrics, presets: voices.presets,
         maxAnswerBytes: max(config.server.maxBodyMB * 1024 * 1024, 8 * imageLimits.maxBytes))
-    let catalog = ModelCatalog(config: config, environment: providerEnvironment)
+    let catalog = ModelCatalog(config: config, environment: providerEnvironment, now: now)
     let services = GatewayServices(
         config: config,
         catalog: catalog,

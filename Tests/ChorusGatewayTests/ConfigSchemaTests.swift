@@ -69,7 +69,7 @@ import Testing
     @Test func readmeReferenceLoads() throws {
         let config = try ConfigLoader(environment: ["OPENAI_API_KEY": "sk-test"]).parse(try Self.readmeConfigBlock(), file: "README.md")
         #expect(config.providers.map(\.name) == ["openai", "sd", "local"])
-        #expect(config.models.count == 9)
+        #expect(config.models.count == 10)
         #expect(config.models.last?.translationVia == TranslationVia(transcriptionModel: "whisper-1", chatModel: "gpt-4o-mini"))
         #expect(config.groups == ["audio": ["tts-1", "whisper-1"]])
     }
@@ -110,6 +110,8 @@ import Testing
     static let modelSamples: [String: String] = [
         "name": "name: other", "provider": "provider: q", "model": "model: upstream", "defaults": "defaults: {a: 1}",
         "capabilities": "capabilities: [chat]", "price": "price: {per_request: 1}",
+        "shutdown_date": "shutdown_date: 2027-01-06", "deprecated_since": "deprecated_since: 2026-12-01",
+        "image_caps": "image_caps: {max_n: 1}",
     ]
 
     @Test func everySchemaKeyChangesTheLoadedConfig() throws {
@@ -138,8 +140,13 @@ import Testing
         // A fallback must name another model: compared against the same two models without it.
         let twoModels = modelBase + "}\n  - {name: n, provider: q}\n"
         #expect(try loaded(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, fallbacks: [n]}")) != loaded(twoModels))
+        // So must a replacement; `on_shutdown: remap` needs a date and a replacement, and is compared with the default.
+        #expect(try loaded(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, replacement: n}")) != loaded(twoModels))
+        let shutDown = twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, shutdown_date: 2027-01-06, replacement: n}")
+        #expect(try loaded(shutDown.replacingOccurrences(of: "replacement: n}", with: "replacement: n, on_shutdown: remap}")) != loaded(shutDown))
+        let lifecycleKeys: Set<String> = ["replacement", "on_shutdown", "translation_via"]
         #expect(try loaded(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, translation_via: {transcription_model: n, chat_model: n}}")) != loaded(twoModels))
-        for key in ConfigSchema.model where !["name", "provider", "fallbacks", "translation_via"].contains(key) {
+        for key in ConfigSchema.model where key != "name" && key != "provider" && key != "fallbacks" && !lifecycleKeys.contains(key) {
             let sample = try #require(Self.modelSamples[key], "no sample for models[].\(key)")
             #expect(try loaded(modelBase + ", " + sample + "}\n") != plainModel, "models[].\(key) is accepted but not loaded")
         }

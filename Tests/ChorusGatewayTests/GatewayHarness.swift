@@ -68,15 +68,18 @@ func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
     return config
 }
 
-/// Runs `body` with a live mock upstream and a live gateway in front of it.
+/// Runs `body` with a live mock upstream and a live gateway in front of it; `now` is the gateway's clock for model
+/// shutdown dates.
 func withGateway(
     config configure: @escaping @Sendable (Int) -> GatewayConfig = { testConfig(upstreamPort: $0) },
     mock: MockUpstream = MockUpstream(),
+    now: @escaping @Sendable () -> Date = { Date() },
     _ body: @Sendable (any TestClientProtocol, Gateway, MockUpstream) async throws -> Void
 ) async throws {
     try await mock.application.test(.live) { upstreamClient in
         let config = configure(upstreamClient.port ?? 0)
-        let gateway = try buildGateway(config: config, environment: ["CHORUS_MASTER_KEY": masterKey], logger: Logger(label: "test"))
+        let gateway = try buildGateway(config: config, environment: ["CHORUS_MASTER_KEY": masterKey], logger: Logger(label: "test"),
+                                   now: now)
         try await gateway.application.test(.live) { client in
             try await body(client, gateway, mock)
         }

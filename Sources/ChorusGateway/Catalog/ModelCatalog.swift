@@ -1,7 +1,12 @@
+import Foundation
+import HTTPTypes
+
 /// A `model` name resolved to where it runs: its config and its provider, built once at start-up.
 public struct ResolvedModel: Sendable {
     public let config: ModelConfig
     let provider: any Provider
+    /// `Deprecation` and `Sunset` for a model with a lifecycle (none otherwise): every answer for it carries them.
+    let lifecycleHeaders: HTTPFields
 
     public var name: String { config.name }
     public var upstreamModel: String { config.model }
@@ -20,22 +25,25 @@ public struct ModelCatalog: Sendable {
     public let all: [ResolvedModel]
     /// Every configured provider, models or not, in config order.
     let providers: [any Provider]
+    /// The time shutdown dates are compared with; tests move it instead of waiting for a date.
+    let now: @Sendable () -> Date
 
-    init(config: GatewayConfig, providers: [any Provider]) {
+    init(config: GatewayConfig, providers: [any Provider], now: @escaping @Sendable () -> Date = { Date() }) {
         self.providers = providers
+        self.now = now
         let byProvider = Dictionary(providers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var resolved: [ResolvedModel] = []
         for model in config.models {
             guard let provider = byProvider[model.provider] else { continue }
-            resolved.append(ResolvedModel(config: model, provider: provider))
+            resolved.append(ResolvedModel(config: model, provider: provider, lifecycleHeaders: Self.lifecycleHeaders(model)))
         }
         all = resolved
         byName = Dictionary(resolved.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Builds every configured provider (`ProviderType.makeProvider`) and the catalog over them.
-    public init(config: GatewayConfig, environment: ProviderEnvironment) {
-        self.init(config: config, providers: config.providers.map { $0.type.makeProvider($0, environment: environment) })
+    public init(config: GatewayConfig, environment: ProviderEnvironment, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.init(config: config, providers: config.providers.map { $0.type.makeProvider($0, environment: environment) }, now: now)
     }
 
     /// Longer `model` names are refused before anything looks them up or records them.
@@ -44,7 +52,9 @@ public struct ModelCatalog: Sendable {
     public func resolve(_ name: String) -> ResolvedModel? { byName[name] }
 
     /// Resolves and checks what the caller may use and what the model can do; errors are the documented statuses.
-    public func resolve(_ name: String, for caller: Caller, capability: Capability) throws(GatewayError) -> ResolvedModel {
+    /// The model's lifecycle applies here, the one place every route meets a model: its `Deprecation`/`Sunset` go
+    /// on the trace's answer headers, and past its shutdown date the call is remapped or refused (`serving`).
+    func resolve(_ name: String, for caller: Caller, capability: Capability, trace: RequestTrace) throws(GatewayError) -> ResolvedModel {
         guard name.utf8.count <= Self.maxNameBytes else {
             throw .invalidParameter("model", "'model' is \(name.utf8.count) bytes long; model names are at most \(Self.maxNameBytes).")
         }
@@ -52,8 +62,9 @@ public struct ModelCatalog: Sendable {
             throw .modelNotFound(name, suggestions: suggestions(for: caller, capability: capability))
         }
         guard caller.allows(model: name) else { throw .modelNotAllowed(name) }
+        if !model.lifecycleHeaders.isEmpty { trace.responseHeaders.append(contentsOf: model.lifecycleHeaders) }
         guard model.supports(capability) else { throw .wrongCapability(name, wanted: capability.description) }
-        return model
+        return try serving(model, caller: caller, capability: capability, trace: trace)
     }
 
     /// A few models the caller may use for `capability`, for a 404's message: enough to correct a typo or learn

@@ -147,6 +147,9 @@ public struct ConfigLoader: Sendable {
                 }
             }
         }
+        if let models = top["models"], case .sequence(let nodes) = models {
+            try checkReplacements(config.models, nodes: Array(nodes), reader: reader)
+        }
         if let groups = top["groups"] {
             for (name, node) in try reader.orderedMapping(groups, path: "groups") {
                 let path = "groups.\(name)"
@@ -165,6 +168,81 @@ public struct ConfigLoader: Sendable {
             }
         }
         return config
+    }
+
+    /// Each `replacement` names another configured model, and following replacements never comes back to a model
+    /// already on the way (a remap must end at a model that is served).
+    private func checkReplacements(_ models: [ModelConfig], nodes: [Node], reader: NodeReader) throws {
+        let byName = Dictionary(models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for (index, model) in models.enumerated() {
+            guard let replacement = model.replacement else { continue }
+            let path = "models[\(index)].replacement"
+            let node = index < nodes.count ? (try? reader.mapping(nodes[index], path: path, allowed: ConfigSchema.model))?["replacement"] : nil
+            guard replacement != model.name else { throw reader.error(path, "a model cannot be its own replacement", node) }
+            guard byName[replacement] != nil else { throw reader.error(path, "unknown model '\(replacement)'", node) }
+            var chain = [model.name]
+            var next: String? = replacement
+            while let name = next {
+                if chain.contains(name) {
+                    throw reader.error(path, "replacements form a cycle: \((chain + [name]).joined(separator: " -> "))", node)
+                }
+                chain.append(name)
+                next = byName[name]?.replacement
+            }
+        }
+    }
+
+    private func imageCaps(_ node: Node, path: String, reader: NodeReader) throws -> ImageCaps {
+        let m = try reader.mapping(node, path: path, allowed: ConfigSchema.imageCaps)
+        var caps = ImageCaps()
+        if let v = m["sizes"] {
+            guard case .sequence(let items) = v, items.count > 0 else { throw reader.error(path + ".sizes", "expected a list of sizes", v) }
+            caps.sizes = try items.enumerated().map { index, item in
+                let itemPath = "\(path).sizes[\(index)]"
+                let text = try reader.string(item, path: itemPath)
+                guard let size = ImageCaps.normalizedSize(text) else {
+                    throw reader.error(itemPath, "expected WIDTHxHEIGHT (e.g. 1024x1024) or auto, got \"\(text)\"", item)
+                }
+                return size
+            }
+        }
+        if let v = m["size_rule"] {
+            if m["sizes"] != nil { throw reader.error(path + ".size_rule", "give sizes or size_rule, not both", v) }
+            let rulePath = path + ".size_rule"
+            let r = try reader.mapping(v, path: rulePath, allowed: ConfigSchema.sizeRule)
+            var rule = ImageCaps.SizeRule()
+            if let v = r["multiple_of"] { rule.multipleOf = try reader.int(v, path: rulePath + ".multiple_of", range: 1...4096) }
+            if let v = r["min_pixels"] { rule.minPixels = try reader.int(v, path: rulePath + ".min_pixels", range: 1...(1 << 30)) }
+            if let v = r["max_pixels"] { rule.maxPixels = try reader.int(v, path: rulePath + ".max_pixels", range: 1...(1 << 30)) }
+            for key in ["min_aspect", "max_aspect"] {
+                guard let v = r[key] else { continue }
+                let text = try reader.string(v, path: "\(rulePath).\(key)")
+                guard let aspect = ImageCaps.Aspect(text) else {
+                    throw reader.error("\(rulePath).\(key)", "expected WIDTH:HEIGHT (e.g. \"1:3\"), got \"\(text)\"", v)
+                }
+                if key == "min_aspect" { rule.minAspect = aspect } else { rule.maxAspect = aspect }
+            }
+            if let low = rule.minPixels, let high = rule.maxPixels, low > high {
+                throw reader.error(rulePath + ".min_pixels", "must not exceed max_pixels", r["min_pixels"])
+            }
+            if let low = rule.minAspect, let high = rule.maxAspect, low.isWider(than: high.width, high.height) {
+                throw reader.error(rulePath + ".min_aspect", "must not be wider than max_aspect", r["min_aspect"])
+            }
+            caps.sizeRule = rule
+        }
+        if let v = m["formats"] { caps.formats = try reader.choices(v, path: path + ".formats", of: ImageFormat.self) }
+        if let v = m["transparency"] { caps.transparency = try reader.bool(v, path: path + ".transparency") }
+        // A request asks for at most 10 images (`n`), so a larger cap would allow nothing more.
+        if let v = m["max_n"] { caps.maxN = try reader.int(v, path: path + ".max_n", range: 1...10) }
+        if let v = m["qualities"] {
+            guard case .sequence(let items) = v, items.count > 0 else { throw reader.error(path + ".qualities", "expected a list", v) }
+            caps.qualities = try items.enumerated().map { index, item in
+                let text = try reader.string(item, path: "\(path).qualities[\(index)]")
+                guard !text.isEmpty else { throw reader.error("\(path).qualities[\(index)]", "must not be empty", item) }
+                return text
+            }
+        }
+        return caps
     }
 
     private func provider(name: String, node: Node, reader: NodeReader) throws -> ProviderConfig {
@@ -257,6 +335,21 @@ public struct ConfigLoader: Sendable {
             guard case .sequence(let names) = v else { throw reader.error(path + ".fallbacks", "expected a list of model names", v) }
             model.fallbacks = try names.enumerated().map { try reader.string($1, path: path + ".fallbacks[\($0)]") }
         }
+        if let v = m["shutdown_date"] { model.shutdownDate = try reader.day(v, path: path + ".shutdown_date") }
+        if let v = m["deprecated_since"] { model.deprecatedSince = try reader.day(v, path: path + ".deprecated_since") }
+        if let v = m["replacement"] { model.replacement = try reader.string(v, path: path + ".replacement") }
+        if let v = m["on_shutdown"] { model.onShutdown = try reader.choice(v, path: path + ".on_shutdown", of: ShutdownAction.self) }
+        if let deprecated = model.deprecatedSince, let shutdown = model.shutdownDate, deprecated > shutdown {
+            // RFC 9745: a Sunset earlier than the Deprecation it follows is a misconfiguration.
+            throw reader.error(path + ".deprecated_since", "must not be after shutdown_date", m["deprecated_since"])
+        }
+        if let v = m["on_shutdown"], model.shutdownDate == nil {
+            throw reader.error(path + ".on_shutdown", "has no effect without shutdown_date", v)
+        }
+        if model.onShutdown == .remap, model.replacement == nil {
+            throw reader.error(path + ".on_shutdown", "remap needs a replacement", m["on_shutdown"])
+        }
+        if let v = m["image_caps"] { model.imageCaps = try imageCaps(v, path: path + ".image_caps", reader: reader) }
         if let v = m["price"] {
             let p = try reader.mapping(v, path: path + ".price", allowed: ConfigSchema.price)
             var price = ModelPrice()

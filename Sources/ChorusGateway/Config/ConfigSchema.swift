@@ -21,6 +21,14 @@ public enum ConfigSchema {
 
     public static let price: Set<String> = Set(ModelPrice.keys)
 
-    public static let model: Set<String> = ["name", "provider", "model", "defaults", "capabilities", "fallbacks", "price", "translation_via"]
+    public static let model: Set<String> = [
+        "name", "provider", "model", "defaults", "capabilities", "fallbacks", "price",
+        "shutdown_date", "deprecated_since", "replacement", "on_shutdown", "image_caps", "translation_via",
+    ]
+
+    public static let imageCaps: Set<String> = ["sizes", "size_rule", "formats", "transparency", "max_n", "qualities"]
+
+    public static let sizeRule: Set<String> = ["multiple_of", "min_pixels", "max_pixels", "min_aspect", "max_aspect"]
+
     public static let translationVia: Set<String> = ["transcription_model", "chat_model"]
 }

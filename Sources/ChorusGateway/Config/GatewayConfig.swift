@@ -1,5 +1,6 @@
 import ChorusMedia
 import ChorusWire
+import Foundation
 
 /// Everything `chorus.yaml` can say. Every field has a default; `ConfigLoader` documents the keys.
 public struct GatewayConfig: Sendable {
@@ -174,6 +175,14 @@ public struct ProviderConfig: Sendable {
     }
 }
 
+/// What a call for a model past its `shutdown_date` gets.
+public enum ShutdownAction: String, Sendable, CaseIterable {
+    /// Served by the model's `replacement` (followed until a model that is not shut down), saying so in a header.
+    case remap
+    /// 410 `model_shut_down`, naming the date and the replacement.
+    case refuse
+}
+
 public enum Capability: String, Sendable, CaseIterable {
     case chat, completions, embeddings, speech, transcription, translation, images
 }
@@ -204,6 +213,19 @@ public struct ModelConfig: Sendable {
     /// Translations served as a transcription then a chat model's translation into English (for providers that no
     /// longer serve `/v1/audio/translations`).
     public var translationVia: TranslationVia?
+    /// `shutdown_date`: midnight UTC of the day the model stops being served as itself (`on_shutdown` says what
+    /// its calls get from then on). Its answers carry `Sunset` with this date, and the model list shows it.
+    public var shutdownDate: Date?
+    /// `deprecated_since`: the day the model is (or was) deprecated, sent as `Deprecation`; nil = the shutdown date.
+    /// A model with only this gets `Deprecation` and no `Sunset`.
+    public var deprecatedSince: Date?
+    /// `replacement`: the configured model that takes over from this one: listed, named in the 410 of a shut-down
+    /// model, and serving its calls under `on_shutdown: remap`.
+    public var replacement: String?
+    /// `on_shutdown`: what a call for the model gets on and after `shutdown_date`.
+    public var onShutdown = ShutdownAction.refuse
+    /// `image_caps`: the image requests (sizes, formats, transparency, n, qualities) the model takes; nil = any.
+    public var imageCaps: ImageCaps?
 
     public init(name: String, provider: String, model: String, defaults: JSONValue = .object([]),
                 capabilities: Set<Capability>? = nil, fallbacks: [String] = [], price: ModelPrice? = nil) {

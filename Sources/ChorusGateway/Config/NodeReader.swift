@@ -81,6 +81,13 @@ struct NodeReader {
         return try sequence.enumerated().map { index, item in try choice(item, path: "\(path)[\(index)]", of: type) }
     }
 
+    /// A day, `YYYY-MM-DD`, as midnight UTC.
+    func day(_ node: Node, path: String) throws -> Date {
+        let text = try string(node, path: path)
+        guard let date = UTCDay.parse(text) else { throw error(path, "expected a date YYYY-MM-DD, got \"\(text)\"", node) }
+        return date
+    }
+
     func url(_ node: Node, path: String) throws -> String {
         let value = try string(node, path: path)
         let rest = value.hasPrefix("http://") ? value.dropFirst(7) : value.hasPrefix("https://") ? value.dropFirst(8) : nil

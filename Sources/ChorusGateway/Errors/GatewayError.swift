@@ -11,6 +11,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case rateLimited, insufficientQuota, notImplemented, upstreamUnreachable, upstreamTimeout, upstreamFailed
         case serviceUnavailable, internalError, clientClosed
         case requestTimeout, shuttingDown, audioTooLong
+        case modelShutDown
     }
 
     let code: Code
@@ -52,6 +53,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case .missingKey, .invalidKey: .unauthorized
         case .modelNotAllowed: .forbidden
         case .modelNotFound, .notFound: .notFound
+        case .modelShutDown: .gone
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .rateLimited, .insufficientQuota: .tooManyRequests
@@ -100,6 +102,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case .requestTimeout: "request_timeout"
         case .shuttingDown: "server_shutting_down"
         case .audioTooLong: "audio_too_long"
+        case .modelShutDown: "model_shut_down"
         default: nil
         }
     }
@@ -140,6 +143,17 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         error = .init(.modelNotFound, error.message + " Models this key can use here: \(suggestions.names.joined(separator: ", "))\(more).",
                       param: "model")
         return error
+    }
+    /// The model's `shutdown_date` has passed and it is not remapped (or its replacement cannot serve this call).
+    /// `why` finishes the sentence when a replacement exists but cannot take the call.
+    static func modelShutDown(_ model: String, on day: String, replacement: String?, why: String? = nil) -> Self {
+        var message = "The model '\(echo(model))' was shut down on \(day)."
+        switch (replacement, why) {
+        case (let replacement?, let why?): message += " Its replacement '\(replacement)' \(why)."
+        case (let replacement?, nil): message += " Use its replacement '\(replacement)' instead."
+        case (nil, _): message += " It has no replacement."
+        }
+        return .init(.modelShutDown, message, param: "model")
     }
     public static func wrongCapability(_ model: String, wanted: String) -> Self {
         .init(.invalidParameter, "The model '\(echo(model))' does not support \(wanted).", param: "model")

@@ -57,7 +57,12 @@ struct TraceMiddleware: RouterMiddleware {
             response = GatewayError.internalError("\(error)").response(requestID: requestID)
         }
         if response.headers[Self.requestIDHeader] == nil { response.headers[Self.requestIDHeader] = requestID }
-        if let extra = context.trace?.responseHeaders, !extra.isEmpty { response.headers.append(contentsOf: extra) }
+        if let extra = context.trace?.responseHeaders, !extra.isEmpty {
+            // Chorus's own headers (rate limits, a model's lifecycle) replace an upstream's of the same name: two
+            // `Sunset` or `x-ratelimit-*` values would leave the client guessing which one is about its call.
+            for name in Set(extra.map(\.name)) { response.headers[name] = nil }
+            response.headers.append(contentsOf: extra)
+        }
         if context.trace == nil {
             RequestTrace.log(logger, requestID: requestID, method: request.method.rawValue, route: endpoint ?? request.uri.path,
                              status: Int(response.status.code), duration: ContinuousClock.now - start)

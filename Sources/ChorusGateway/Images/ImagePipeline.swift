@@ -64,7 +64,9 @@ struct ImagePipeline: Sendable {
     /// The model's image facet (or a fallback's), inputs prepared its way, what it answered and which model that was.
     func produce(_ job: ImageJob, model: ResolvedModel, caller: Caller,
                  trace: RequestTrace) async throws(GatewayError) -> (answer: ImageAnswer, model: ResolvedModel) {
-        try await services.failover.run(model, caller: caller, capability: .images, trace: trace) { model throws(GatewayError) in
+        // The model itself was held to its `image_caps` when it was resolved; a fallback that would refuse is skipped.
+        try await services.failover.run(model, caller: caller, capability: .images, trace: trace,
+                                        admits: { $0.config.imageCaps?.admits(job) ?? true }) { model throws(GatewayError) in
             guard let provider = model.provider.images else { throw model.provider.missing(.images) }
             let prepared = try await prepare(job, for: provider)
             return try await provider.produce(job, prepared: prepared, model: model.config)

@@ -107,8 +107,10 @@ struct ImageRoutes: Sendable {
             $0.stream = job.stream
             $0.promptSummary = job.prompt.map(UsageRecord.summarize)
         }
-        let model = try services.catalog.resolve(job.model, for: caller, capability: .images)
+        let model = try services.catalog.resolve(job.model, for: caller, capability: .images, trace: trace)
         trace.update { $0.provider = model.providerName }
+        // Before any input is fetched or decoded, and before a provider is asked.
+        try model.config.imageCaps?.check(job, model: model.name)
         return model
     }
 

@@ -14,8 +14,12 @@ struct ModelRoutes: Sendable {
         group.get("models/{id}") { _, context in try await retrieve(context, id: context.parameters.get("id") ?? "") }
     }
 
+    /// OpenAI's fields, plus the model's `shutdown_date` (`YYYY-MM-DD`) and `replacement` when it has them.
     private func entry(_ model: ResolvedModel) -> JSONValue {
-        ["id": .string(model.name), "object": "model", "created": .number(created), "owned_by": .string(model.providerName)]
+        var entry: JSONValue = ["id": .string(model.name), "object": "model", "created": .number(created), "owned_by": .string(model.providerName)]
+        if let shutdown = model.config.shutdownDate { entry.set("shutdown_date", .string(UTCDay.string(shutdown))) }
+        if let replacement = model.config.replacement { entry.set("replacement", .string(replacement)) }
+        return entry
     }
 
     func list(_ context: GatewayRequestContext) async throws -> Response {
@@ -28,6 +32,7 @@ struct ModelRoutes: Sendable {
         try await services.jsonRoute(context) { caller, trace in
             trace.update { $0.model = id }
             guard let model = services.catalog.resolve(id), caller.allows(model: id) else { throw GatewayError.modelNotFound(id) }
+            if !model.lifecycleHeaders.isEmpty { trace.responseHeaders.append(contentsOf: model.lifecycleHeaders) }
             return entry(model)
         }
     }

@@ -32,18 +32,21 @@ struct Failover: Sendable {
 
     /// `attempt` asks one model's provider; it is called again for a retry or a fallback only while its earlier
     /// answer is an error answer (5xx, 429) or a transport failure, i.e. before the caller got anything.
+    /// `admits` leaves out fallbacks that could not take this request (an image model's `image_caps`).
     func run<Answer: FailoverAnswer>(
         _ model: ResolvedModel, caller: Caller, capability: Capability, trace: RequestTrace,
+        admits: (ResolvedModel) -> Bool = { _ in true },
         _ attempt: (ResolvedModel) async throws(GatewayError) -> Answer
     ) async throws(GatewayError) -> (answer: Answer, model: ResolvedModel) {
         try await ledger.admit(model, caller: caller, trace: trace)
-        let candidates = [model] + catalog.fallbacks(of: model, caller: caller, capability: capability)
+        let candidates = [model] + catalog.fallbacks(of: model, caller: caller, capability: capability).filter(admits)
         var tried: [String] = []
         var lastError: GatewayError?
         defer {
             if !tried.isEmpty {
                 let text = tried.joined(separator: "; ")
-                trace.update { $0.tried = text }
+                // After what resolving noted (a remap of a shut-down model).
+                trace.update { $0.tried = $0.tried.map { "\($0); \(text)" } ?? text }
             }
         }
         for (index, candidate) in candidates.enumerated() {

@@ -25,7 +25,7 @@ struct SpeechRoutes: Sendable {
             $0.promptSummary = UsageRecord.summarize(parameters.input)
         }
         let caller = try context.requireCaller()
-        let model = try services.catalog.resolve(parameters.model, for: caller, capability: .speech)
+        let model = try services.catalog.resolve(parameters.model, for: caller, capability: .speech, trace: trace)
 
         var customID: String?
         var name: String?

@@ -36,7 +36,7 @@ struct TextRoutes: Sendable {
                                                        trace: trace) {
             return response
         }
-        let model = try services.catalog.resolve(modelName, for: caller, capability: route.capability)
+        let model = try services.catalog.resolve(modelName, for: caller, capability: route.capability, trace: trace)
         let call = TextCall(route: route, body: body, json: json, stream: stream)
         let (upstream, _) = try await services.failover.run(model, caller: caller, capability: route.capability, trace: trace) {
             model throws(GatewayError) in

@@ -69,7 +69,7 @@ struct TranscriptionRoutes: Sendable {
             $0.promptSummary = parameters.file.filename.map { "file \($0)" }
         }
         let caller = try context.requireCaller()
-        let model = try services.catalog.resolve(parameters.model, for: caller, capability: task.capability)
+        let model = try services.catalog.resolve(parameters.model, for: caller, capability: task.capability, trace: trace)
         // The upload stays in the buffer the multipart reader gathered it into: the decoder reads it in place
         // and the provider gets that same buffer, so a 25 MB upload is never copied a second time.
         let audio = parameters.file.data
@@ -93,7 +93,7 @@ struct TranscriptionRoutes: Sendable {
         let (result, _) = try await services.failover.run(model, caller: caller, capability: task.capability, trace: trace) {
             model throws(GatewayError) in
             if task == .translate, let via = model.config.translationVia {
-                return try await TranslationPipeline(catalog: services.catalog, caller: caller).translate(job, via: via)
+                return try await TranslationPipeline(catalog: services.catalog, caller: caller, trace: trace).translate(job, via: via)
             }
             guard let provider = model.provider.transcription else { throw model.provider.missing(task.capability) }
             return try await provider.transcribe(job, model: model.config)

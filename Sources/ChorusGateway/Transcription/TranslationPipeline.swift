@@ -11,6 +11,8 @@ import NIOCore
 struct TranslationPipeline: Sendable {
     let catalog: ModelCatalog
     let caller: Caller
+    /// The request's trace: the inner models' lifecycle (deprecation headers, a remap) applies as for any call.
+    let trace: RequestTrace
 
     static let instructions = """
         Translate each string of the JSON array the user sends into English. Answer with a JSON array of the \
@@ -18,7 +20,7 @@ struct TranslationPipeline: Sendable {
         """
 
     func translate(_ job: TranscriptionJob, via: TranslationVia) async throws(GatewayError) -> TranscriptionResult {
-        let transcriber = try catalog.resolve(via.transcriptionModel, for: caller, capability: .transcription)
+        let transcriber = try catalog.resolve(via.transcriptionModel, for: caller, capability: .transcription, trace: trace)
         guard let provider = transcriber.provider.transcription else { throw transcriber.provider.missing(.transcription) }
         var inner = job
         inner.task = .transcribe
@@ -27,7 +29,7 @@ struct TranslationPipeline: Sendable {
         inner.options.granularities = []
         let heard = try await provider.transcribe(inner, model: transcriber.config)
         let source = try await heard.answer.transcript(provider: transcriber.providerName)
-        let chat = try catalog.resolve(via.chatModel, for: caller, capability: .chat)
+        let chat = try catalog.resolve(via.chatModel, for: caller, capability: .chat, trace: trace)
         let pieces = (source.segments.isEmpty ? [source.text] : source.segments.map(\.text)).map { $0.trimmingCharacters(in: .whitespaces) }
         let translated = try await translations(of: pieces, chat: chat)
         var segments = source.segments
