@@ -69,7 +69,7 @@ import Testing
     @Test func readmeReferenceLoads() throws {
         let config = try ConfigLoader(environment: ["OPENAI_API_KEY": "sk-test"]).parse(try Self.readmeConfigBlock(), file: "README.md")
         #expect(config.providers.map(\.name) == ["openai", "sd", "local"])
-        #expect(config.models.count == 10)
+        #expect(config.models.count == 11)
         #expect(config.models.last?.translationVia == TranslationVia(transcriptionModel: "whisper-1", chatModel: "gpt-4o-mini"))
         #expect(config.groups == ["audio": ["tts-1", "whisper-1"]])
     }
@@ -110,6 +110,7 @@ import Testing
     static let modelSamples: [String: String] = [
         "name": "name: other", "provider": "provider: q", "model": "model: upstream", "defaults": "defaults: {a: 1}",
         "capabilities": "capabilities: [chat]", "price": "price: {per_request: 1}",
+        "variations_via": "variations_via: edit", "variation_prompt": "variation_prompt: other",
         "shutdown_date": "shutdown_date: 2027-01-06", "deprecated_since": "deprecated_since: 2026-12-01",
         "image_caps": "image_caps: {max_n: 1}",
     ]

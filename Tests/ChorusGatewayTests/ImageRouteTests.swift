@@ -48,6 +48,12 @@ func imageConfig(upstreamPort port: Int) -> GatewayConfig {
         ModelConfig(name: "url-private", provider: "urlpriv", model: "url-model", capabilities: [.images]),
         ModelConfig(name: "sd-xl", provider: "sd", model: "sdxl-base"),
         ModelConfig(name: "chatty", provider: "img", model: "gpt-4o"),
+        {
+            var model = ModelConfig(name: "varied", provider: "img", model: "echo-image", capabilities: [.images])
+            model.variationsViaEdit = true
+            model.variationPrompt = "Same picture, other details."
+            return model
+        }(),
     ]
     return config
 }
@@ -442,6 +448,23 @@ func pngDeclaring(width: UInt32, height: UInt32) -> [UInt8] {
             #expect(event["type"] as? String == "image_generation.completed")
             let image = try #require(Data(base64Encoded: event["b64_json"] as? String ?? ""))
             #expect(try ImageReader.info(Array(image)).width == 16)
+        }
+    }
+
+    @Test func variationsViaEditSendTheImageAsAnEditWithTheConfiguredPrompt() async throws {
+        try await withImageGateway { client, gateway, mock in
+            var form = FormBuilder()
+            form.field("model", "varied")
+            form.field("response_format", "b64_json")
+            form.file("image", ImageMockUpstream.png(width: 24, height: 24))
+            let (headers, body) = form.finished()
+            let variation = try await client.execute(uri: "/v1/images/variations", method: .post, headers: headers, body: body)
+            #expect(variation.status == .ok, "\(String(buffer: variation.body))")
+            #expect(mock.lastReceived?.path == "/v1/images/edits")
+            #expect(mock.lastReceived?.field("prompt") == "Same picture, other details.")
+            #expect(mock.lastReceived?.files("image").count == 1 || mock.lastReceived?.files("image[]").count == 1)
+            #expect(!mock.received.contains { $0.path == "/v1/images/variations" })
+            #expect(try await logRows(gateway).first?.route == "/images/variations")
         }
     }
 

@@ -359,6 +359,14 @@ public struct ConfigLoader: Sendable {
             }
             model.price = price
         }
+        if let v = m["variations_via"] {
+            model.variationsViaEdit = try reader.choice(v, path: path + ".variations_via", from: ["provider", "edit"]) == "edit"
+        }
+        if let v = m["variation_prompt"] {
+            let prompt = try reader.string(v, path: path + ".variation_prompt")
+            guard !prompt.isEmpty else { throw reader.error(path + ".variation_prompt", "must not be empty", v) }
+            model.variationPrompt = prompt
+        }
         if let v = m["translation_via"] {
             let via = try reader.mapping(v, path: path + ".translation_via", allowed: ConfigSchema.translationVia)
             guard let transcription = via["transcription_model"], let chat = via["chat_model"] else {

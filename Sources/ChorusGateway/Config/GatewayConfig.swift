@@ -213,6 +213,12 @@ public struct ModelConfig: Sendable {
     /// Translations served as a transcription then a chat model's translation into English (for providers that no
     /// longer serve `/v1/audio/translations`).
     public var translationVia: TranslationVia?
+    /// `variations_via: edit`: `/v1/images/variations` for this model is served as an edit of the image with
+    /// `variation_prompt` (for providers without a variations endpoint — it only ever took dall-e-2).
+    public var variationsViaEdit = false
+    /// The edit prompt of a variation served as an edit.
+    public var variationPrompt = ModelConfig.defaultVariationPrompt
+    public static let defaultVariationPrompt = "A variation of this image: the same subject, composition and style, with small differences in the details."
     /// `shutdown_date`: midnight UTC of the day the model stops being served as itself (`on_shutdown` says what
     /// its calls get from then on). Its answers carry `Sunset` with this date, and the model list shows it.
     public var shutdownDate: Date?

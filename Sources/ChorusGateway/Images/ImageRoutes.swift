@@ -45,7 +45,12 @@ struct ImageRoutes: Sendable {
 
     func variations(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let (caller, trace) = (try context.requireCaller(), try context.requireTrace())
-        let (job, model) = try await multipartJob(request, kind: .variation, caller: caller, trace: trace)
+        var (job, model) = try await multipartJob(request, kind: .variation, caller: caller, trace: trace)
+        // The provider has no variations (dall-e-2 was the only model that ever took them): an edit of the image.
+        if model.config.variationsViaEdit {
+            job.kind = .edit
+            job.prompt = model.config.variationPrompt
+        }
         return try await respond(job, model: model, caller: caller, connection: context.connection, trace: trace)
     }
 
