@@ -14,18 +14,7 @@ extension BuiltinProvider: TranscriptionProvider {
         guard job.format != .diarizedJSON else {
             throw .invalidParameter("response_format", "'\(model.name)' cannot tell speakers apart; diarized_json needs a diarizing model (e.g. gpt-4o-transcribe-diarize).")
         }
-        let audio = job.file.data
-        let limits = job.limits
-        let provider = config.name
-        let pcm = try await Offload.cancellable { flag throws(GatewayError) in
-            do {
-                return try audio.withUnsafeReadableBytes {
-                    try AudioDecoder.decode($0, sampleRate: PocketSphinxEngine.sampleRate, limits: limits, cancellation: flag)
-                }
-            } catch {
-                throw .undecodableUpload(error, limit: limits.maxDurationSeconds, provider: provider, what: "decoded")
-            }
-        }
+        let pcm = try await job.samples16k(provider: config.name, what: "decoded")
         let engine = try recogniser()
         if job.stream {
             return TranscriptionResult(answer: .live(Self.events(engine: engine, samples: pcm.samples)), audioSeconds: pcm.duration)

@@ -35,7 +35,7 @@ final class BuiltinProvider: Provider {
     }
 
     /// The engine in `box`, started by `start` on first use.
-    private static func started<Engine>(_ box: NIOLockedValueBox<Engine?>, what: String,
+    static func started<Engine>(_ box: NIOLockedValueBox<Engine?>, what: String,
                                         _ start: () throws -> Engine) throws(GatewayError) -> Engine {
         do {
             return try box.withLockedValue { engine in

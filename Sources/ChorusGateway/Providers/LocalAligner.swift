@@ -7,17 +7,7 @@ final class LocalAligner: Sendable {
     private let engine = NIOLockedValueBox<PocketSphinxEngine?>(nil)
 
     func align(_ samples: [Int16], text: String, language: String?) async throws(GatewayError) -> AlignedTranscript {
-        let engine: PocketSphinxEngine
-        do {
-            engine = try self.engine.withLockedValue { box in
-                if let box { return box }
-                let started = try PocketSphinxEngine()
-                box = started
-                return started
-            }
-        } catch {
-            throw .internalError("The embedded aligner could not start: \(error)")
-        }
+        let engine = try BuiltinProvider.started(self.engine, what: "aligner") { try PocketSphinxEngine() }
         do {
             return try await engine.align(samples, text: text, language: language ?? "en")
         } catch is CancellationError {

@@ -95,16 +95,7 @@ extension OpenAICompatibleProvider: TranscriptionProvider {
 
     /// The provider's text given times by the local aligner, on the upload decoded to 16 kHz.
     private func align(_ text: String, language: String?, upload job: TranscriptionJob) async throws(GatewayError) -> AlignedTranscript {
-        let (audio, limits, provider) = (job.file.data, job.limits, config.name)
-        let pcm = try await Offload.cancellable { flag throws(GatewayError) in
-            do {
-                return try audio.withUnsafeReadableBytes {
-                    try AudioDecoder.decode($0, sampleRate: PocketSphinxEngine.sampleRate, limits: limits, cancellation: flag)
-                }
-            } catch {
-                throw .undecodableUpload(error, limit: limits.maxDurationSeconds, provider: provider, what: "aligned")
-            }
-        }
+        let pcm = try await job.samples16k(provider: config.name, what: "aligned")
         return try await transport.aligner.align(pcm.samples, text: text, language: language)
     }
 

@@ -40,6 +40,23 @@ struct TranscriptionJob: Sendable {
     subscript<T>(dynamicMember path: KeyPath<TranscriptionOptions, T>) -> T { options[keyPath: path] }
 }
 
+extension TranscriptionJob {
+    /// The upload decoded to 16 kHz mono for the embedded recogniser, on the thread pool; stops within a chunk when
+    /// the request is cancelled. `what` says in the 400 what Chorus was doing ("decoded", "aligned").
+    func samples16k(provider: String, what: String) async throws(GatewayError) -> PCMAudio {
+        let (audio, limits) = (file.data, limits)
+        return try await Offload.cancellable { flag throws(GatewayError) in
+            do {
+                return try audio.withUnsafeReadableBytes {
+                    try AudioDecoder.decode($0, sampleRate: PocketSphinxEngine.sampleRate, limits: limits, cancellation: flag)
+                }
+            } catch {
+                throw .undecodableUpload(error, limit: limits.maxDurationSeconds, provider: provider, what: what)
+            }
+        }
+    }
+}
+
 /// Events of a transcription streamed while it runs.
 enum TranscriptEvent: Sendable {
     case delta(String)
