@@ -198,6 +198,7 @@ import Testing
         ("{sizes: [big]}}\n", "models[0].image_caps.sizes[0]", "expected WIDTHxHEIGHT"),
         ("{sizes: [1024x1024], size_rule: {multiple_of: 8}}}\n", "models[0].image_caps.size_rule", "give sizes or size_rule, not both"),
         ("{size_rule: {min_aspect: 1/3}}}\n", "models[0].image_caps.size_rule.min_aspect", "expected WIDTH:HEIGHT"),
+        ("{size_rule: {max_aspect: \"1:0\"}}}\n", "models[0].image_caps.size_rule.max_aspect", "sides 1 to 100000"),
         ("{size_rule: {min_aspect: \"3:1\", max_aspect: \"1:3\"}}}\n", "models[0].image_caps.size_rule.min_aspect", "must not be wider than max_aspect"),
         ("{size_rule: {min_pixels: 10, max_pixels: 5}}}\n", "models[0].image_caps.size_rule.min_pixels", "must not exceed max_pixels"),
         ("{size_rule: {multiple: 8}}}\n", "models[0].image_caps.size_rule.multiple", "unknown key"),

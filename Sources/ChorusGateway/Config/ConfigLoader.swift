@@ -218,7 +218,7 @@ public struct ConfigLoader: Sendable {
                 guard let v = r[key] else { continue }
                 let text = try reader.string(v, path: "\(rulePath).\(key)")
                 guard let aspect = ImageCaps.Aspect(text) else {
-                    throw reader.error("\(rulePath).\(key)", "expected WIDTH:HEIGHT (e.g. \"1:3\"), got \"\(text)\"", v)
+                    throw reader.error("\(rulePath).\(key)", "expected WIDTH:HEIGHT, sides 1 to 100000 (e.g. \"1:3\"), got \"\(text)\"", v)
                 }
                 if key == "min_aspect" { rule.minAspect = aspect } else { rule.maxAspect = aspect }
             }

@@ -48,10 +48,12 @@ public struct ImageCaps: Sendable, Equatable {
         public var width: Int
         public var height: Int
 
-        /// `"3:1"`; nil unless both sides are positive integers.
+        /// `"3:1"`; nil unless both sides are integers from 1 to 100000 (bounded, so comparing ratios by
+        /// cross-multiplying with a request's sides cannot overflow).
         public init?(_ text: String) {
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]), width > 0, height > 0 else { return nil }
+            guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]),
+                  (1...100_000).contains(width), (1...100_000).contains(height) else { return nil }
             self.width = width
             self.height = height
         }
