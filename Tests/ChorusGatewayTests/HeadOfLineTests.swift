@@ -27,9 +27,10 @@ import Testing
 
     @Test(arguments: [false, true])
     func hangingFirstCallDoesNotDelaySixteenOthersToTheSameProvider(stream: Bool) async throws {
-        // The hanging call ends with a 504 after 8 s: before the fix, the sixteen waited for that.
+        // The hanging call ends with a 504 after 15 s: before the fix, the sixteen waited for that. The bound on
+        // the sixteen is well under it (a loaded 2-core run takes seconds), and the hanging call must still be open.
         let config: @Sendable (Int) -> GatewayConfig = { port in
-            var config = testConfig(upstreamPort: port, timeout: 8)
+            var config = testConfig(upstreamPort: port, timeout: 15)
             config.providers[0].streamIdleTimeout = 8
             return config
         }
@@ -67,7 +68,7 @@ import Testing
             }
             // Alone they take 0.06-0.14 s; the whole suite on two cores shared with other builds stretched that to
             // 2.2 s.
-            #expect(delays[15] < .seconds(5), "the sixteen took \(delays[15])")
+            #expect(delays[15] < .seconds(10), "the sixteen took \(delays[15])")
             let hangingEndedAt = hangingEnded.withLockedValue { $0 }
             #expect(hangingEndedAt == nil, "the hanging call ended before the others were done")
 

@@ -87,7 +87,7 @@ struct UpstreamClientTests {
             // machine the socket buffers take a while to fill, so wait (bounded) for the writes to hold still.
             var writtenWhileStalled = server.stats.counts.bytesWritten
             var stalled = false
-            for _ in 0..<25 {
+            for _ in 0..<60 {
                 try await Task.sleep(for: .milliseconds(200))
                 let now = server.stats.counts.bytesWritten
                 if now == writtenWhileStalled { stalled = true; break }
