@@ -28,9 +28,8 @@ install: release
 # Sets up and runs the whole test suite: Swift tests, the official openai SDK against a live gateway, then every
 # fuzz target for a short fixed-seed run (fuzz/README.md). The suites that keep both cores busy on purpose (long
 # decodes, espeak, recognition and alignment, recognition stopped by a hang-up, each timed against a 1 s bound) run
-# on their own after the
-# rest, one suite at a time (--no-parallel), so they neither miss their bound nor shift the timing of the connection
-# and timeout tests.
+# on their own after the rest, one suite at a time (--no-parallel), so they neither miss their bound nor shift the
+# timing of the connection and timeout tests.
 CPU_HEAVY_SUITES = HangUpTests|EngineCancellationTests|AudioCancellationTests|LongAudioTests|AlignmentTests|TranscriptContinuityTests|PocketSphinxEngineTests
 test:
 	scripts/setup --test
