@@ -115,22 +115,11 @@ import Testing
 
     @Test func editAndVariationOutsideTheCapsAre400BeforeTheProvider() async throws {
         try await withImageGateway(config: { Self.config(port: $0) }) { client, _, mock in
-            var edit = FormBuilder()
-            edit.field("model", "dalle")
-            edit.field("prompt", "add a boat")
-            edit.field("size", "256x256")
-            edit.file("image", ImageMockUpstream.png(width: 64, height: 64))
-            let (editHeaders, editBody) = edit.finished()
-            let edited = try await client.execute(uri: "/v1/images/edits", method: .post, headers: editHeaders, body: editBody)
+            let edited = try await postImageForm(client, "edits", [("model", "dalle"), ("prompt", "add a boat"), ("size", "256x256")], size: 64)
             #expect(edited.status == .badRequest)
             #expect(try errorBody(edited).param == "size")
 
-            var variation = FormBuilder()
-            variation.field("model", "dalle")
-            variation.field("n", "3")
-            variation.file("image", ImageMockUpstream.png(width: 64, height: 64))
-            let (variationHeaders, variationBody) = variation.finished()
-            let varied = try await client.execute(uri: "/v1/images/variations", method: .post, headers: variationHeaders, body: variationBody)
+            let varied = try await postImageForm(client, "variations", [("model", "dalle"), ("n", "3")], size: 64)
             #expect(varied.status == .badRequest)
             #expect(try errorBody(varied).param == "n")
             #expect(try errorBody(varied).message.contains("at most 1 image per request"))

@@ -96,6 +96,15 @@ struct FormBuilder {
     }
 }
 
+/// Posts a multipart image form to `/v1/images/{route}`: `fields` in order, then one `size`×`size` PNG as `image`.
+func postImageForm(_ client: any TestClientProtocol, _ route: String, _ fields: [(String, String)], size: Int = 24) async throws -> TestResponse {
+    var form = FormBuilder()
+    for (name, value) in fields { form.field(name, value) }
+    form.file("image", ImageMockUpstream.png(width: size, height: size))
+    let (headers, body) = form.finished()
+    return try await client.execute(uri: "/v1/images/\(route)", method: .post, headers: headers, body: body)
+}
+
 func jsonObject(_ buffer: ByteBuffer) -> [String: Any] {
     (try? JSONSerialization.jsonObject(with: Data(buffer: buffer))) as? [String: Any] ?? [:]
 }
@@ -453,12 +462,7 @@ func pngDeclaring(width: UInt32, height: UInt32) -> [UInt8] {
 
     @Test func variationsViaEditSendTheImageAsAnEditWithTheConfiguredPrompt() async throws {
         try await withImageGateway { client, gateway, mock in
-            var form = FormBuilder()
-            form.field("model", "varied")
-            form.field("response_format", "b64_json")
-            form.file("image", ImageMockUpstream.png(width: 24, height: 24))
-            let (headers, body) = form.finished()
-            let variation = try await client.execute(uri: "/v1/images/variations", method: .post, headers: headers, body: body)
+            let variation = try await postImageForm(client, "variations", [("model", "varied"), ("response_format", "b64_json")])
             #expect(variation.status == .ok, "\(String(buffer: variation.body))")
             #expect(mock.lastReceived?.path == "/v1/images/edits")
             #expect(mock.lastReceived?.field("prompt") == "Same picture, other details.")
@@ -470,13 +474,7 @@ func pngDeclaring(width: UInt32, height: UInt32) -> [UInt8] {
 
     @Test func variationsAndTheLoLLMsEditForm() async throws {
         try await withImageGateway { client, gateway, mock in
-            var form = FormBuilder()
-            form.field("model", "echo-image")
-            form.field("n", "1")
-            form.field("response_format", "b64_json")
-            form.file("image", ImageMockUpstream.png(width: 24, height: 24))
-            let (headers, body) = form.finished()
-            let variation = try await client.execute(uri: "/v1/images/variations", method: .post, headers: headers, body: body)
+            let variation = try await postImageForm(client, "variations", [("model", "echo-image"), ("n", "1"), ("response_format", "b64_json")])
             #expect(variation.status == .ok)
             #expect(mock.lastReceived?.path == "/v1/images/variations")
             #expect(mock.lastReceived?.field("prompt") == nil)

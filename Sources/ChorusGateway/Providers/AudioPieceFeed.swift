@@ -41,12 +41,7 @@ final class AudioPieceFeed: Sendable {
 
     /// Decoding thread: no more pieces.
     func finish() {
-        let waiter = state.withLockedValue { state in
-            state.finished = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: nil)
+        end { $0.finished = true }
     }
 
     /// The next piece in order, or nil when decoding finished (or the feed was cancelled).
@@ -67,12 +62,17 @@ final class AudioPieceFeed: Sendable {
 
     /// Stops the decoder at its next piece and wakes a waiting consumer.
     func cancel() {
+        end { $0.cancelled = true }
+        for _ in 0..<capacity { slots.signal() }
+    }
+
+    /// Marks the feed ended (`mark`) and tells a waiting consumer there is nothing more.
+    private func end(_ mark: (inout (pieces: [AudioPiece], waiter: CheckedContinuation<AudioPiece?, Never>?, finished: Bool, cancelled: Bool)) -> Void) {
         let waiter = state.withLockedValue { state in
-            state.cancelled = true
+            mark(&state)
             defer { state.waiter = nil }
             return state.waiter
         }
         waiter?.resume(returning: nil)
-        for _ in 0..<capacity { slots.signal() }
     }
 }
