@@ -64,8 +64,11 @@ public func buildGateway(
     OperationalRoutes(services: services, metricsKey: config.server.metricsKey).register(on: router)
     let concurrency = ConcurrencyLimiter()
     let globalLimiter = RateLimiter()
-    func authenticated(_ prefix: String, global: Bool = true) -> RouterGroup<GatewayRequestContext> {
-        router.group(RouterPath(stringLiteral: prefix))
+    /// `errors`: the group's own error shape (another platform's API); nil = OpenAI's, with no middleware for it.
+    func authenticated(_ prefix: String, global: Bool = true, errors: (any ErrorStyle)? = nil) -> RouterGroup<GatewayRequestContext> {
+        var group = router.group(RouterPath(stringLiteral: prefix))
+        if let errors { group = group.add(middleware: ErrorStyleMiddleware(style: errors)) }
+        return group
             .add(middleware: AuthMiddleware(authenticator: services.authenticator))
             .add(middleware: RateLimitMiddleware(limiter: services.rateLimiter, defaultRPM: config.server.defaultRPM,
                                                  concurrency: concurrency,

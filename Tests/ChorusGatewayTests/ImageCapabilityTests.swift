@@ -36,9 +36,9 @@ import Testing
 
     static func config(port: Int, down: Int = 1) -> GatewayConfig {
         var config = imageConfig(upstreamPort: port)
-        var dalle = ModelConfig(name: "dalle", provider: "img", model: "dall-e-3", capabilities: [.images])
+        var dalle = ModelConfig(name: "dalle", provider: "img", model: "dall-e-3", capabilities: [.images, .imageEdits])
         dalle.imageCaps = Self.dalle
-        var ruled = ModelConfig(name: "ruled", provider: "img", model: "gpt-image-1", capabilities: [.images])
+        var ruled = ModelConfig(name: "ruled", provider: "img", model: "gpt-image-1", capabilities: [.images, .imageEdits])
         ruled.imageCaps = Self.ruled
         var downProvider = ProviderConfig(name: "down", type: .openai)
         downProvider.baseURL = "http://127.0.0.1:\(down)/v1"
@@ -46,7 +46,7 @@ import Testing
         downProvider.circuitBreakerFailures = 0
         config.providers.append(downProvider)
         // Unreachable, with a fallback that takes only one image and one that takes anything.
-        let flaky = ModelConfig(name: "flaky", provider: "down", model: "gpt-image-1", capabilities: [.images],
+        let flaky = ModelConfig(name: "flaky", provider: "down", model: "gpt-image-1", capabilities: [.images, .imageEdits],
                                 fallbacks: ["dalle", "gpt-image"])
         config.models += [dalle, ruled, flaky]
         return config

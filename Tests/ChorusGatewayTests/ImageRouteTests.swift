@@ -39,17 +39,17 @@ func imageConfig(upstreamPort port: Int) -> GatewayConfig {
         ProviderConfig(name: "local", type: .builtin),
     ]
     config.models = [
-        ModelConfig(name: "gpt-image", provider: "img", model: "gpt-image-1", capabilities: [.images]),
-        ModelConfig(name: "echo-mask", provider: "img", model: "echo-mask", capabilities: [.images]),
-        ModelConfig(name: "echo-image", provider: "img", model: "echo-image", capabilities: [.images]),
-        ModelConfig(name: "fail-image", provider: "img", model: "fail-model", capabilities: [.images]),
-        ModelConfig(name: "png-only", provider: "strict", model: "echo-image", capabilities: [.images]),
-        ModelConfig(name: "url-image", provider: "urlprov", model: "url-model", capabilities: [.images]),
-        ModelConfig(name: "url-private", provider: "urlpriv", model: "url-model", capabilities: [.images]),
+        ModelConfig(name: "gpt-image", provider: "img", model: "gpt-image-1", capabilities: [.images, .imageEdits]),
+        ModelConfig(name: "echo-mask", provider: "img", model: "echo-mask", capabilities: [.images, .imageEdits]),
+        ModelConfig(name: "echo-image", provider: "img", model: "echo-image", capabilities: [.images, .imageEdits]),
+        ModelConfig(name: "fail-image", provider: "img", model: "fail-model", capabilities: [.images, .imageEdits]),
+        ModelConfig(name: "png-only", provider: "strict", model: "echo-image", capabilities: [.images, .imageEdits]),
+        ModelConfig(name: "url-image", provider: "urlprov", model: "url-model", capabilities: [.images, .imageEdits]),
+        ModelConfig(name: "url-private", provider: "urlpriv", model: "url-model", capabilities: [.images, .imageEdits]),
         ModelConfig(name: "sd-xl", provider: "sd", model: "sdxl-base"),
         ModelConfig(name: "chatty", provider: "img", model: "gpt-4o"),
         {
-            var model = ModelConfig(name: "varied", provider: "img", model: "echo-image", capabilities: [.images])
+            var model = ModelConfig(name: "varied", provider: "img", model: "echo-image", capabilities: [.images, .imageEdits])
             model.variationsViaEdit = true
             model.variationPrompt = "Same picture, other details."
             return model

@@ -7,21 +7,29 @@ public struct ResolvedModel: Sendable {
     let provider: any Provider
     /// `Deprecation` and `Sunset` for a model with a lifecycle (none otherwise): every answer for it carries them.
     let lifecycleHeaders: HTTPFields
+    /// The public catalog's id: the model's place in the config, from 1 (stable while the config's order is).
+    public let catalogID: Int
+
+    /// The catalog's slug: the configured one, else the name.
+    public var slug: String { config.slug ?? config.name }
 
     public var name: String { config.name }
     public var upstreamModel: String { config.model }
     public var providerName: String { provider.name }
     public var providerType: ProviderType { provider.config.type }
 
-    public func supports(_ capability: Capability) -> Bool {
-        if let declared = config.capabilities { return declared.contains(capability) }
-        return provider.defaultCapabilities(upstreamModel: config.model).contains(capability)
+    public func supports(_ capability: Capability) -> Bool { capabilities.contains(capability) }
+
+    /// Declared in the config, else what the provider offers for the upstream model.
+    public var capabilities: Set<Capability> {
+        config.capabilities ?? provider.defaultCapabilities(upstreamModel: config.model)
     }
 }
 
 /// Public model names → (provider, upstream model, defaults). Several names may point at one upstream model.
 public struct ModelCatalog: Sendable {
     private let byName: [String: ResolvedModel]
+    private let bySlug: [String: ResolvedModel]
     public let all: [ResolvedModel]
     /// Every configured provider, models or not, in config order.
     let providers: [any Provider]
@@ -33,12 +41,14 @@ public struct ModelCatalog: Sendable {
         self.now = now
         let byProvider = Dictionary(providers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var resolved: [ResolvedModel] = []
-        for model in config.models {
+        for (index, model) in config.models.enumerated() {
             guard let provider = byProvider[model.provider] else { continue }
-            resolved.append(ResolvedModel(config: model, provider: provider, lifecycleHeaders: Self.lifecycleHeaders(model)))
+            resolved.append(ResolvedModel(config: model, provider: provider, lifecycleHeaders: Self.lifecycleHeaders(model),
+                                          catalogID: index + 1))
         }
         all = resolved
         byName = Dictionary(resolved.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        bySlug = Dictionary(resolved.map { ($0.slug, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Builds every configured provider (`ProviderType.makeProvider`) and the catalog over them.
@@ -50,6 +60,12 @@ public struct ModelCatalog: Sendable {
     public static let maxNameBytes = 256
 
     public func resolve(_ name: String) -> ResolvedModel? { byName[name] }
+
+    /// A model as the catalog-facing APIs name it: its catalog id (`7`), its slug, or its name.
+    public func lookup(_ idOrSlug: String) -> ResolvedModel? {
+        if let id = Int(idOrSlug), id >= 1, let model = all.first(where: { $0.catalogID == id }) { return model }
+        return bySlug[idOrSlug] ?? byName[idOrSlug]
+    }
 
     /// Resolves and checks what the caller may use and what the model can do; errors are the documented statuses.
     /// The model's lifecycle applies here, the one place every route meets a model: its `Deprecation`/`Sunset` go
@@ -97,7 +113,10 @@ extension Capability: CustomStringConvertible {
         case .speech: "speech"
         case .transcription: "transcriptions"
         case .translation: "translations"
-        case .images: "images"
+        case .rerank: "rerank"
+        case .tokenize: "tokenize"
+        case .images: "image generations"
+        case .imageEdits: "image edits and variations"
         }
     }
 }

@@ -122,6 +122,10 @@ public struct ConfigLoader: Sendable {
                 if config.models.contains(where: { $0.name == model.name }) {
                     throw reader.error("models[\(index)].name", "duplicate model name '\(model.name)'", node)
                 }
+                let slug = model.slug ?? model.name
+                if config.models.contains(where: { ($0.slug ?? $0.name) == slug }) {
+                    throw reader.error("models[\(index)].slug", "duplicate catalog slug '\(slug)'", node)
+                }
                 guard config.providers.contains(where: { $0.name == model.provider }) else {
                     let known = config.providers.map(\.name).joined(separator: ", ")
                     throw reader.error("models[\(index)].provider", "unknown provider '\(model.provider)' (known: \(known))", node)
@@ -350,6 +354,21 @@ public struct ConfigLoader: Sendable {
             throw reader.error(path + ".on_shutdown", "remap needs a replacement", m["on_shutdown"])
         }
         if let v = m["image_caps"] { model.imageCaps = try imageCaps(v, path: path + ".image_caps", reader: reader) }
+        if let v = m["description"] { model.description = try reader.string(v, path: path + ".description") }
+        if let v = m["category"] {
+            let category = try reader.string(v, path: path + ".category")
+            guard !category.isEmpty else { throw reader.error(path + ".category", "must not be empty", v) }
+            model.category = category
+        }
+        if let v = m["slug"] {
+            let slug = try reader.string(v, path: path + ".slug")
+            // A slug is a path segment of /api/models/{id_or_slug}; all digits would read as a catalog id.
+            guard !slug.isEmpty, !slug.contains("/"), !slug.allSatisfy(\.isNumber) else {
+                throw reader.error(path + ".slug", "must be non-empty, without '/', and not only digits", v)
+            }
+            model.slug = slug
+        }
+        if let v = m["context_length"] { model.contextLength = try reader.int(v, path: path + ".context_length", range: 1...100_000_000) }
         if let v = m["price"] {
             let p = try reader.mapping(v, path: path + ".price", allowed: ConfigSchema.price)
             var price = ModelPrice()

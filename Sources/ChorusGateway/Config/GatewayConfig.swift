@@ -183,8 +183,10 @@ public enum ShutdownAction: String, Sendable, CaseIterable {
     case refuse
 }
 
+/// What a model may be called for. `images` is generation; `image_edits` covers edits and variations.
 public enum Capability: String, Sendable, CaseIterable {
-    case chat, completions, embeddings, speech, transcription, translation, images
+    case chat, completions, embeddings, rerank, tokenize, speech, transcription, translation, images
+    case imageEdits = "image_edits"
 }
 
 /// `translation_via:` of a model: which model transcribes and which chat model translates into English.
@@ -232,6 +234,13 @@ public struct ModelConfig: Sendable {
     public var onShutdown = ShutdownAction.refuse
     /// `image_caps`: the image requests (sizes, formats, transparency, n, qualities) the model takes; nil = any.
     public var imageCaps: ImageCaps?
+    /// The public catalog's (`/api/models`) words for the model: `description`, `category` (nil = its type) and
+    /// `slug` (nil = the name). Never anything about its provider.
+    public var description: String?
+    public var category: String?
+    public var slug: String?
+    /// `context_length`: tokens the model takes in one call, shown in the catalog; nil = not known.
+    public var contextLength: Int?
 
     public init(name: String, provider: String, model: String, defaults: JSONValue = .object([]),
                 capabilities: Set<Capability>? = nil, fallbacks: [String] = [], price: ModelPrice? = nil) {

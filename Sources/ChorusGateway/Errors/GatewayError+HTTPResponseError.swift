@@ -22,8 +22,7 @@ extension GatewayError: HTTPResponseError {
     public var body: [UInt8] { body(requestID: nil) }
 
     func body(requestID: String?) -> [UInt8] {
-        var text = message
-        if status.code >= 500, let requestID { text += " (request id: \(requestID))" }
+        let text = publicMessage(requestID: requestID)
         let error: JSONValue = [
             "message": .string(text),
             "type": .string(type),

@@ -155,8 +155,10 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         }
         return .init(.modelShutDown, message, param: "model")
     }
+    /// 501 `capability_not_supported`: the model exists but is not served for this route (its `capabilities`, or
+    /// what its provider offers), answered without contacting the provider.
     public static func wrongCapability(_ model: String, wanted: String) -> Self {
-        .init(.invalidParameter, "The model '\(echo(model))' does not support \(wanted).", param: "model")
+        .init(.notImplemented, "The model '\(echo(model))' does not support \(wanted).", param: "model")
     }
 
     /// A caller's string as an error message quotes it: its first 64 characters, control characters escaped,

@@ -37,7 +37,7 @@ struct ErrorMiddleware: RouterMiddleware {
                 ])
             }
             context.trace?.finish(status: Int(gatewayError.status.code), error: gatewayError.description)
-            return gatewayError.response(requestID: requestID)
+            return (context.trace?.errorStyle ?? OpenAIErrorStyle()).response(for: gatewayError, requestID: requestID)
         }
     }
 }

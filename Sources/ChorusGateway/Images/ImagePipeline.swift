@@ -65,9 +65,9 @@ struct ImagePipeline: Sendable {
     func produce(_ job: ImageJob, model: ResolvedModel, caller: Caller,
                  trace: RequestTrace) async throws(GatewayError) -> (answer: ImageAnswer, model: ResolvedModel) {
         // The model itself was held to its `image_caps` when it was resolved; a fallback that would refuse is skipped.
-        try await services.failover.run(model, caller: caller, capability: .images, trace: trace,
+        try await services.failover.run(model, caller: caller, capability: job.kind.capability, trace: trace,
                                         admits: { $0.config.imageCaps?.admits(job) ?? true }) { model throws(GatewayError) in
-            guard let provider = model.provider.images else { throw model.provider.missing(.images) }
+            guard let provider = model.provider.images else { throw model.provider.missing(job.kind.capability) }
             let prepared = try await prepare(job, for: provider)
             return try await provider.produce(job, prepared: prepared, model: model.config)
         }

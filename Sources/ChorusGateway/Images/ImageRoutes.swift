@@ -112,7 +112,7 @@ struct ImageRoutes: Sendable {
             $0.stream = job.stream
             $0.promptSummary = job.prompt.map(UsageRecord.summarize)
         }
-        let model = try services.catalog.resolve(job.model, for: caller, capability: .images, trace: trace)
+        let model = try services.catalog.resolve(job.model, for: caller, capability: job.kind.capability, trace: trace)
         trace.update { $0.provider = model.providerName }
         // Before any input is fetched or decoded, and before a provider is asked.
         try model.config.imageCaps?.check(job, model: model.name)

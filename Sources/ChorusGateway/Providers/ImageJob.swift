@@ -6,6 +6,9 @@ struct ImageJob: Sendable {
     enum Kind: String, Sendable {
         case generation, edit, variation
 
+        /// What the model must offer: generation is `images`; edits and variations take an input image.
+        var capability: Capability { self == .generation ? .images : .imageEdits }
+
         var route: String {
             switch self {
             case .generation: "/images/generations"

@@ -14,7 +14,7 @@ struct SDWebUIProvider: HTTPProvider, ImageProvider {
     let transport: ProviderTransport
 
     var images: (any ImageProvider)? { self }
-    func defaultCapabilities(upstreamModel: String) -> Set<Capability> { [.images] }
+    func defaultCapabilities(upstreamModel: String) -> Set<Capability> { [.images, .imageEdits] }
 
     var wantsPNGInputs: Bool { false }
     var maskMode: MaskMode { config.maskMode }

@@ -19,6 +19,8 @@ final class RequestTrace: Sendable {
         var onFinish: [@Sendable () -> Void] = []
         /// Added to whatever answer the request gets, an error included (the `x-ratelimit-*` headers).
         var responseHeaders = HTTPFields()
+        /// How the request's errors are written: OpenAI's shape unless its route family set its own.
+        var errorStyle: any ErrorStyle = OpenAIErrorStyle()
     }
 
     let start = ContinuousClock.now
@@ -95,6 +97,13 @@ final class RequestTrace: Sendable {
     var responseHeaders: HTTPFields {
         get { state.withLockedValue { $0.responseHeaders } }
         set { state.withLockedValue { $0.responseHeaders = newValue } }
+    }
+
+    /// Set by `ErrorStyleMiddleware` on the way in, read by `ErrorMiddleware` on the way out (an outer middleware
+    /// does not see the context the inner ones changed; it sees this shared trace).
+    var errorStyle: any ErrorStyle {
+        get { state.withLockedValue { $0.errorStyle } }
+        set { state.withLockedValue { $0.errorStyle = newValue } }
     }
 
     /// Whether the row is settled (an answer built whole settles it before it is returned).
