@@ -1,3 +1,4 @@
+import ChorusEngines
 import ChorusMedia
 import ChorusUpstream
 import Foundation
@@ -62,6 +63,7 @@ public func buildGateway(
     router.add(middleware: TraceMiddleware(usageLog: services.usageLog, metrics: metrics, logger: logger, catalog: catalog))
     router.add(middleware: ErrorMiddleware(logger: logger))
     OperationalRoutes(services: services, metricsKey: config.server.metricsKey).register(on: router)
+    PublicCatalogRoutes(catalog: catalog, voices: voices.presets.names).register(on: router)
     let concurrency = ConcurrencyLimiter()
     let globalLimiter = RateLimiter()
     /// `errors`: the group's own error shape (another platform's API); nil = OpenAI's, with no middleware for it.
@@ -93,6 +95,7 @@ public func buildGateway(
     images.registerLoLLMs(on: lollms)
     SpeechRoutes(services: services, voices: voices).register(on: stoppingWhenClientLeaves(lollms))
     VoiceRoutes(services: services, voices: voices).registerLoLLMs(on: lollms)
+    TokenizeRoutes(services: services).register(on: lollms)
 
     var background: [any Service] = [services.usageLog, media, ShutdownService { await upstream.shutdown(); await catalog.shutdown() }]
     if config.server.logRetentionDays > 0 { background.append(UsageRetention(store: store, days: config.server.logRetentionDays, logger: logger)) }

@@ -69,7 +69,7 @@ import Testing
     @Test func readmeReferenceLoads() throws {
         let config = try ConfigLoader(environment: ["OPENAI_API_KEY": "sk-test"]).parse(try Self.readmeConfigBlock(), file: "README.md")
         #expect(config.providers.map(\.name) == ["openai", "sd", "local"])
-        #expect(config.models.count == 11)
+        #expect(config.models.count == 13)
         #expect(config.models.last?.translationVia == TranslationVia(transcriptionModel: "whisper-1", chatModel: "gpt-4o-mini"))
         #expect(config.groups == ["audio": ["tts-1", "whisper-1"]])
     }
@@ -90,6 +90,7 @@ import Testing
         "server.global_rpm": "server: {global_rpm: 100}",
         "groups": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]\ngroups: {g: [m]}",
         "server.log_retention_days": "server: {log_retention_days: 90}",
+        "server.max_rerank_documents": "server: {max_rerank_documents: 10}",
         "server.master_key": "server: {master_key: sk-chorus-a-long-master-key}",
         "database": "database: other.sqlite", "voices_dir": "voices_dir: v2", "media_dir": "media_dir: m2",
         "providers": "providers: {p: {type: builtin}}", "models": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]",
@@ -106,6 +107,8 @@ import Testing
         "max_upload_mb": "max_upload_mb: 25", "split_parallel": "split_parallel: 3",
         "retries": "retries: 2", "retry_backoff": "retry_backoff: 1", "circuit_breaker_failures": "circuit_breaker_failures: 0",
         "circuit_breaker_cooldown": "circuit_breaker_cooldown: 5",
+        "rerank_path": "rerank_path: /v2/rerank", "tokenize_path": "tokenize_path: /v1/tokenize",
+        "detokenize_path": "detokenize_path: /v1/detokenize", "tokenizer": "tokenizer: llamacpp",
     ]
     static let modelSamples: [String: String] = [
         "name": "name: other", "provider": "provider: q", "model": "model: upstream", "defaults": "defaults: {a: 1}",
@@ -113,6 +116,8 @@ import Testing
         "variations_via": "variations_via: edit", "variation_prompt": "variation_prompt: other",
         "shutdown_date": "shutdown_date: 2027-01-06", "deprecated_since": "deprecated_since: 2026-12-01",
         "image_caps": "image_caps: {max_n: 1}",
+        "description": "description: words", "category": "category: Voices", "slug": "slug: the-model",
+        "context_length": "context_length: 8192",
     ]
 
     @Test func everySchemaKeyChangesTheLoadedConfig() throws {

@@ -49,6 +49,8 @@ final class MockUpstream: Sendable {
     }
 
     var received: [Received] { state.withLockedValue { $0.received } }
+    /// Notes a request, for routes defined in extensions.
+    func note(_ request: Received) { state.withLockedValue { $0.received.append(request) } }
     var lastReceived: Received? { received.last }
     var streamClosedAt: ContinuousClock.Instant? { state.withLockedValue { $0.streamClosedAt } }
     var streamsFinished: Int { state.withLockedValue { $0.streamsFinished } }
@@ -75,6 +77,7 @@ final class MockUpstream: Sendable {
         }
         router.post("/v1/audio/speech") { request, _ in try await self.speech(request) }
         router.post("/v1/audio/transcriptions") { request, _ in try await self.transcription(request) }
+        registerPlatformRoutes(on: router)
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 

@@ -141,7 +141,7 @@ import Testing
 
             // An error Chorus makes: a speech model asked for a chat completion.
             let wrongRoute = try await chat(client, model: "sunset-tts")
-            #expect(wrongRoute.status == .badRequest)
+            #expect(wrongRoute.status == .notImplemented)
             #expect(wrongRoute.headers[Self.deprecation] == "@1799193600")
             #expect(wrongRoute.headers[Self.sunsetHeader] == Self.sunset)
         }

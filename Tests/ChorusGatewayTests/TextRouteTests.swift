@@ -258,12 +258,15 @@ import Testing
         }
     }
 
-    @Test func modelWithoutTheCapabilityIsRefused() async throws {
+    @Test func modelWithoutTheCapabilityIs501CapabilityNotSupported() async throws {
         try await withGateway { client, _, _ in
             let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
                                                      body: ByteBuffer(string: #"{"model":"local-tts","messages":[]}"#))
-            #expect(response.status == .badRequest)
-            #expect(try errorBody(response).param == "model")
+            #expect(response.status == .notImplemented)
+            let error = try errorBody(response)
+            #expect(error.param == "model")
+            #expect(error.type == "not_implemented_error")
+            #expect(error.code == "capability_not_supported")
         }
     }
 

@@ -116,7 +116,7 @@ struct AdminRoutes: Sendable {
     /// at a time: `before` is the previous page's `next_before`, so paging never skips or repeats a row, even while
     /// new rows arrive.
     private func logs(_ request: Request) async throws -> JSONValue {
-        let parameters = try AdminQueryParameters(request, allowed: UsageQuery.filterParameters.union(["limit", "before"]))
+        let parameters = try QueryParameters(request, allowed: UsageQuery.filterParameters.union(["limit", "before"]))
         var query = try UsageQuery(filters: parameters)
         let limit = try parameters.int("limit", in: 1...1000) ?? 100
         let before = try parameters.int("before", in: 1...Int.max).map { Int64($0) }

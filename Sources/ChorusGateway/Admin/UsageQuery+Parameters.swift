@@ -6,7 +6,7 @@ extension UsageQuery {
 
     /// `key_id` (a key's id, `master`, or `none` for requests without a valid key), `model`, `route` (exact), `status` (`429` or `4xx`), `since`, `until`
     /// (Unix seconds or `YYYY-MM-DD`, UTC; since ≤ until).
-    init(filters parameters: AdminQueryParameters, defaultSince: Date? = nil, defaultUntil: Date? = nil) throws {
+    init(filters parameters: QueryParameters, defaultSince: Date? = nil, defaultUntil: Date? = nil) throws {
         self.init()
         if let text = parameters.string("key_id") {
             if text == "master" {

@@ -16,7 +16,7 @@ struct UsageReportRoutes: Sendable {
     }
 
     private func report(_ request: Request, now: Date) async throws -> JSONValue {
-        let parameters = try AdminQueryParameters(request, allowed: UsageQuery.filterParameters.union(["group_by"]))
+        let parameters = try QueryParameters(request, allowed: UsageQuery.filterParameters.union(["group_by"]))
         let groupText = parameters.string("group_by") ?? UsageGrouping.model.rawValue
         guard let grouping = UsageGrouping(rawValue: groupText) else {
             throw GatewayError.invalidParameter(

@@ -43,6 +43,9 @@ public struct ConfigLoader: Sendable {
             let s = try reader.mapping(server, path: "server", allowed: ConfigSchema.server)
             if let v = s["host"] { config.server.host = try reader.string(v, path: "server.host") }
             if let v = s["port"] { config.server.port = try reader.int(v, path: "server.port", range: 0...65535) }
+            if let v = s["max_rerank_documents"] {
+                config.server.maxRerankDocuments = try reader.int(v, path: "server.max_rerank_documents", range: 1...100_000)
+            }
             if let v = s["max_upload_mb"] { config.server.maxUploadMB = try reader.int(v, path: "server.max_upload_mb", range: 1...4096) }
             if let v = s["max_body_mb"] { config.server.maxBodyMB = try reader.int(v, path: "server.max_body_mb", range: 1...4096) }
             if let v = s["default_rpm"] { config.server.defaultRPM = try reader.int(v, path: "server.default_rpm", range: 0...10_000_000) }
@@ -281,6 +284,13 @@ public struct ConfigLoader: Sendable {
             provider.maxAudioSeconds = try reader.double(v, path: path + ".max_audio_seconds", range: 1...86400)
         }
         if let v = m["max_upload_mb"] { provider.maxUploadMB = try reader.double(v, path: path + ".max_upload_mb", range: 0.1...100_000) }
+        for (key, keyPath) in [("rerank_path", \ProviderConfig.rerankPath), ("tokenize_path", \.tokenizePath), ("detokenize_path", \.detokenizePath)] {
+            guard let v = m[key] else { continue }
+            let value = try reader.string(v, path: path + "." + key)
+            guard value.hasPrefix("/") else { throw reader.error(path + "." + key, "must start with '/'", v) }
+            provider[keyPath: keyPath] = value
+        }
+        if let v = m["tokenizer"] { provider.tokenizer = try reader.choice(v, path: path + ".tokenizer", of: TokenizerAPI.self) }
         if let v = m["split_parallel"] { provider.splitParallel = Int(try reader.double(v, path: path + ".split_parallel", range: 1...16)) }
         if let v = m["defaults"] { provider.defaults = try reader.jsonObject(v, path: path + ".defaults") }
         if let v = m["speech_formats"] {

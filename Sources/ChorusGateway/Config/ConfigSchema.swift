@@ -8,7 +8,7 @@ public enum ConfigSchema {
         "host", "port", "max_upload_mb", "max_body_mb", "public_url", "default_rpm", "key_cache_seconds", "log_level",
         "voice_sample_min_seconds", "voice_sample_max_seconds", "media_ttl_seconds", "max_image_pixels",
         "header_timeout_seconds", "idle_timeout_seconds", "body_timeout_seconds", "max_connections",
-        "shutdown_grace_seconds", "metrics_key", "global_rpm", "log_retention_days", "master_key",
+        "shutdown_grace_seconds", "metrics_key", "global_rpm", "log_retention_days", "master_key", "max_rerank_documents",
     ]
 
     public static let provider: Set<String> = [
@@ -17,6 +17,7 @@ public enum ConfigSchema {
         "speech_formats", "voice_cloning", "mask_mode", "mask_edit_color", "transcription_input", "transcription_formats",
         "allow_private_urls", "image_formats", "image_params", "image_input", "max_audio_seconds", "max_upload_mb", "split_parallel",
         "retries", "retry_backoff", "circuit_breaker_failures", "circuit_breaker_cooldown",
+        "rerank_path", "tokenize_path", "detokenize_path", "tokenizer",
     ]
 
     public static let price: Set<String> = Set(ModelPrice.keys)

@@ -93,8 +93,23 @@ public struct ServerConfig: Sendable {
     public var masterKey: String?
     /// Usage rows older than this many days are deleted in the background (hourly and at start); 0 keeps them all.
     public var logRetentionDays = 0
+    /// Documents one rerank request may carry (Cohere's own limit); more is a 400 before any provider is asked.
+    public var maxRerankDocuments = 1000
 
     public init() {}
+}
+
+extension ProviderConfig {
+    /// The path under `base_url` a pass-through text route is sent to.
+    func path(for route: TextRoute) -> String { route == .rerank ? rerankPath : route.rawValue }
+
+    /// `base_url` without a trailing `/v1`: where vLLM and llama.cpp serve their tokenizers.
+    var serverRoot: String {
+        var root = baseURL
+        while root.hasSuffix("/") { root.removeLast() }
+        if root.hasSuffix("/v1") { root.removeLast(3) }
+        return root
+    }
 }
 
 public enum ProviderType: String, Sendable, CaseIterable {
@@ -158,6 +173,14 @@ public struct ProviderConfig: Sendable {
     public var maxUploadMB: Double?
     /// Pieces of a split transcription in flight at once.
     public var splitParallel = 2
+    /// `rerank_path`: where rerank requests go, under `base_url` (vLLM, Infinity, LocalAI: `/v1/rerank`).
+    public var rerankPath = "/rerank"
+    /// `tokenize_path` / `detokenize_path`: under the server's root, which is `base_url` without a trailing `/v1`
+    /// (vLLM and the llama.cpp server answer `/tokenize` and `/detokenize` there, beside `/v1`).
+    public var tokenizePath = "/tokenize"
+    public var detokenizePath = "/detokenize"
+    /// `tokenizer`: the body shape of those two endpoints.
+    public var tokenizer = TokenizerAPI.vllm
 
     public static let allImageParams = [
         "n", "size", "quality", "style", "background", "output_format", "output_compression", "moderation",

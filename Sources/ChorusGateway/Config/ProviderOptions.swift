@@ -43,3 +43,11 @@ public enum ImageInput: String, Sendable, CaseIterable {
     /// Converted to PNG before forwarding (servers that read only PNG, like OpenAI's dall-e-2 edits).
     case png
 }
+
+/// The body shape of a provider's `/tokenize` and `/detokenize` (provider config `tokenizer`).
+public enum TokenizerAPI: String, Sendable, CaseIterable {
+    /// vLLM: `{model, prompt}` → `{tokens, count, max_model_len}`; `{model, tokens}` → `{prompt}`.
+    case vllm
+    /// The llama.cpp server: `{content}` → `{tokens}`; `{tokens}` → `{content}`.
+    case llamacpp
+}

@@ -14,10 +14,13 @@ struct TraceMiddleware: RouterMiddleware {
 
     static let requestIDHeader = HTTPField.Name("x-request-id")!
 
-    /// Operational routes and unknown paths get a log line but no usage row.
+    /// The public catalog, answered to anyone from config alone.
+    static let publicEndpoints: Set<String> = ["/api/models", "/api/models/{id_or_slug}", "/api/categories"]
+
+    /// Operational routes, the public catalog and unknown paths get a log line but no usage row.
     static func isMetered(_ endpoint: String?) -> Bool {
         guard let endpoint else { return false }
-        return endpoint != "NotFound" && endpoint != "/health" && endpoint != "/metrics"
+        return endpoint != "NotFound" && endpoint != "/health" && endpoint != "/metrics" && !publicEndpoints.contains(endpoint)
     }
 
     /// The route as usage rows and metrics name it: the same for `/v1/x` and `/api/v1/x`, and `/lollms/x` for

@@ -14,9 +14,14 @@ struct ModelRoutes: Sendable {
         group.get("models/{id}") { _, context in try await retrieve(context, id: context.parameters.get("id") ?? "") }
     }
 
-    /// OpenAI's fields, plus the model's `shutdown_date` (`YYYY-MM-DD`) and `replacement` when it has them.
+    /// OpenAI's fields, plus what the model may be called for (`capabilities`) and its `shutdown_date`
+    /// (`YYYY-MM-DD`) and `replacement` when it has them.
     private func entry(_ model: ResolvedModel) -> JSONValue {
-        var entry: JSONValue = ["id": .string(model.name), "object": "model", "created": .number(created), "owned_by": .string(model.providerName)]
+        let capabilities = model.capabilities
+        var entry: JSONValue = [
+            "id": .string(model.name), "object": "model", "created": .number(created), "owned_by": .string(model.providerName),
+            "capabilities": .array(Capability.allCases.filter(capabilities.contains).map { .string($0.rawValue) }),
+        ]
         if let shutdown = model.config.shutdownDate { entry.set("shutdown_date", .string(UTCDay.string(shutdown))) }
         if let replacement = model.config.replacement { entry.set("replacement", .string(replacement)) }
         return entry

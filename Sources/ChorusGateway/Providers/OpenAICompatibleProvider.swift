@@ -10,11 +10,12 @@ struct OpenAICompatibleProvider: HTTPProvider, TextProvider {
     var speech: (any SpeechProvider)? { self }
     var transcription: (any TranscriptionProvider)? { self }
     var images: (any ImageProvider)? { self }
+    var tokenizer: (any TokenizerProvider)? { self }
 
     func defaultCapabilities(upstreamModel: String) -> Set<Capability> { Set(Capability.allCases) }
 
     func send(_ call: TextCall, model: ModelConfig) async throws(GatewayError) -> UpstreamResponse {
         let body = transport.body(original: call.body, parsed: call.json, model: model)
-        return try await transport.execute(transport.jsonRequest(path: call.route.rawValue, body: body, stream: call.stream))
+        return try await transport.execute(transport.jsonRequest(path: config.path(for: call.route), body: body, stream: call.stream))
     }
 }

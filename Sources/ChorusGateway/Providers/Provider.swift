@@ -2,7 +2,7 @@ import ChorusEngines
 import ChorusUpstream
 
 /// A configured provider, built once at start-up (`ProviderType.makeProvider`). What it can do are its facets:
-/// `text`, `speech`, `transcription` and `images` are non-nil when the provider offers that capability, so a route
+/// `text`, `speech`, `transcription`, `images` and `tokenizer` are non-nil when the provider offers that capability, so a route
 /// asks for the facet it needs instead of looking at the provider's type.
 protocol Provider: Sendable {
     var config: ProviderConfig { get }
@@ -10,6 +10,7 @@ protocol Provider: Sendable {
     var speech: (any SpeechProvider)? { get }
     var transcription: (any TranscriptionProvider)? { get }
     var images: (any ImageProvider)? { get }
+    var tokenizer: (any TokenizerProvider)? { get }
     /// What a model on this provider may be called for when the model's config does not say.
     func defaultCapabilities(upstreamModel: String) -> Set<Capability>
     /// Stops what the provider started (engine threads); called once when the gateway shuts down.
@@ -22,6 +23,7 @@ extension Provider {
     var speech: (any SpeechProvider)? { nil }
     var transcription: (any TranscriptionProvider)? { nil }
     var images: (any ImageProvider)? { nil }
+    var tokenizer: (any TokenizerProvider)? { nil }
     func shutdown() async {}
 
     /// 501 naming the provider: the model was resolved but its provider lacks the facet.

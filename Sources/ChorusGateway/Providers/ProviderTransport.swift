@@ -59,8 +59,12 @@ struct ProviderTransport: Sendable {
 
     /// A POST of `body`; a streamed answer gets the stream timeouts instead of a total one.
     func post(_ path: String, contentType: String, accept: String?, body: UpstreamRequestBody, stream: Bool) -> UpstreamRequest {
+        post(url: url(path), contentType: contentType, accept: accept, body: body, stream: stream)
+    }
+
+    func post(url: String, contentType: String, accept: String?, body: UpstreamRequestBody, stream: Bool) -> UpstreamRequest {
         var request = UpstreamRequest(
-            method: "POST", url: url(path), headers: headers(contentType: contentType, accept: accept), body: body,
+            method: "POST", url: url, headers: headers(contentType: contentType, accept: accept), body: body,
             connectTimeout: provider.connectTimeout, timeout: provider.timeout)
         request.firstByteTimeout = provider.firstByteTimeout ?? provider.timeout
         if stream {

@@ -7,12 +7,15 @@ enum TextRoute: String, Sendable, CaseIterable {
     case chat = "/chat/completions"
     case completions = "/completions"
     case embeddings = "/embeddings"
+    /// Cohere/Jina-shaped rerank, as vLLM, Infinity and LocalAI serve it.
+    case rerank = "/rerank"
 
     var capability: Capability {
         switch self {
         case .chat: .chat
         case .completions: .completions
         case .embeddings: .embeddings
+        case .rerank: .rerank
         }
     }
 }

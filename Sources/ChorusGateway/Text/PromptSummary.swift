@@ -11,6 +11,8 @@ enum PromptSummary {
             text = json["prompt"].flatMap(firstText)
         case .embeddings:
             text = json["input"].flatMap(firstText)
+        case .rerank:
+            text = json["query"]?.stringValue
         }
         return text.map(UsageRecord.summarize)
     }

@@ -1,8 +1,8 @@
 import Hummingbird
 import NIOCore
 
-/// `POST /chat/completions`, `/completions`, `/embeddings`: resolve the model, hand the caller's JSON to the
-/// provider's text facet, pass its answer through byte for byte.
+/// `POST /chat/completions`, `/completions`, `/embeddings`, `/rerank`: resolve the model, hand the caller's JSON to
+/// the provider's text facet, pass its answer through byte for byte.
 struct TextRoutes: Sendable {
     let services: GatewayServices
     /// Chat requests asking an image model for `modalities: ["image"]` go here instead of upstream chat.
@@ -28,6 +28,7 @@ struct TextRoutes: Sendable {
             $0.stream = stream
             $0.promptSummary = PromptSummary.text(for: json, route: route)
         }
+        if route == .rerank { try RerankRequest.check(json, maxDocuments: services.config.server.maxRerankDocuments) }
         let caller = try context.requireCaller()
         // Checked here, before the async call: an ordinary chat request then never allocates the image path's
         // task frame (~6.6 KB, kept by the connection's task for as long as its answer streams).

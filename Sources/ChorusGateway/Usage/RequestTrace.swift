@@ -19,6 +19,8 @@ final class RequestTrace: Sendable {
         var onFinish: [@Sendable () -> Void] = []
         /// Added to whatever answer the request gets, an error included (the `x-ratelimit-*` headers).
         var responseHeaders = HTTPFields()
+        /// A call that costs nothing whatever its model's price (tokenizing).
+        var unpriced = false
         /// How the request's errors are written: OpenAI's shape unless its route family set its own.
         var errorStyle: any ErrorStyle = OpenAIErrorStyle()
     }
@@ -47,6 +49,11 @@ final class RequestTrace: Sendable {
 
     func update(_ change: (inout UsageRecord) -> Void) {
         state.withLockedValue { change(&$0.record) }
+    }
+
+    /// The call is free: its row names the model but no cost (a model's price is for what it generates).
+    func markUnpriced() {
+        state.withLockedValue { $0.unpriced = true }
     }
 
     func markFirstByte() {
@@ -128,7 +135,7 @@ final class RequestTrace: Sendable {
             if let error, state.record.error == nil { state.record.error = error }
             state.record.latencyMs = Self.milliseconds(now - start)
             if let firstByte = state.firstByte { state.record.ttfbMs = Self.milliseconds(firstByte - start) }
-            if let model = state.record.model, let price = pricing(model) {
+            if !state.unpriced, let model = state.record.model, let price = pricing(model) {
                 state.record.cost = Self.charged(state.record) ? price.cost(of: state.record) : 0
             }
             state.record.bound()

@@ -1,12 +1,13 @@
 import Foundation
 import Hummingbird
 
-/// The query string of an admin `GET`, read strictly: a name the route does not know, a name given twice or an
-/// empty value is a 400 naming it, so a typo (`modle=`) never silently widens a report.
-struct AdminQueryParameters {
+/// The query string of a `GET` (admin reports, the public catalog), read strictly: a name the route does not know,
+/// a name given twice or an empty value is a 400 naming it, so a typo (`modle=`) never silently widens a report.
+/// With `emptyIsAbsent` an empty value counts as not given (a search form's empty box sends `q=`).
+struct QueryParameters {
     private let values: [String: String]
 
-    init(_ request: Request, allowed: Set<String>) throws {
+    init(_ request: Request, allowed: Set<String>, emptyIsAbsent: Bool = false) throws {
         var values: [String: String] = [:]
         for (name, value) in request.uri.queryParameters {
             let name = String(name)
@@ -14,6 +15,7 @@ struct AdminQueryParameters {
                 throw GatewayError.invalidParameter(GatewayError.echo(name), "Unknown query parameter '\(GatewayError.echo(name))'; this route takes \(allowed.sorted().joined(separator: ", ")).")
             }
             guard values[name] == nil else { throw GatewayError.invalidParameter(name, "'\(name)' is given more than once.") }
+            if value.isEmpty, emptyIsAbsent { continue }
             guard !value.isEmpty else { throw GatewayError.invalidParameter(name, "'\(name)' is empty.") }
             guard value.utf8.count <= 256 else { throw GatewayError.invalidParameter(name, "'\(name)' is longer than 256 bytes.") }
             values[name] = String(value)
