@@ -77,6 +77,9 @@ struct PublicCatalogTests {
             #expect(try Self.names(try await client.execute(uri: "/api/models?q=RERANKER", method: .get)) == ["reranker"],
                     "q matches the description and the name ignoring case")
             #expect(try Self.names(try await client.execute(uri: "/api/models?q=vllm", method: .get)) == ["vllm-chat"])
+            #expect(try Self.names(try await client.execute(uri: "/api/models?q=search+results", method: .get)) == ["reranker"],
+                    "a form's + is a space")
+            #expect(try Self.names(try await client.execute(uri: "/api/models?q=search%20results&type=rerank", method: .get)) == ["reranker"])
             #expect(try Self.names(try await client.execute(uri: "/api/models?category=search", method: .get)) == ["reranker"])
             #expect(try Self.names(try await client.execute(uri: "/api/models?type=rerank", method: .get)) == ["reranker", "fail-rerank"])
             let speech = try Self.names(try await client.execute(uri: "/api/models?type=speech&per_page=100", method: .get))

@@ -80,10 +80,12 @@ models:
   - {{name: tts-1, provider: local, model: espeak}}
   - {{name: wav-tts, provider: wavonly, model: upstream-tts}}
   - {{name: whisper-1, provider: local, model: pocketsphinx}}
-  - {{name: gpt-image-1, provider: mock, model: upstream-image, capabilities: [images]}}
-  - {{name: echo-mask, provider: mock, model: echo-mask, capabilities: [images]}}
+  - {{name: gpt-image-1, provider: mock, model: upstream-image, capabilities: [images, image_edits]}}
+  - {{name: echo-mask, provider: mock, model: echo-mask, capabilities: [images, image_edits]}}
   - {{name: sd-xl, provider: sd, model: default}}
   - {{name: priced-chat, provider: mock, model: upstream-chat, price: {{per_request: 1}}}}
+  - {{name: reranker, provider: mock, model: upstream-rerank, capabilities: [rerank], description: "Reranks search results", category: Search, slug: bge-rerank}}
+  - {{name: tokenizing-chat, provider: mock, model: upstream-chat, capabilities: [chat, tokenize], context_length: 8192}}
 """)
     e.upstream = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "mock_upstream.py"),
                                    str(e.upstream_port)])

@@ -156,6 +156,21 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(SSE_INTERVAL)
             self.wfile.write(b"0\r\n\r\n")
             return
+        if self.path.endswith("/rerank"):
+            words = set(req.get("query", "").lower().split())
+            docs = [d if isinstance(d, str) else d.get("text", "") for d in req.get("documents", [])]
+            scored = sorted(((len(words & set(d.lower().replace(".", " ").split())) / max(len(words), 1), i)
+                             for i, d in enumerate(docs)), key=lambda p: (-p[0], p[1]))
+            results = [{"index": i, "relevance_score": score, **({"document": {"text": docs[i]}}
+                                                                  if req.get("return_documents") else {})}
+                       for score, i in scored[:req.get("top_n") or len(docs)]]
+            return self.send_json(200, {"id": "rerank-1", "model": model, "results": results,
+                                        "usage": {"total_tokens": sum(len(d.split()) for d in docs)}})
+        if self.path == "/tokenize":
+            return self.send_json(200, {"tokens": list(req.get("prompt", "").encode()),
+                                        "count": len(req.get("prompt", "").encode()), "max_model_len": 8192})
+        if self.path == "/detokenize":
+            return self.send_json(200, {"prompt": bytes(req.get("tokens", [])).decode(errors="replace")})
         if self.path.endswith("/embeddings"):
             return self.send_json(200, {"object": "list", "model": model, "data": [
                 {"object": "embedding", "index": 0, "embedding": [0.1, -0.2, 0.3]}],
