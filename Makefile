@@ -29,14 +29,14 @@ install: release
 # fuzz target for a short fixed-seed run (fuzz/README.md). The suites that keep both cores busy on purpose (long
 # decodes, espeak, recognition and alignment, recognition stopped by a hang-up, each timed against a 1 s bound) run
 # on their own after the rest, one suite at a time (--no-parallel), so they neither miss their bound nor shift the
-# timing of the connection and timeout tests.
+# timing of the connection and timeout tests. A scratch PostgreSQL server runs for the Swift tests: the storage
+# tests run against it and SQLite, and the gateway suite runs a second time with its gateways on it.
 CPU_HEAVY_SUITES = HangUpTests|EngineCancellationTests|AudioCancellationTests|LongAudioTests|AlignmentTests|TranscriptContinuityTests|PocketSphinxEngineTests
 test:
 	scripts/setup --test
 	scripts/folder-deps >/dev/null || scripts/folder-deps
 	swift build --build-tests --explicit-target-dependency-import-check error $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build --skip '$(CPU_HEAVY_SUITES)' $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build --no-parallel --filter '$(CPU_HEAVY_SUITES)' $(SWIFT_BUILD_FLAGS)
+	scripts/test-swift '$(CPU_HEAVY_SUITES)' $(SWIFT_BUILD_FLAGS)
 	scripts/test-sdk
 	FUZZ_SEED=1 fuzz/run $(FUZZ_TEST_SECONDS)
 

@@ -23,14 +23,14 @@ public func buildGateway(
     logger: Logger? = nil,
     onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in },
     now: @escaping @Sendable () -> Date = { Date() }
-) throws -> Gateway {
+) async throws -> Gateway {
     var logger = logger ?? Logger(label: "chorus")
     if logger.logLevel == .info, let level = Logger.Level(rawValue: environment["LOG_LEVEL"] ?? config.server.logLevel) {
         logger.logLevel = level
     }
     // FFmpeg's own messages (mostly about callers' media) go to swift-log with the rest.
     FFmpegLog.install(logger: Logger(label: "chorus.ffmpeg"))
-    let store = try openStorage(database: config.database)
+    let store = try await openStorage(database: config.database, logger: logger)
     let upstream = try UpstreamClient(logger: Logger(label: "chorus.upstream"))
     let metrics = GatewayMetrics()
     let voices = try VoiceServices(config: config, store: store)

@@ -83,7 +83,7 @@ struct Keys: AsyncParsableCommand {
             let config = try loadConfigOrExit(options.config)
             let changes = try limits.changes()
             try Limits.checkModels(changes, in: config)
-            let store = try openStorage(database: config.database)
+            let store = try await openStorage(database: config.database)
             let (key, record) = try await store.createKey(name: name, limits: changes)
             print(key)
             // Keys live in the config's database, relative to the working directory: say which file, so a key made

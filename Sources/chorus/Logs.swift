@@ -65,7 +65,7 @@ struct Logs: AsyncParsableCommand {
 
         func run() async throws {
             let config = try loadConfigOrExit(options.config)
-            let store = try openStorage(database: config.database)
+            let store = try await openStorage(database: config.database)
             let out: FileHandle
             if let output {
                 guard FileManager.default.createFile(atPath: output, contents: nil) else {

@@ -30,7 +30,7 @@ struct Serve: AsyncParsableCommand {
         let generatedKey: String? = Gateway.masterKey(config: config, environment: environment) == nil ? APIKeyHasher.generateKey() : nil
         if let generatedKey { environment["CHORUS_MASTER_KEY"] = generatedKey }
         let (host, models) = (config.server.host, config.models.map(\.name).joined(separator: ", "))
-        let gateway = try buildGateway(config: config, environment: environment) { port in
+        let gateway = try await buildGateway(config: config, environment: environment) { port in
             if let generatedKey {
                 say("CHORUS_MASTER_KEY is not set; this run's master key is:\n  \(generatedKey)\nSet CHORUS_MASTER_KEY (or server.master_key) to keep one across restarts.")
             }

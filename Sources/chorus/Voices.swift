@@ -9,9 +9,9 @@ struct Voices: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Remove.self])
 
     /// The CLI acts as the master key: it sees, adds (owned by no key) and deletes every voice.
-    static func library(_ path: String?) throws -> (VoiceServices, any GatewayStorage) {
+    static func library(_ path: String?) async throws -> (VoiceServices, any GatewayStorage) {
         let config = try loadConfigOrExit(path)
-        let store = try openStorage(database: config.database)
+        let store = try await openStorage(database: config.database)
         return (try VoiceServices(config: config, store: store), store)
     }
 
@@ -27,7 +27,7 @@ struct Voices: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("error: cannot read \(file)\n".utf8))
                 throw ExitCode(1)
             }
-            let (speech, _) = try Voices.library(options.config)
+            let (speech, _) = try await Voices.library(options.config)
             do {
                 let voice = try await speech.library.add(name: name, sample: Array(data), consent: consent, by: .master)
                 print(voice.id)
@@ -44,7 +44,7 @@ struct Voices: AsyncParsableCommand {
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
-            let (speech, store) = try Voices.library(options.config)
+            let (speech, store) = try await Voices.library(options.config)
             let keyNames = Dictionary(try await store.listKeys().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
             print(["ID", "NAME", "TYPE", "SECONDS", "OWNER"].joined(separator: "\t"))
             for preset in speech.presets.all {
@@ -70,7 +70,7 @@ struct Voices: AsyncParsableCommand {
         @Argument(help: "The voice id (voice_…).") var id: String
 
         func run() async throws {
-            let (speech, _) = try Voices.library(options.config)
+            let (speech, _) = try await Voices.library(options.config)
             guard try await speech.library.delete(id, for: .master) else {
                 FileHandle.standardError.write(Data("error: no voice with id \(id)\n".utf8))
                 throw ExitCode(1)

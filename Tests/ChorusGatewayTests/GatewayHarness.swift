@@ -14,7 +14,7 @@ let masterKey = "sk-chorus-test-master-key"
 /// A config pointing at the mock upstream on `port`, with a fresh SQLite file.
 func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
     var config = GatewayConfig()
-    config.database = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-test-\(UUID().uuidString).sqlite").path
+    config.database = StorageBackend.suite.freshDatabase()
     config.server.keyCacheSeconds = 0
     var provider = ProviderConfig(name: "mock", type: .openai)
     provider.baseURL = "http://127.0.0.1:\(upstreamPort)/v1"
@@ -78,7 +78,7 @@ func withGateway(
 ) async throws {
     try await mock.application.test(.live) { upstreamClient in
         let config = configure(upstreamClient.port ?? 0)
-        let gateway = try buildGateway(config: config, environment: ["CHORUS_MASTER_KEY": masterKey], logger: Logger(label: "test"),
+        let gateway = try await buildGateway(config: config, environment: ["CHORUS_MASTER_KEY": masterKey], logger: Logger(label: "test"),
                                    now: now)
         try await gateway.application.test(.live) { client in
             try await body(client, gateway, mock)

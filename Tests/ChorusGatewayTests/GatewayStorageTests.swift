@@ -1,10 +1,12 @@
 @testable import ChorusGateway
 import Foundation
 import GRDB
+import PostgresNIO
 import Testing
 
-/// What any `GatewayStorage` must do, run here against SQLite; a second backend runs the same checks against
-/// its own `makeStorage`. The SQLite-only checks (old files, the schema's columns) are at the end.
+/// What any `GatewayStorage` must do, run against every available backend (`StorageBackend`: SQLite, and
+/// PostgreSQL when the tests have a server). The backend-specific checks (old files, the schema's columns, how a
+/// refused row is made) name their backend.
 @Suite struct GatewayStorageTests {
     static func tempPath() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("chorus-test-\(UUID().uuidString).sqlite").path
@@ -58,8 +60,9 @@ import Testing
         }
     }
 
-    @Test func usageRowWithOnlyRequiredFieldsReadsBackWithNulls() async throws {
-        try await Self.withSQLite { store in
+    @Test(arguments: StorageBackend.available)
+    func usageRowWithOnlyRequiredFieldsReadsBackWithNulls(backend: StorageBackend) async throws {
+        try await backend.withStore { store, _ in
             var row = UsageRecord(requestID: "req-sparse", route: "/models")
             row.createdAt = Date(timeIntervalSince1970: 1_764_000_000)
             try await store.appendUsage([row])
@@ -67,8 +70,9 @@ import Testing
         }
     }
 
-    @Test func recentUsageIsNewestFirstAndLimited() async throws {
-        try await Self.withSQLite { store in
+    @Test(arguments: StorageBackend.available)
+    func recentUsageIsNewestFirstAndLimited(backend: StorageBackend) async throws {
+        try await backend.withStore { store, _ in
             try await store.appendUsage((0..<5).map { UsageRecord(requestID: "req-\($0)", route: "/r") })
             let rows = try await store.recentUsage(limit: 3)
             #expect(rows.map(\.requestID) == ["req-4", "req-3", "req-2"])
@@ -91,8 +95,9 @@ import Testing
         }
     }
 
-    @Test func keysAreCreatedFoundListedAndRevokedOnce() async throws {
-        try await Self.withSQLite { store in
+    @Test(arguments: StorageBackend.available)
+    func keysAreCreatedFoundListedAndRevokedOnce(backend: StorageBackend) async throws {
+        try await backend.withStore { store, _ in
             let expiry = Date(timeIntervalSince1970: 1_900_000_000)
             let (key, created) = try await store.createKey(name: "app", rpm: 30, models: ["tts-1", "whisper-1"], expiresAt: expiry)
             let (_, other) = try await store.createKey(name: "other", rpm: nil, models: nil, expiresAt: nil)
@@ -116,8 +121,29 @@ import Testing
         }
     }
 
-    @Test func voicesAreInsertedListedInCreationOrderAndDeletedOnce() async throws {
-        try await Self.withSQLite { store in
+    /// A limit removed (`.some(nil)`) reads back as nil: an update writes every column, not only those set.
+    @Test(arguments: StorageBackend.available)
+    func anUpdateClearsTheLimitsItRemovesAndKeepsTheOthers(backend: StorageBackend) async throws {
+        try await backend.withStore { store, _ in
+            var limits = KeyChanges()
+            limits.balance = 5
+            limits.rpm = 10
+            limits.maxConcurrency = 2
+            let (_, created) = try await store.createKey(name: "limited", limits: limits)
+            var changes = KeyChanges()
+            changes.balance = .some(nil)
+            changes.rpm = .some(nil)
+            let updated = try #require(try await store.updateKey(id: created.id, changes, now: 1_800_000_000))
+            #expect(updated.balance == nil && updated.rpm == nil && updated.maxConcurrency == 2)
+            let read = try #require(try await store.key(id: created.id))
+            #expect(read == updated)
+            #expect(try await store.updateKey(id: 9_999, changes, now: 0) == nil)
+        }
+    }
+
+    @Test(arguments: StorageBackend.available)
+    func voicesAreInsertedListedInCreationOrderAndDeletedOnce(backend: StorageBackend) async throws {
+        try await backend.withStore { store, _ in
             let later = VoiceRecord(id: "voice_" + String(repeating: "b", count: 24), name: "Later", createdAt: 200,
                                     durationSeconds: 2.5, sampleRate: 24000, consent: nil)
             let earlier = VoiceRecord(id: "voice_" + String(repeating: "a", count: 24), name: "Earlier", createdAt: 100,
@@ -132,8 +158,9 @@ import Testing
         }
     }
 
-    @Test func expiredMediaRowsGoAndOnlyFilesNoLiveRowUsesAreReturned() async throws {
-        try await Self.withSQLite { store in
+    @Test(arguments: StorageBackend.available)
+    func expiredMediaRowsGoAndOnlyFilesNoLiveRowUsesAreReturned(backend: StorageBackend) async throws {
+        try await backend.withStore { store, _ in
             func media(_ id: String, file: String, expires: Double) -> MediaRecord {
                 MediaRecord(id: id, sha256: String(repeating: "0", count: 64), contentType: "image/png", fileName: file,
                             bytes: 10, createdAt: 0, expiresAt: expires)
@@ -181,11 +208,95 @@ import Testing
         }
     }
 
-    @Test func aDatabaseURLThisBuildCannotOpenIsRefusedWithoutItsPassword() throws {
-        let error = #expect(throws: StorageError.self) {
-            _ = try openStorage(database: "postgres://chorus:s3cret@db.internal:5432/chorus")
+    @Test func anUnknownDatabaseSchemeIsRefused() async throws {
+        let error = await #expect(throws: StorageError.self) {
+            _ = try await openStorage(database: "mysql://chorus:s3cret@db.internal:3306/chorus")
         }
         let message = error.map { "\($0)" } ?? ""
-        #expect(message.contains("postgres://") && !message.contains("s3cret"))
+        #expect(message.contains("mysql://") && !message.contains("s3cret"))
+    }
+
+    @Test func anUnreachablePostgresServerIsAnErrorNamingTheURLWithoutItsPassword() async throws {
+        // A port nothing listens on: refused at once.
+        let error = await #expect(throws: StorageError.self) {
+            _ = try await openStorage(database: "postgres://chorus:s3cret@127.0.0.1:1/chorus?sslmode=disable")
+        }
+        let message = error.map { "\($0)" } ?? ""
+        #expect(message.contains("postgres://chorus@127.0.0.1:1/chorus") && !message.contains("s3cret"), "\(message)")
+    }
+
+    @Test(arguments: [
+        "postgres://u:p@h/db?sslmode=maybe", "postgres://u:p@h/db?pool_size=0", "postgres://u:p@h/db?colour=red", "postgres:///db",
+    ])
+    func aMalformedPostgresURLIsRefusedWithoutItsPassword(url: String) async throws {
+        let error = await #expect(throws: StorageError.self) { _ = try await openStorage(database: url) }
+        #expect(!(error.map { "\($0)" } ?? "").contains(":p@"))
+    }
+}
+
+/// PostgreSQL's own checks: the round trip of every column, refused rows, exact admissions from two replicas'
+/// pools, migrations raced by replicas starting together. Skipped without a server (`CHORUS_TEST_POSTGRES`).
+@Suite(.enabled(if: StorageBackend.postgresURL != nil, "needs CHORUS_TEST_POSTGRES"))
+struct PostgresStorageTests {
+    static func open(_ database: String) async throws -> PostgresStore {
+        try #require(try await openStorage(database: database) as? PostgresStore)
+    }
+
+    @Test func usageRowRoundTripsEveryColumn() async throws {
+        try await StorageBackend.postgres.withStore { store, _ in
+            let written = GatewayStorageTests.fullyPopulatedRow()
+            try await store.appendUsage([written])
+            #expect(try await store.recentUsage(limit: 10).first?.usage == written)
+        }
+    }
+
+    @Test func aBatchWithARefusedRowWritesNothingAndSaysTheRowWasRefused() async throws {
+        try await StorageBackend.postgres.withStore { store, _ in
+            let postgres = try #require(store as? PostgresStore)
+            try await postgres.client.query("ALTER TABLE generation_logs ADD CONSTRAINT no_poison CHECK (route <> '/poison')",
+                                            logger: postgres.logger)
+            let batch = [UsageRecord(requestID: "a", route: "/ok"), UsageRecord(requestID: "b", route: "/poison")]
+            let error = await #expect(throws: StorageError.self) { try await store.appendUsage(batch) }
+            #expect(error?.isRowRefused == true)
+            #expect(try await store.recentUsage(limit: 10).isEmpty)
+        }
+    }
+
+    @Test func fiftyReservationsFromTwoReplicasAgainstABalanceForTenAdmitExactlyTen() async throws {
+        try await StorageBackend.postgres.withStore { first, database in
+            let second = try await Self.open(database)
+            defer { second.close() }
+            var changes = KeyChanges()
+            changes.balance = 10
+            let (_, key) = try await first.createKey(name: "ten", limits: changes)
+            let stores: [any GatewayStorage] = [first, second]
+            let admitted = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for call in 0..<50 {
+                    group.addTask { try await stores[call % 2].reserve(keyID: key.id, amount: 1, now: 1_800_000_000) == .admitted }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(admitted == 10)
+            #expect(try await second.key(id: key.id)?.balance == 0)
+        }
+    }
+
+    @Test func replicasStartingTogetherMigrateOnceAndBothWork() async throws {
+        let database = StorageBackend.postgres.freshDatabase()
+        let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
+            for _ in 0..<3 { group.addTask { try await Self.open(database) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        defer { for store in stores { store.close() } }
+        let (_, key) = try await stores[0].createKey(name: "shared", rpm: nil, models: nil, expiresAt: nil)
+        #expect(try await stores[2].key(id: key.id)?.name == "shared")
+    }
+
+    @Test func aWrongPasswordNamesTheURLWithoutThePassword() async throws {
+        let url = try #require(StorageBackend.postgresURL)
+        let wrong = url.replacingOccurrences(of: "chorus:chorus@", with: "chorus:not-the-password@")
+        let error = await #expect(throws: StorageError.self) { _ = try await openStorage(database: wrong) }
+        let message = error.map { "\($0)" } ?? ""
+        #expect(message.contains("password authentication failed") && !message.contains("not-the-password"), "\(message)")
     }
 }

@@ -65,7 +65,7 @@ func withImageGateway(
     let mock = ImageMockUpstream()
     try await mock.application.test(.live) { upstreamClient in
         let config = configure(upstreamClient.port ?? 0)
-        let gateway = try buildGateway(config: config, environment: ["CHORUS_MASTER_KEY": masterKey], logger: Logger(label: "test"))
+        let gateway = try await buildGateway(config: config, environment: ["CHORUS_MASTER_KEY": masterKey], logger: Logger(label: "test"))
         try await gateway.application.test(.live) { client in
             try await body(client, gateway, mock)
         }

@@ -18,7 +18,7 @@ import Testing
         try await mock.application.test(.live) { upstream in
             var config = testConfig(upstreamPort: upstream.port ?? 0)
             config.server.metricsKey = Self.key
-            let gateway = try buildGateway(config: config, environment: ["CHORUS_MASTER_KEY": masterKey],
+            let gateway = try await buildGateway(config: config, environment: ["CHORUS_MASTER_KEY": masterKey],
                                            logger: logs.logger(level: .trace))
             try await gateway.application.test(.live) { client in
                 let missing = try await client.execute(uri: "/metrics", method: .get)

@@ -167,7 +167,7 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let database = dir.appendingPathComponent("chorus.sqlite").path
-        let store = try openStorage(database: database)
+        let store = try await openStorage(database: database)
         let (_, key) = try await store.createKey(name: "team\nforged", rpm: nil, models: nil, expiresAt: nil)
         let keyVoice = VoiceRecord(id: "voice_" + String(repeating: "a", count: 24), name: "Key's", createdAt: 1, durationSeconds: 2,
                                    sampleRate: 24000, consent: nil, ownerKeyID: key.id)

@@ -98,7 +98,8 @@ import Testing
     }
 
     @Test func maxConcurrencyRefusesTheCallPastItUntilTheOpenOneEnds() async throws {
-        try await withGateway(config: { testConfig(upstreamPort: $0, timeout: 4) }) { client, _, mock in
+        // The hanging call is held for 8 s (the provider's timeout): time enough on a loaded machine to see it open.
+        try await withGateway(config: { testConfig(upstreamPort: $0, timeout: 8) }) { client, _, mock in
             let (key, _) = try await Self.createKey(client, #"{"name":"one-at-a-time","max_concurrency":1}"#)
             // On its own connection (the test client sends one request at a time).
             let http = try UpstreamClient()
@@ -106,9 +107,9 @@ import Testing
             async let hanging = http.execute(UpstreamRequest(
                 method: "POST", url: "http://127.0.0.1:\(port)/v1/chat/completions",
                 headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],
-                body: .bytes(ByteBuffer(string: #"{"model":"hang","messages":[]}"#)), timeout: 10))
+                body: .bytes(ByteBuffer(string: #"{"model":"hang","messages":[]}"#)), timeout: 15))
             // Open once the provider holds it; a fixed pause raced a loaded machine.
-            #expect(await eventually(within: 3) { mock.received.contains { $0.body.contains(#""model":"hang""#) } })
+            #expect(await eventually(within: 6) { mock.received.contains { $0.body.contains(#""model":"hang""#) } })
             let second = try await Self.chat(client, key: key)
             #expect(second.status == .tooManyRequests)
             #expect(try errorBody(second).code == "rate_limit_exceeded")

@@ -10,7 +10,7 @@ import Testing
 @Suite struct VoiceStoreFailureTests {
     @Test func voiceLookupAndDeleteAnswer500WhenTheDatabaseFails() async throws {
         try await withGateway { client, gateway, _ in
-            try await #require(gateway.services.store as? SQLiteStore).pool.write { db in try db.execute(sql: "DROP TABLE voices") }
+            try await dropTable("voices", of: gateway)
             let id = "voice_" + String(repeating: "a", count: 24)
             let lookup = try await client.execute(uri: "/v1/audio/voices/\(id)", method: .get, headers: bearer(masterKey))
             #expect(lookup.status == .internalServerError)

@@ -1,7 +1,7 @@
 /// What a storage backend tells its callers apart from "it failed": the kinds they act on differently.
 /// A struct around a private code so a new kind never breaks a caller's `switch`.
 public struct StorageError: Error, Sendable, CustomStringConvertible {
-    private enum Code: Sendable { case rowRefused, unsupportedDatabase }
+    private enum Code: Sendable { case rowRefused, unsupportedDatabase, badDatabaseURL, unreachable }
     private let code: Code
     public let message: String
 
@@ -10,7 +10,17 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
 
     /// Names only the URL scheme: the rest of a database URL may hold a password.
     public static func unsupportedDatabase(scheme: String) -> Self {
-        .init(code: .unsupportedDatabase, message: "No storage backend for '\(scheme)://' databases in this build; use a SQLite file path.")
+        .init(code: .unsupportedDatabase, message: "No storage backend for '\(scheme)://' databases; use a SQLite file path or a postgres:// URL.")
+    }
+
+    /// `database:` is a PostgreSQL URL that cannot be used; the URL shown has no password.
+    public static func badDatabaseURL(_ redacted: String, _ problem: String) -> Self {
+        .init(code: .badDatabaseURL, message: "database \(redacted): \(problem)")
+    }
+
+    /// The database server could not be reached or refused the login, at start. The location has no password.
+    public static func unreachable(_ location: String, _ reason: String) -> Self {
+        .init(code: .unreachable, message: "Could not open the database \(location): \(reason)")
     }
 
     public var isRowRefused: Bool { code == .rowRefused }

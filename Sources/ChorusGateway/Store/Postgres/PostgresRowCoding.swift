@@ -1,0 +1,174 @@
+import Foundation
+import PostgresNIO
+
+/// The stored records' own `Codable` conformances (the ones SQLite uses through GRDB) as PostgreSQL rows: an
+/// encoded record becomes column names and bound values, a result row decodes by column name. Dates are Unix
+/// seconds (DOUBLE PRECISION), as in the SQLite schema, so both backends hold the same values.
+enum PostgresRowCoding {
+    /// The record's columns in the order it encodes them, with their values bound (never spliced into the SQL).
+    static func columns(of record: some Encodable, excluding excluded: String? = nil) throws -> (names: [String], bindings: PostgresBindings) {
+        let encoder = ColumnEncoder()
+        try record.encode(to: encoder)
+        var names: [String] = []
+        var bindings = PostgresBindings()
+        for (name, value) in zip(encoder.storage.names, encoder.storage.values) where name != excluded {
+            names.append(name)
+            switch value {
+            case .null: bindings.appendNull()
+            case .text(let text): bindings.append(text)
+            case .integer(let number): bindings.append(number)
+            case .double(let number): bindings.append(number)
+            case .bool(let flag): bindings.append(flag)
+            }
+        }
+        return (names, bindings)
+    }
+
+    static func decode<Record: Decodable>(_ type: Record.Type, from row: PostgresRow) throws -> Record {
+        try Record(from: ColumnDecoder(row: row.makeRandomAccess()))
+    }
+}
+
+private enum ColumnValue {
+    case null, text(String), integer(Int64), double(Double), bool(Bool)
+}
+
+private final class ColumnStorage {
+    var names: [String] = []
+    var values: [ColumnValue] = []
+
+    func set(_ name: String, _ value: ColumnValue) {
+        if let index = names.firstIndex(of: name) {
+            values[index] = value
+        } else {
+            names.append(name)
+            values.append(value)
+        }
+    }
+}
+
+private struct RecordShapeError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Flat records only: every member is a column of a scalar type.
+private struct ColumnEncoder: Encoder {
+    let storage = ColumnStorage()
+    var codingPath: [any CodingKey] = []
+    var userInfo: [CodingUserInfoKey: Any] = [:]
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        KeyedEncodingContainer(Container<Key>(storage: storage))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer { Unsupported(codingPath: codingPath) }
+    func singleValueContainer() -> any SingleValueEncodingContainer { Unsupported(codingPath: codingPath) }
+
+    struct Container<Key: CodingKey>: KeyedEncodingContainerProtocol {
+        let storage: ColumnStorage
+        var codingPath: [any CodingKey] = []
+
+        mutating func encodeNil(forKey key: Key) throws { storage.set(key.stringValue, .null) }
+        mutating func encode(_ value: Bool, forKey key: Key) throws { storage.set(key.stringValue, .bool(value)) }
+        mutating func encode(_ value: String, forKey key: Key) throws { storage.set(key.stringValue, .text(value)) }
+        mutating func encode(_ value: Double, forKey key: Key) throws { storage.set(key.stringValue, .double(value)) }
+        mutating func encode(_ value: Float, forKey key: Key) throws { storage.set(key.stringValue, .double(Double(value))) }
+        mutating func encode(_ value: Int, forKey key: Key) throws { storage.set(key.stringValue, .integer(Int64(value))) }
+        mutating func encode(_ value: Int64, forKey key: Key) throws { storage.set(key.stringValue, .integer(value)) }
+        mutating func encode(_ value: Int32, forKey key: Key) throws { storage.set(key.stringValue, .integer(Int64(value))) }
+        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+            if let date = value as? Date {
+                storage.set(key.stringValue, .double(date.timeIntervalSince1970))
+            } else {
+                throw RecordShapeError(description: "column \(key.stringValue): \(T.self) is not a column type")
+            }
+        }
+
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+            KeyedEncodingContainer(Container<NestedKey>(storage: storage))
+        }
+        mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer { Unsupported(codingPath: codingPath) }
+        mutating func superEncoder() -> any Encoder { ColumnEncoderReusing(storage: storage) }
+        mutating func superEncoder(forKey key: Key) -> any Encoder { ColumnEncoderReusing(storage: storage) }
+    }
+}
+
+/// A `superEncoder` writing into the same columns.
+private struct ColumnEncoderReusing: Encoder {
+    let storage: ColumnStorage
+    var codingPath: [any CodingKey] = []
+    var userInfo: [CodingUserInfoKey: Any] = [:]
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        KeyedEncodingContainer(ColumnEncoder.Container<Key>(storage: storage))
+    }
+    func unkeyedContainer() -> any UnkeyedEncodingContainer { Unsupported(codingPath: codingPath) }
+    func singleValueContainer() -> any SingleValueEncodingContainer { Unsupported(codingPath: codingPath) }
+}
+
+/// Fails any nested or single-value use: a stored record is a flat row.
+private struct Unsupported: UnkeyedEncodingContainer, SingleValueEncodingContainer {
+    var codingPath: [any CodingKey]
+    var count: Int { 0 }
+    private func fail() throws -> Never { throw RecordShapeError(description: "records are flat rows") }
+    mutating func encodeNil() throws { try fail() }
+    mutating func encode<T: Encodable>(_ value: T) throws { try fail() }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        KeyedEncodingContainer(ColumnEncoder.Container<NestedKey>(storage: ColumnStorage()))
+    }
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { self }
+    mutating func superEncoder() -> any Encoder { ColumnEncoder() }
+}
+
+/// Reads a row by column name; a column the row lacks reads as absent (decodeIfPresent gives nil).
+private struct ColumnDecoder: Decoder {
+    let row: PostgresRandomAccessRow
+    var codingPath: [any CodingKey] = []
+    var userInfo: [CodingUserInfoKey: Any] = [:]
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedDecodingContainer<Key> {
+        KeyedDecodingContainer(Container<Key>(row: row))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer { throw RecordShapeError(description: "records are flat rows") }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { throw RecordShapeError(description: "records are flat rows") }
+
+    struct Container<Key: CodingKey>: KeyedDecodingContainerProtocol {
+        let row: PostgresRandomAccessRow
+        var codingPath: [any CodingKey] = []
+        var allKeys: [Key] { [] }
+
+        func contains(_ key: Key) -> Bool { row.contains(key.stringValue) }
+
+        func decodeNil(forKey key: Key) throws -> Bool {
+            !row.contains(key.stringValue) || row[key.stringValue].bytes == nil
+        }
+
+        private func cell<T: PostgresDecodable>(_ type: T.Type, _ key: Key) throws -> T {
+            guard row.contains(key.stringValue) else {
+                throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no column \(key.stringValue)"))
+            }
+            return try row[key.stringValue].decode(T.self)
+        }
+
+        func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try cell(Bool.self, key) }
+        func decode(_ type: String.Type, forKey key: Key) throws -> String { try cell(String.self, key) }
+        func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try cell(Double.self, key) }
+        func decode(_ type: Float.Type, forKey key: Key) throws -> Float { Float(try cell(Double.self, key)) }
+        func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try cell(Int.self, key) }
+        func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try cell(Int64.self, key) }
+        func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try cell(Int32.self, key) }
+        func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+            if T.self == Date.self, let date = Date(timeIntervalSince1970: try cell(Double.self, key)) as? T { return date }
+            throw RecordShapeError(description: "column \(key.stringValue): \(T.self) is not a column type")
+        }
+
+        func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+            KeyedDecodingContainer(Container<NestedKey>(row: row))
+        }
+        func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+            throw RecordShapeError(description: "records are flat rows")
+        }
+        func superDecoder() throws -> any Decoder { ColumnDecoder(row: row) }
+        func superDecoder(forKey key: Key) throws -> any Decoder { ColumnDecoder(row: row) }
+    }
+}

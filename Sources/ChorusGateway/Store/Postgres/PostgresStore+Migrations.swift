@@ -1,0 +1,81 @@
+import PostgresNIO
+
+extension PostgresStore {
+    /// Versioned migrations, each a list of statements applied in one transaction and recorded in
+    /// `chorus_migrations`. A schema change is a new entry, never an edit. The first one is the SQLite schema as its
+    /// six migrations left it (PostgreSQL had none of their history); integer columns are BIGINT, reals DOUBLE
+    /// PRECISION, flags BOOLEAN.
+    static let migrations: [(name: String, statements: [String])] = [
+        ("v1-schema", [
+            """
+            CREATE TABLE api_keys (
+                id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, key_hint TEXT NOT NULL,
+                rpm BIGINT, models TEXT, expires_at DOUBLE PRECISION, created_at DOUBLE PRECISION NOT NULL,
+                revoked_at DOUBLE PRECISION, max_concurrency BIGINT, balance DOUBLE PRECISION, balance_reset TEXT,
+                balance_refill DOUBLE PRECISION, balance_reset_at DOUBLE PRECISION, budget DOUBLE PRECISION,
+                budget_period TEXT, period_start DOUBLE PRECISION, period_spent DOUBLE PRECISION NOT NULL DEFAULT 0,
+                spent DOUBLE PRECISION NOT NULL DEFAULT 0)
+            """,
+            """
+            CREATE TABLE generation_logs (
+                id BIGSERIAL PRIMARY KEY, created_at DOUBLE PRECISION NOT NULL, request_id TEXT NOT NULL, key_id BIGINT,
+                model TEXT, provider TEXT, route TEXT NOT NULL, status BIGINT NOT NULL, stream BOOLEAN NOT NULL DEFAULT FALSE,
+                prompt_summary TEXT, prompt_tokens BIGINT, completion_tokens BIGINT, total_tokens BIGINT,
+                characters BIGINT, audio_seconds DOUBLE PRECISION, images BIGINT, image_size TEXT,
+                ttfb_ms DOUBLE PRECISION, latency_ms DOUBLE PRECISION NOT NULL, bytes_in BIGINT NOT NULL DEFAULT 0,
+                bytes_out BIGINT NOT NULL DEFAULT 0, error TEXT, tried TEXT, cost DOUBLE PRECISION,
+                unauthenticated BOOLEAN NOT NULL DEFAULT FALSE)
+            """,
+            "CREATE INDEX generation_logs_created ON generation_logs(created_at)",
+            "CREATE INDEX generation_logs_key ON generation_logs(key_id, created_at)",
+            "CREATE INDEX generation_logs_model ON generation_logs(model, created_at)",
+            """
+            CREATE TABLE voices (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at BIGINT NOT NULL, duration DOUBLE PRECISION NOT NULL,
+                sample_rate BIGINT NOT NULL, consent TEXT, owner_key_id BIGINT)
+            """,
+            """
+            CREATE TABLE media (
+                id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, content_type TEXT NOT NULL, file_name TEXT NOT NULL,
+                bytes BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION NOT NULL,
+                owner_key_id BIGINT)
+            """,
+            "CREATE INDEX media_expires ON media(expires_at)",
+            "CREATE INDEX media_sha ON media(sha256)",
+        ]),
+    ]
+
+    /// The advisory lock replicas take so that one at a time migrates: this constant and the schema's hash, so
+    /// gateways on different schemas of one database do not wait for each other.
+    static let migrationLock: Int32 = 0x6368_6f72
+
+    /// Applies what is missing, holding the advisory lock on one connection: replicas starting together wait for
+    /// the first to finish instead of racing to create the same tables.
+    func migrate() async throws {
+        try await client.withConnection { connection in
+            try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock), hashtext(current_schema()))", logger: logger)
+            do {
+                try await connection.query("""
+                    CREATE TABLE IF NOT EXISTS chorus_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                    """, logger: logger)
+                var applied: Set<String> = []
+                for try await name in try await connection.query("SELECT name FROM chorus_migrations", logger: logger).decode(String.self) {
+                    applied.insert(name)
+                }
+                for migration in Self.migrations where !applied.contains(migration.name) {
+                    try await connection.withTransaction(logger: logger) { transaction in
+                        for statement in migration.statements {
+                            try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        }
+                        try await transaction.query("INSERT INTO chorus_migrations (name) VALUES (\(migration.name))", logger: logger)
+                    }
+                    logger.info("applied migration", metadata: ["chorus.migration": .string(migration.name)])
+                }
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock), hashtext(current_schema()))", logger: logger)
+                throw error
+            }
+            try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock), hashtext(current_schema()))", logger: logger)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The shared backend of several replicas: one PostgreSQL database through a postgres-nio connection pool
+/// (`database: postgres://…`, pool size and TLS from the URL). Every SQL statement it runs is in this folder; the
+/// schema holds the same tables and columns as the SQLite one, so reports read the same either way.
+public final class PostgresStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    /// Where it is, without the password: for messages.
+    public let location: String
+    private let runner: Task<Void, Never>
+
+    private init(_ location: PostgresLocation, logger: Logger) {
+        let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        self.location = location.description
+        // The pool works while `run()` runs; cancelling it closes every connection.
+        runner = Task { await client.run() }
+    }
+
+    deinit { runner.cancel() }
+
+    /// Connects, applies the migrations this build has (one replica at a time), and returns the store; a server
+    /// that cannot be reached or refuses the login within `timeout` is an error naming the URL without its password.
+    public static func open(url: String, logger: Logger = Logger(label: "chorus.postgres"),
+                            timeout: Duration = .seconds(15)) async throws -> PostgresStore {
+        let location = try PostgresLocation(url: url)
+        try await probe(location, logger: logger)
+        let store = PostgresStore(location, logger: logger)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.migrate() }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw StorageError.unreachable(location.description, "no answer within \(timeout)")
+                }
+                defer { group.cancelAll() }
+                try await group.next()
+            }
+        } catch let error as StorageError {
+            store.close()
+            throw error
+        } catch {
+            store.close()
+            throw StorageError.unreachable(location.description, Self.reason(error))
+        }
+        return store
+    }
+
+    /// Connects once, creates the schema the URL names, and disconnects: reasons for failing come from here.
+    private static func probe(_ location: PostgresLocation, logger: Logger) async throws {
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)
+        } catch {
+            throw StorageError.unreachable(location.description, reason(error))
+        }
+        do {
+            if let schema = location.schema {
+                // Checked to be letters, digits and _ (`PostgresLocation`): safe to name in SQL.
+                try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+            }
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw StorageError.unreachable(location.description, reason(error))
+        }
+    }
+
+    /// Closes the pool's connections.
+    public func close() { runner.cancel() }
+
+    /// postgres-nio keeps server messages out of `description` (they may quote data); at start they are what an
+    /// operator needs ("password authentication failed for user …", "connection refused").
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let message = error.serverInfo?[.message] { return message }
+        if let underlying = error.underlying { return "\(underlying)" }
+        return "\(error.code)"
+    }
+
+    /// Runs a storage operation, its errors made readable: postgres-nio's say only "PSQLError" (they may quote
+    /// data); the gateway's log and usage rows need the server's message (`relation "voices" does not exist`). A row
+    /// the database refused stays `StorageError.rowRefused`.
+    static func described<T>(_ operation: () async throws -> T) async throws -> T {
+        do {
+            return try await operation()
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw PostgresStoreError(reason: reason((error as? PostgresTransactionError)?.closureError ?? error))
+        }
+    }
+
+    /// The SQLSTATE of a server error: class 22 (bad data) and 23 (a constraint) refuse a row for what it holds.
+    static func refusesRow(_ error: any Error) -> Bool {
+        // A failure inside `withTransaction` comes wrapped, with the statement's own error inside.
+        let error = (error as? PostgresTransactionError)?.closureError ?? error
+        guard let state = (error as? PSQLError)?.serverInfo?[.sqlState] else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23")
+    }
+}
+
+/// A PostgreSQL operation that failed, with the server's message (or the connection's failure).
+struct PostgresStoreError: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { "PostgreSQL: \(reason)" }
+}
