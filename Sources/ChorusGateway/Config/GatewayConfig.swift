@@ -100,9 +100,6 @@ public struct ServerConfig: Sendable {
 }
 
 extension ProviderConfig {
-    /// The path under `base_url` a pass-through text route is sent to.
-    func path(for route: TextRoute) -> String { route == .rerank ? rerankPath : route.rawValue }
-
     /// `base_url` without a trailing `/v1`: where vLLM and llama.cpp serve their tokenizers.
     var serverRoot: String {
         var root = baseURL

@@ -33,3 +33,8 @@ protocol TextProvider: Sendable {
     /// The provider's answer, whatever its status: the route passes it through unchanged.
     func send(_ call: TextCall, model: ModelConfig) async throws(GatewayError) -> UpstreamResponse
 }
+
+extension ProviderConfig {
+    /// The path under `base_url` a pass-through text route is sent to.
+    func path(for route: TextRoute) -> String { route == .rerank ? rerankPath : route.rawValue }
+}

@@ -101,13 +101,13 @@ extension PostgresStore {
         }
 
         /// Binds `value` and returns its placeholder.
-        mutating func bind<Value: PostgresNonThrowingEncodable>(_ value: Value) -> String {
+        mutating func bind<Bound: PostgresNonThrowingEncodable>(_ value: Bound) -> String {
             bindings.append(value)
             count += 1
             return "$\(count)"
         }
 
-        mutating func add<Value: PostgresNonThrowingEncodable>(_ condition: String, _ value: Value) {
+        mutating func add<Bound: PostgresNonThrowingEncodable>(_ condition: String, _ value: Bound) {
             conditions.append(condition + bind(value))
         }
 
