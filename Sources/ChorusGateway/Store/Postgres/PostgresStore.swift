@@ -13,7 +13,11 @@ public final class PostgresStore: Sendable {
     private let runner: Task<Void, Never>
 
     private init(_ location: PostgresLocation, logger: Logger) {
-        let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: logger)
+        // The pool logs every reconnection attempt at info, several a second while the server is away; what the
+        // gateway does about it (rows kept, retried) is logged by the usage log.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .warning)
+        let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: poolLogger)
         self.client = client
         self.logger = logger
         self.location = location.description
