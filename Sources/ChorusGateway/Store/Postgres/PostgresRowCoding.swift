@@ -80,7 +80,10 @@ private struct ColumnEncoder: Encoder {
             if let date = value as? Date {
                 storage.set(key.stringValue, .double(date.timeIntervalSince1970))
             } else {
-                throw RecordShapeError(description: "column \(key.stringValue): \(T.self) is not a column type")
+                // A value that encodes as one scalar (a String-backed enum): that scalar is the column.
+                let single = SingleValueCapture(column: key.stringValue)
+                try value.encode(to: single)
+                storage.set(key.stringValue, single.value ?? .null)
             }
         }
 
@@ -159,7 +162,11 @@ private struct ColumnDecoder: Decoder {
         func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try cell(Int32.self, key) }
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
             if T.self == Date.self, let date = Date(timeIntervalSince1970: try cell(Double.self, key)) as? T { return date }
-            throw RecordShapeError(description: "column \(key.stringValue): \(T.self) is not a column type")
+            // A value that decodes from one scalar (a String-backed enum).
+            guard row.contains(key.stringValue) else {
+                throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no column \(key.stringValue)"))
+            }
+            return try T(from: SingleCellDecoder(cell: row[key.stringValue]))
         }
 
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
@@ -170,5 +177,56 @@ private struct ColumnDecoder: Decoder {
         }
         func superDecoder() throws -> any Decoder { ColumnDecoder(row: row) }
         func superDecoder(forKey key: Key) throws -> any Decoder { ColumnDecoder(row: row) }
+    }
+}
+
+/// Catches the one scalar a value encodes as.
+private final class SingleValueCapture: Encoder, SingleValueEncodingContainer {
+    let column: String
+    var value: ColumnValue?
+    var codingPath: [any CodingKey] = []
+    var userInfo: [CodingUserInfoKey: Any] = [:]
+
+    init(column: String) { self.column = column }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        KeyedEncodingContainer(ColumnEncoder.Container<Key>(storage: ColumnStorage()))
+    }
+    func unkeyedContainer() -> any UnkeyedEncodingContainer { Unsupported(codingPath: codingPath) }
+    func singleValueContainer() -> any SingleValueEncodingContainer { self }
+
+    func encodeNil() throws { value = .null }
+    func encode(_ value: Bool) throws { self.value = .bool(value) }
+    func encode(_ value: String) throws { self.value = .text(value) }
+    func encode(_ value: Double) throws { self.value = .double(value) }
+    func encode(_ value: Int) throws { self.value = .integer(Int64(value)) }
+    func encode(_ value: Int64) throws { self.value = .integer(value) }
+    func encode<T: Encodable>(_ value: T) throws {
+        throw RecordShapeError(description: "column \(column): \(T.self) is not a column type")
+    }
+}
+
+/// Decodes a value from one cell through its single-value container.
+private struct SingleCellDecoder: Decoder, SingleValueDecodingContainer {
+    let cell: PostgresCell
+    var codingPath: [any CodingKey] = []
+    var userInfo: [CodingUserInfoKey: Any] = [:]
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        throw RecordShapeError(description: "column \(cell.columnName) holds a scalar")
+    }
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        throw RecordShapeError(description: "column \(cell.columnName) holds a scalar")
+    }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
+
+    func decodeNil() -> Bool { cell.bytes == nil }
+    func decode(_ type: Bool.Type) throws -> Bool { try cell.decode(Bool.self) }
+    func decode(_ type: String.Type) throws -> String { try cell.decode(String.self) }
+    func decode(_ type: Double.Type) throws -> Double { try cell.decode(Double.self) }
+    func decode(_ type: Int.Type) throws -> Int { try cell.decode(Int.self) }
+    func decode(_ type: Int64.Type) throws -> Int64 { try cell.decode(Int64.self) }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        throw RecordShapeError(description: "column \(cell.columnName): \(T.self) is not a column type")
     }
 }
