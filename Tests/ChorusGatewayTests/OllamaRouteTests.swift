@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOFoundationCompat
 import Testing
 
 /// Ollama's native API (`/api/tags`, `/api/chat`, `/api/generate`, `/api/show`, `/api/version`) and its
@@ -72,7 +73,7 @@ import Testing
 
             let show = try await Self.post(client, "/api/show", #"{"model":"gpt-test:latest"}"#)
             #expect(show.status == .ok)
-            #expect(jsonObject(show.body)["capabilities"] as? [String] == ["completion"])
+            #expect((jsonObject(show.body)["capabilities"] as? [String])?.contains("completion") == true)
             #expect(jsonObject(show.body)["details"] is [String: Any])
 
             let unknown = try await Self.post(client, "/api/show", #"{"model":"nope"}"#)
@@ -280,8 +281,8 @@ import Testing
             #expect(try Self.ollamaError(unknown).contains("no-such-model"))
 
             let notChat = try await Self.post(client, "/api/chat", #"{"model":"local-tts","messages":[{"role":"user","content":"hi"}]}"#)
-            #expect(notChat.status.code >= 400 && notChat.status.code < 500)
-            _ = try Self.ollamaError(notChat)
+            #expect(notChat.status == .notImplemented, "a speech model is not a chat model")
+            #expect(try Self.ollamaError(notChat).contains("local-tts"))
 
             let badOption = try await Self.post(client, "/api/chat", #"{"model":"gpt-test","messages":[{"role":"user","content":"hi"}],"options":{"temperature":"hot"}}"#)
             #expect(badOption.status == .badRequest)
@@ -336,7 +337,9 @@ import Testing
     }
 
     @Test func clientHangingUpMidStreamAbortsTheUpstreamTransfer() async throws {
-        let mock = MockUpstream(sseChunks: 40, sseInterval: .milliseconds(100))
+        // Events 2 s apart: a gateway that noticed the hang-up only when its next write failed would hold the
+        // upstream transfer (and the row) open until the next event, ~2 s after the client left.
+        let mock = MockUpstream(sseChunks: 5, sseInterval: .seconds(2))
         try await withGateway(config: Self.config, mock: mock) { client, gateway, mock in
             let http = try UpstreamClient()
             var request = UpstreamRequest(
@@ -348,18 +351,18 @@ import Testing
             var received = ""
             for try await chunk in response.body {
                 received += String(buffer: chunk)
-                if received.split(separator: "\n").count >= 2 { break }
+                if received.contains("\n") { break }
             }
             response.body.cancel()
-            let hungUp = ContinuousClock.now
             await http.shutdown()
             #expect(received.contains("tok0 "))
 
-            #expect(await eventually(within: 3) { mock.streamClosedAt != nil }, "the provider's stream was not aborted")
-            if let closed = mock.streamClosedAt { #expect(closed - hungUp < .seconds(3)) }
-            #expect(mock.streamsFinished == 0)
             let row = try #require(try await logRows(gateway).first)
             #expect(row.status == 499 && row.route == "/api/chat")
+            #expect(row.latencyMs < 1500, "the row was finished \(row.latencyMs) ms in: the hang-up was not noticed between events")
+            // The mock notices the closed connection at its next write.
+            #expect(await eventually(within: 5) { mock.streamClosedAt != nil }, "the provider's stream was not aborted")
+            #expect(mock.streamsFinished == 0)
         }
     }
 

@@ -123,7 +123,7 @@ struct OllamaReply: Sendable {
 
     /// RFC 3339 in UTC with fractional seconds, as Ollama writes `created_at`.
     static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     static func nanoseconds(_ duration: Duration) -> Int {
