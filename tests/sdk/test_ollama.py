@@ -5,6 +5,7 @@ import sys
 
 import ollama
 import pytest
+from mock_upstream import SSE_CHUNKS
 
 SAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "samples")
 
@@ -23,10 +24,10 @@ def test_chat_streams_the_upstreams_answer(env, rows):
     parts = list(client(env).chat(model="gpt-4o-mini", stream=True, messages=[{"role": "user", "content": "count"}]))
     assert len(parts) > 2
     assert all(not p.done for p in parts[:-1]) and parts[-1].done
-    assert "".join(p.message.content or "" for p in parts) == "".join(f"tok{i} " for i in range(5))
-    assert parts[-1].prompt_eval_count == 7 and parts[-1].eval_count == 5 and parts[-1].done_reason == "stop"
+    assert "".join(p.message.content or "" for p in parts) == "".join(f"tok{i} " for i in range(SSE_CHUNKS))
+    assert parts[-1].prompt_eval_count == 7 and parts[-1].eval_count == SSE_CHUNKS and parts[-1].done_reason == "stop"
     row = rows()[-1]
-    assert row["route"] == "/api/chat" and row["status"] == 200 and row["total_tokens"] == 12
+    assert row["route"] == "/api/chat" and row["status"] == 200 and row["total_tokens"] == 7 + SSE_CHUNKS
 
 
 def test_chat_without_streaming(env):
@@ -40,7 +41,7 @@ def test_generate(env):
     reply = client(env).generate(model="gpt-4o-mini", prompt="hi", system="be brief")
     assert reply.response == "Hello there." and reply.done
     streamed = "".join(p.response for p in client(env).generate(model="gpt-4o-mini", prompt="count", stream=True))
-    assert streamed == "".join(f"tok{i} " for i in range(5))
+    assert streamed == "".join(f"tok{i} " for i in range(SSE_CHUNKS))
 
 
 def test_show_and_version(env):
