@@ -322,6 +322,23 @@ import Testing
         }
     }
 
+    @Test func hangingProviderMeetsItsTimeoutAndAnswers504InOllamasShape() async throws {
+        try await withGateway(config: { port in
+            var config = Self.config(port)
+            config.providers[0].timeout = 1
+            return config
+        }) { client, gateway, mock in
+            let started = ContinuousClock.now
+            let response = try await Self.post(client, "/api/chat", #"{"model":"hang","messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(response.status == .gatewayTimeout)
+            #expect(try Self.ollamaError(response).contains("request id: req_"), "a 5xx names the request id")
+            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(await eventually(within: 3) { !mock.hangClosedAt.isEmpty }, "the provider's connection was left open")
+            let row = try #require(try await logRows(gateway).first)
+            #expect(row.status == 504 && row.route == "/api/chat" && row.stream == true)
+        }
+    }
+
     @Test func providerFailingMidStreamEndsWithAnErrorLine() async throws {
         try await withGateway(config: Self.config) { client, gateway, _ in
             let response = try await Self.post(client, "/api/chat", #"{"model":"stream-break","messages":[{"role":"user","content":"hi"}]}"#)
