@@ -91,6 +91,11 @@ public func buildGateway(
         TranscriptionRoutes(services: services).register(on: stoppingWhenClientLeaves(group))
         images.register(on: group)
     }
+    // Ollama's OpenAI-compatible surface is /v1's; its native API answers in Ollama's shapes (errors included).
+    let ollama = authenticated("ollama/v1")
+    TextRoutes(services: services, chatImages: ChatImageDispatch(routes: images)).register(on: ollama)
+    ModelRoutes(services: services).register(on: ollama)
+    OllamaRoutes(services: services).register(on: authenticated("api", errors: OllamaErrorStyle()))
     let lollms = authenticated("lollms/v1")
     images.registerLoLLMs(on: lollms)
     SpeechRoutes(services: services, voices: voices).register(on: stoppingWhenClientLeaves(lollms))

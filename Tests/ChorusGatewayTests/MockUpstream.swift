@@ -209,6 +209,7 @@ final class MockUpstream: Sendable {
         state.withLockedValue { $0.received.append(Received(path: path, headers: request.headers, body: text)) }
         let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
         let model = json["model"] as? String ?? "?"
+        if let scripted = scriptedChat(model: model, stream: json["stream"] as? Bool == true) { return scripted }
         switch model {
         case "hang":
             // Holds the request until the caller closes the connection (or 30 s pass), and notes the close: a
