@@ -24,11 +24,12 @@ struct TraceMiddleware: RouterMiddleware {
     }
 
     /// The route as usage rows and metrics name it: the same for `/v1/x` and `/api/v1/x`, and `/lollms/x` for
-    /// `/lollms/v1/x`.
+    /// `/lollms/v1/x` (`/ollama/x` for `/ollama/v1/x`).
     static func usageRoute(_ endpoint: String) -> String {
         if endpoint.hasPrefix("/api/v1/") { return String(endpoint.dropFirst(7)) }
         if endpoint.hasPrefix("/v1/") { return String(endpoint.dropFirst(3)) }
         if endpoint.hasPrefix("/lollms/v1/") { return "/lollms" + endpoint.dropFirst(10) }
+        if endpoint.hasPrefix("/ollama/v1/") { return "/ollama" + endpoint.dropFirst(10) }
         return endpoint
     }
 
