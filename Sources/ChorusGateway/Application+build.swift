@@ -89,6 +89,8 @@ public func buildGateway(
         TranscriptionRoutes(services: services).register(on: stoppingWhenClientLeaves(group))
         images.register(on: group)
     }
+    // The LoopGpt-style chat API: its own paths beside /api/v1/chat/completions (which keeps OpenAI's errors).
+    LoopGptRoutes(services: services).register(on: authenticated("api/v1/chat", errors: LoopGptErrorStyle()))
     let lollms = authenticated("lollms/v1")
     images.registerLoLLMs(on: lollms)
     SpeechRoutes(services: services, voices: voices).register(on: stoppingWhenClientLeaves(lollms))

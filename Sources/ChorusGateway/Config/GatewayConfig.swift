@@ -93,6 +93,12 @@ public struct ServerConfig: Sendable {
     public var masterKey: String?
     /// Usage rows older than this many days are deleted in the background (hourly and at start); 0 keeps them all.
     public var logRetentionDays = 0
+    /// The LoopGpt-style chat API sends at most this many of a conversation's latest messages upstream as history
+    /// (user and assistant messages count one each; 0 sends none).
+    public var chatHistoryMessages = 40
+    /// …and of those, only the latest whose text adds up to at most this many characters (the new message is sent
+    /// whole and does not count).
+    public var chatHistoryCharacters = 32_000
 
     public init() {}
 }
