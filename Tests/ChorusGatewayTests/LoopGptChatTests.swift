@@ -298,6 +298,21 @@ import Testing
         }
     }
 
+    @Test func rateLimitAndModelsWithoutChatAnswerInTheEnvelope() async throws {
+        try await withGateway(config: Self.config()) { client, _, mock in
+            let (key, _) = try await TenancyTests.createKey(client, #"{"name":"one-a-minute","rpm":1}"#)
+            _ = try Self.data(try await Self.send(client, key: key, #"{"model_id": "gpt-test", "message": "hi"}"#))
+            let limited = try await Self.send(client, key: key, #"{"model_id": "gpt-test", "message": "again"}"#)
+            #expect(try Self.failure(limited, .tooManyRequests).contains("Rate limit"))
+            #expect(limited.headers[.retryAfter] != nil)
+            // The embedded speech model has no chat: 501 without contacting any provider.
+            let calls = mock.received.count
+            let speech = try await Self.send(client, #"{"model_id": "local-tts", "message": "hi"}"#)
+            #expect(try Self.failure(speech, .notImplemented).contains("local-tts"))
+            #expect(mock.received.count == calls)
+        }
+    }
+
     @Test func upstreamDownIs502WithTheRequestIDAndLeavesTheConversationAsItWas() async throws {
         let config = Self.config { config in
             var dead = ProviderConfig(name: "dead", type: .openai)
