@@ -24,7 +24,9 @@ import Testing
             #expect(try await store.appendTurn(Self.turn(id + 100, owner: 7, "nowhere", at: 101)) == nil)
             #expect(try await store.conversation(id: id, ownerKeyID: 8) == nil)
             #expect(try await store.conversation(id: id, ownerKeyID: nil) == nil)
-            #expect(try await store.messages(conversationID: id, last: 100).count == 2)
+            #expect(try await store.messages(conversationID: id, ownerKeyID: 8, last: 100) == nil)
+            #expect(try await store.messages(conversationID: id, ownerKeyID: nil, last: 100) == nil)
+            #expect(try await store.messages(conversationID: id, ownerKeyID: 7, last: 100)?.count == 2)
 
             let continued = try #require(try await store.appendTurn(Self.turn(id, owner: 7, "again", at: 102, model: "other")))
             #expect(continued.conversation.messageCount == 4)
@@ -33,14 +35,14 @@ import Testing
             #expect(continued.conversation.title == "hello")
             #expect(try await store.conversation(id: id, ownerKeyID: 7) == continued.conversation)
 
-            let all = try await store.messages(conversationID: id, last: 100)
+            let all = try #require(try await store.messages(conversationID: id, ownerKeyID: 7, last: 100))
             #expect(all.map(\.content) == ["hello", "re: hello", "again", "re: again"])
             #expect(all.map(\.role) == [.user, .assistant, .user, .assistant])
             #expect(all[1] == ChatMessageRecord(id: started.assistantMessageID, conversationID: id, role: .assistant, content: "re: hello",
                                                 model: "m", tokens: 2, createdAt: 100))
             #expect(all[0].tokens == 10 && all[0].model == nil)
-            #expect(try await store.messages(conversationID: id, last: 3).map(\.content) == ["re: hello", "again", "re: again"])
-            #expect(try await store.messages(conversationID: id, last: 0).isEmpty)
+            #expect(try await store.messages(conversationID: id, ownerKeyID: 7, last: 3)?.map(\.content) == ["re: hello", "again", "re: again"])
+            #expect(try await store.messages(conversationID: id, ownerKeyID: 7, last: 0)?.isEmpty == true)
         }
     }
 

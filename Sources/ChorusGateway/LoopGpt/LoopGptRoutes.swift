@@ -45,11 +45,10 @@ struct LoopGptRoutes: Sendable {
 
         var messages: [JSONValue] = []
         if let id = send.conversationID {
-            guard try await stored({ try await services.store.conversation(id: id, ownerKeyID: caller.ownerKeyID) }) != nil else {
-                throw Self.conversationNotFound
-            }
             let history = ChatHistory(config: services.config.server)
-            let earlier = try await stored { try await services.store.messages(conversationID: id, last: history.maxMessages) }
+            guard let earlier = try await stored({
+                try await services.store.messages(conversationID: id, ownerKeyID: caller.ownerKeyID, last: history.maxMessages)
+            }) else { throw Self.conversationNotFound }
             messages = history.messages(from: earlier)
         }
         messages.append(.object([("role", "user"), ("content", .string(send.message))]))
@@ -119,7 +118,10 @@ struct LoopGptRoutes: Sendable {
               let conversation = try await stored({ try await services.store.conversation(id: id, ownerKeyID: caller.ownerKeyID) }) else {
             throw Self.conversationNotFound
         }
-        let messages = try await stored { try await services.store.messages(conversationID: id, last: Self.maxShownMessages) }
+        // Nil only when the conversation went away since it was read.
+        guard let messages = try await stored({
+            try await services.store.messages(conversationID: id, ownerKeyID: caller.ownerKeyID, last: Self.maxShownMessages)
+        }) else { throw Self.conversationNotFound }
         let data = JSONValue.object(LoopGptEnvelope.conversation(conversation) + [("messages", .array(messages.map(LoopGptEnvelope.message)))])
         return finish(trace, LoopGptEnvelope.success(data))
     }

@@ -82,8 +82,8 @@ public protocol GatewayStorage: Sendable {
     /// The owner's conversations, most recently continued first (ties: newest id first), `limit` of them after
     /// skipping `offset`, with the owner's total.
     func conversations(ownerKeyID: Int64?, limit: Int, offset: Int) async throws -> ConversationPage
-    /// The conversation's last `limit` messages, oldest first (the caller has checked the owner).
-    func messages(conversationID: Int64, last limit: Int) async throws -> [ChatMessageRecord]
+    /// The conversation's last `limit` messages, oldest first; nil when `ownerKeyID` does not own it.
+    func messages(conversationID: Int64, ownerKeyID: Int64?, last limit: Int) async throws -> [ChatMessageRecord]?
 }
 
 extension GatewayStorage {

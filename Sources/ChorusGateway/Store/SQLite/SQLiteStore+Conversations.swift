@@ -43,8 +43,9 @@ extension SQLiteStore {
         }
     }
 
-    public func messages(conversationID: Int64, last limit: Int) async throws -> [ChatMessageRecord] {
+    public func messages(conversationID: Int64, ownerKeyID: Int64?, last limit: Int) async throws -> [ChatMessageRecord]? {
         try await pool.read { db in
+            guard try Self.owned(id: conversationID, by: ownerKeyID, db) != nil else { return nil }
             let newestFirst = try ChatMessageRecord
                 .filter(ChatMessageRecord.CodingKeys.conversationID == conversationID)
                 .order(ChatMessageRecord.CodingKeys.id.desc)
