@@ -264,9 +264,10 @@ import Testing
                 let message = try Self.failure(try await Self.send(client, body), .unprocessableContent)
                 #expect(message.contains(field), "\(body): \(message)")
             }
-            for body in [#"{"model_id": "gpt-test", "#, "", "[1, 2]", "not json"] {
-                try Self.failure(try await Self.send(client, body), .unprocessableContent)
+            for body in [#"{"model_id": "gpt-test", "#, "", "not json", #"{"message": "a", "message": "b", "model_id": "gpt-test"}"#] {
+                #expect(try Self.failure(try await Self.send(client, body), .unprocessableContent).contains("not valid JSON"), "\(body)")
             }
+            #expect(try Self.failure(try await Self.send(client, "[1, 2]"), .unprocessableContent).contains("JSON object"))
             #expect(mock.received.isEmpty)
         }
     }

@@ -12,10 +12,13 @@ struct LoopGptSendRequest: Sendable {
     var conversationID: Int64?
 
     init(body: ByteBuffer) throws(GatewayError) {
-        guard let json = try? body.withUnsafeReadableBytes({ bytes throws(JSONParseError) in try JSONParser.parse(bytes) }),
-              case .object = json else {
-            throw Self.unprocessable("The request body must be a JSON object.")
+        let json: JSONValue
+        do {
+            json = try body.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
+        } catch {
+            throw Self.unprocessable("The request body is not valid JSON (\(error.description)).")
         }
+        guard case .object = json else { throw Self.unprocessable("The request body must be a JSON object.") }
         switch json["model_id"] {
         case nil, .null?:
             throw Self.unprocessable("The model_id field is required.")
