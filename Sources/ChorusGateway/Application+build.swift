@@ -96,6 +96,8 @@ public func buildGateway(
     TextRoutes(services: services, chatImages: ChatImageDispatch(routes: images)).register(on: ollama)
     ModelRoutes(services: services).register(on: ollama)
     OllamaRoutes(services: services).register(on: authenticated("api", errors: OllamaErrorStyle()))
+    // The LoopGpt-style chat API: its own paths beside /api/v1/chat/completions (which keeps OpenAI's errors).
+    LoopGptRoutes(services: services).register(on: authenticated("api/v1/chat", errors: LoopGptErrorStyle()))
     let lollms = authenticated("lollms/v1")
     images.registerLoLLMs(on: lollms)
     SpeechRoutes(services: services, voices: voices).register(on: stoppingWhenClientLeaves(lollms))

@@ -92,6 +92,8 @@ import Testing
         "server.log_retention_days": "server: {log_retention_days: 90}",
         "server.max_rerank_documents": "server: {max_rerank_documents: 10}",
         "server.master_key": "server: {master_key: sk-chorus-a-long-master-key}",
+        "server.chat_history_messages": "server: {chat_history_messages: 4}",
+        "server.chat_history_characters": "server: {chat_history_characters: 1000}",
         "database": "database: other.sqlite", "voices_dir": "voices_dir: v2", "media_dir": "media_dir: m2",
         "providers": "providers: {p: {type: builtin}}", "models": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]",
     ]

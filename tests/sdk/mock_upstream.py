@@ -5,6 +5,7 @@ like OpenAI (JSON, or SSE when stream is true, 10 chunks 50 ms apart, then a usa
 Image routes answer like OpenAI (`/images/generations|edits|variations`, b64_json PNGs of the asked size) and
 AUTOMATIC1111 (`/sdapi/v1/txt2img|img2img`); model `echo-mask` answers an edit with the mask it received.
 `GET /debug/last-image-request` returns what the last image request carried (fields, file parts as base64).
+`GET /debug/last-chat-request` returns the JSON body of the last chat-completions request.
 Run: python3 mock_upstream.py PORT
 """
 import base64
@@ -33,6 +34,7 @@ def speech_wav(seconds=1.5, rate=24000):
 
 SPEECH_WAV = speech_wav()
 LAST_IMAGE_REQUEST = {}
+LAST_CHAT_REQUEST = {}
 LOCK = threading.Lock()
 
 
@@ -91,6 +93,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/debug/last-image-request":
             with LOCK:
                 return self.send_json(200, LAST_IMAGE_REQUEST)
+        if self.path == "/debug/last-chat-request":
+            with LOCK:
+                return self.send_json(200, LAST_CHAT_REQUEST)
         self.send_json(200, {"object": "list", "data": []})
 
     def images(self, body):
@@ -127,6 +132,10 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self.send_json(400, {"error": {"message": "bad json", "type": "invalid_request_error"}})
         model = req.get("model", "?")
+        if self.path.endswith("/chat/completions"):
+            with LOCK:
+                LAST_CHAT_REQUEST.clear()
+                LAST_CHAT_REQUEST.update(req)
         if model == "hang":
             time.sleep(30)
             return

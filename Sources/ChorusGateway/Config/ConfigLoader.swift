@@ -97,6 +97,12 @@ public struct ConfigLoader: Sendable {
             if let v = s["log_retention_days"] {
                 config.server.logRetentionDays = try reader.int(v, path: "server.log_retention_days", range: 0...36500)
             }
+            if let v = s["chat_history_messages"] {
+                config.server.chatHistoryMessages = try reader.int(v, path: "server.chat_history_messages", range: 0...10_000)
+            }
+            if let v = s["chat_history_characters"] {
+                config.server.chatHistoryCharacters = try reader.int(v, path: "server.chat_history_characters", range: 0...100_000_000)
+            }
             if config.server.voiceSampleMinSeconds > config.server.voiceSampleMaxSeconds {
                 throw reader.error("server.voice_sample_min_seconds", "must not exceed voice_sample_max_seconds", server)
             }

@@ -95,6 +95,12 @@ public struct ServerConfig: Sendable {
     public var logRetentionDays = 0
     /// Documents one rerank request may carry (Cohere's own limit); more is a 400 before any provider is asked.
     public var maxRerankDocuments = 1000
+    /// The LoopGpt-style chat API sends at most this many of a conversation's latest messages upstream as history
+    /// (user and assistant messages count one each; 0 sends none).
+    public var chatHistoryMessages = 40
+    /// …and of those, only the latest whose text adds up to at most this many characters (the new message is sent
+    /// whole and does not count).
+    public var chatHistoryCharacters = 32_000
 
     public init() {}
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Everything the gateway keeps between requests: API keys, usage rows, custom voices and stored media.
+/// Everything the gateway keeps between requests: API keys, usage rows, custom voices, stored media and the chat
+/// API's conversations.
 ///
 /// The signatures carry the gateway's own value types only, never a database library's, so a second backend
 /// (PostgreSQL) is a second conformance run against the same tests. `SQLiteStore` is the embedded default.
@@ -66,6 +67,23 @@ public protocol GatewayStorage: Sendable {
     /// Deletes at most `limit` of the oldest rows created before `cutoff` and returns how many went. Bounded so
     /// one call never holds the writer for long; callers repeat it until it returns less than `limit`.
     func deleteUsage(before cutoff: Date, limit: Int) async throws -> Int
+
+    // MARK: Conversations (the LoopGpt-style chat API)
+
+    // Every read takes the owner: a conversation is visible only to the key that started it (nil = the master
+    // key's own), so one key asking for another's id gets what it gets for an id that does not exist.
+
+    /// Stores the turn's two messages in one transaction — starting the conversation when `turn.conversationID` is
+    /// nil — and moves the conversation's `updatedAt`, `model` and `messageCount` on. Nil (and nothing written)
+    /// when `turn.conversationID` is not a conversation of `turn.ownerKeyID`.
+    func appendTurn(_ turn: ConversationTurn) async throws -> StoredTurn?
+    /// The conversation, when `ownerKeyID` owns it.
+    func conversation(id: Int64, ownerKeyID: Int64?) async throws -> ConversationRecord?
+    /// The owner's conversations, most recently continued first (ties: newest id first), `limit` of them after
+    /// skipping `offset`, with the owner's total.
+    func conversations(ownerKeyID: Int64?, limit: Int, offset: Int) async throws -> ConversationPage
+    /// The conversation's last `limit` messages, oldest first; nil when `ownerKeyID` does not own it.
+    func messages(conversationID: Int64, ownerKeyID: Int64?, last limit: Int) async throws -> [ChatMessageRecord]?
 }
 
 extension GatewayStorage {

@@ -43,6 +43,20 @@ extension PostgresStore {
             "CREATE INDEX media_expires ON media(expires_at)",
             "CREATE INDEX media_sha ON media(sha256)",
         ]),
+        ("v2-conversations", [
+            """
+            CREATE TABLE conversations (
+                id BIGSERIAL PRIMARY KEY, owner_key_id BIGINT, title TEXT NOT NULL, model TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL, message_count BIGINT NOT NULL DEFAULT 0)
+            """,
+            "CREATE INDEX conversations_owner ON conversations(owner_key_id, updated_at)",
+            """
+            CREATE TABLE chat_messages (
+                id BIGSERIAL PRIMARY KEY, conversation_id BIGINT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                role TEXT NOT NULL, content TEXT NOT NULL, model TEXT, tokens BIGINT, created_at DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE INDEX chat_messages_conversation ON chat_messages(conversation_id, id)",
+        ]),
     ]
 
     /// The advisory lock replicas take so that one at a time migrates: this constant and the schema's hash, so

@@ -99,6 +99,32 @@ extension SQLiteStore {
             // Rows of requests that presented no valid key: shown as such, not as the master key's (both have no key id).
             try db.execute(sql: "ALTER TABLE generation_logs ADD COLUMN unauthenticated INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v7-conversations") { db in
+            // The LoopGpt-style chat API (issue 14): conversations per key and their messages. A conversation's
+            // messages go with it; `owner_key_id` is NULL for the master key's own.
+            try db.execute(sql: """
+                CREATE TABLE conversations (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    owner_key_id INTEGER,
+                    title TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    created_at DOUBLE NOT NULL,
+                    updated_at DOUBLE NOT NULL,
+                    message_count INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX conversations_owner ON conversations(owner_key_id, updated_at);
+                CREATE TABLE chat_messages (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                    role TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    model TEXT,
+                    tokens INTEGER,
+                    created_at DOUBLE NOT NULL
+                );
+                CREATE INDEX chat_messages_conversation ON chat_messages(conversation_id, id);
+                """)
+        }
         return migrator
     }
 }
