@@ -10,8 +10,9 @@ import Testing
                          promptTokens: 10, completionTokens: 2, at: at)
     }
 
-    @Test func aTurnStartsAConversationThatOnlyItsOwnerContinuesOrReads() async throws {
-        try await GatewayStorageTests.withSQLite { store in
+    @Test(arguments: StorageBackend.available)
+    func aTurnStartsAConversationThatOnlyItsOwnerContinuesOrReads(backend: StorageBackend) async throws {
+        try await backend.withStore { store, _ in
             let started = try #require(try await store.appendTurn(Self.turn(nil, owner: 7, "hello", at: 100)))
             let id = started.conversation.id
             #expect(started.conversation == ConversationRecord(id: id, ownerKeyID: 7, title: "hello", model: "m", createdAt: 100,
@@ -46,8 +47,9 @@ import Testing
         }
     }
 
-    @Test func theMasterKeysConversationsAreItsOwn() async throws {
-        try await GatewayStorageTests.withSQLite { store in
+    @Test(arguments: StorageBackend.available)
+    func theMasterKeysConversationsAreItsOwn(backend: StorageBackend) async throws {
+        try await backend.withStore { store, _ in
             let mine = try #require(try await store.appendTurn(Self.turn(nil, owner: nil, "from the master key", at: 1)))
             #expect(try await store.conversation(id: mine.conversation.id, ownerKeyID: nil) != nil)
             #expect(try await store.conversation(id: mine.conversation.id, ownerKeyID: 1) == nil)
@@ -57,8 +59,9 @@ import Testing
         }
     }
 
-    @Test func conversationsArePagedMostRecentlyContinuedFirstPerOwner() async throws {
-        try await GatewayStorageTests.withSQLite { store in
+    @Test(arguments: StorageBackend.available)
+    func conversationsArePagedMostRecentlyContinuedFirstPerOwner(backend: StorageBackend) async throws {
+        try await backend.withStore { store, _ in
             var ids: [Int64] = []
             for (index, text) in ["a", "b", "c"].enumerated() {
                 ids.append(try #require(try await store.appendTurn(Self.turn(nil, owner: 3, text, at: Double(index + 1)))).conversation.id)

@@ -293,8 +293,9 @@ import Testing
 
     // MARK: Storage contract
 
-    @Test func totalsCountEmptyColumnsAsNothingAndErrorsFrom400Up() async throws {
-        try await GatewayStorageTests.withSQLite { store in
+    @Test(arguments: StorageBackend.available)
+    func totalsCountEmptyColumnsAsNothingAndErrorsFrom400Up(backend: StorageBackend) async throws {
+        try await backend.withStore { store, _ in
             let day = Self.at("2025-08-01", hour: 1)
             try await store.appendUsage([Self.row(day, status: 399), Self.row(day, status: 400), Self.row(day, status: 599, cost: 0.25)])
             let totals = try await store.usageTotals(groupedBy: .model, UsageQuery())

@@ -7,8 +7,9 @@ import Testing
 
 /// `server.log_retention_days`: rows older than the limit go, in bounded batches; younger ones stay.
 @Suite struct UsageRetentionTests {
-    @Test func retentionDeletesOnlyRowsOlderThanTheLimit() async throws {
-        try await GatewayStorageTests.withSQLite { store in
+    @Test(arguments: StorageBackend.available)
+    func retentionDeletesOnlyRowsOlderThanTheLimit(backend: StorageBackend) async throws {
+        try await backend.withStore { store, _ in
             let now = Date()
             let old = (0..<11).map { UsageReportTests.row(now.addingTimeInterval(-31 * 86400 - Double($0) * 3600), model: "old") }
             let young = [UsageReportTests.row(now.addingTimeInterval(-29 * 86400), model: "young"),
