@@ -24,6 +24,38 @@ enum PostgresRowCoding {
         return (names, bindings)
     }
 
+    /// Several records as one multi-row `VALUES` list over `columns` (a column a record leaves out is NULL): one
+    /// round trip for a batch instead of one per row.
+    static func rows(of records: [some Encodable], columns: [String]) throws -> (values: String, bindings: PostgresBindings) {
+        var bindings = PostgresBindings()
+        var tuples: [String] = []
+        tuples.reserveCapacity(records.count)
+        var placeholder = 0
+        for record in records {
+            let encoder = ColumnEncoder()
+            try record.encode(to: encoder)
+            var slots: [String] = []
+            slots.reserveCapacity(columns.count)
+            for column in columns {
+                guard let index = encoder.storage.names.firstIndex(of: column) else {
+                    slots.append("NULL")
+                    continue
+                }
+                switch encoder.storage.values[index] {
+                case .null: slots.append("NULL"); continue
+                case .text(let text): bindings.append(text)
+                case .integer(let number): bindings.append(number)
+                case .double(let number): bindings.append(number)
+                case .bool(let flag): bindings.append(flag)
+                }
+                placeholder += 1
+                slots.append("$\(placeholder)")
+            }
+            tuples.append("(" + slots.joined(separator: ", ") + ")")
+        }
+        return (tuples.joined(separator: ", "), bindings)
+    }
+
     static func decode<Record: Decodable>(_ type: Record.Type, from row: PostgresRow) throws -> Record {
         try Record(from: ColumnDecoder(row: row.makeRandomAccess()))
     }

@@ -124,8 +124,18 @@ extension PostgresStore: GatewayStorage {
         try await Self.described {
             do {
                 try await client.withTransaction(logger: logger) { connection in
+                    // Rows go in multi-row INSERTs (at most 65 535 bound values a statement: 500 rows of 24 columns
+                    // stay well under): one round trip per 500 rows, where one per row fell behind a busy replica.
+                    let columns = UsageRecord.CodingKeys.allCases.map(\.stringValue)
+                    var start = 0
+                    while start < rows.count {
+                        let chunk = rows[start..<min(start + 500, rows.count)]
+                        let (values, bindings) = try PostgresRowCoding.rows(of: Array(chunk), columns: columns)
+                        try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO generation_logs (\(columns.joined(separator: ", "))) VALUES \(values)",
+                                                                 binds: bindings), logger: logger)
+                        start += chunk.count
+                    }
                     for row in rows {
-                        try await insert(row, into: "generation_logs", on: connection)
                         let cost = row.cost ?? 0
                         guard let keyID = row.keyID, row.reserved != 0 || cost != 0 else { continue }
                         // The arithmetic of `APIKeyRecord.settle`, in one statement.
