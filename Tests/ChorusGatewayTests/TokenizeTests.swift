@@ -98,7 +98,7 @@ struct TokenizeTests {
         }
     }
 
-    @Test func aServerWithoutTheEndpointIs501AndAnUnreadableAnswerIs502() async throws {
+    @Test func aServerWithoutTheEndpointIs501NamingThePathNotTheHost() async throws {
         try await withGateway(config: { port in
             var config = platformConfig(upstreamPort: port)
             // Its root has no /tokenize: the mock answers 404 under /v1/v1.
