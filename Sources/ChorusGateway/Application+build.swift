@@ -53,7 +53,9 @@ public func buildGateway(
         logger: logger,
         failover: Failover(catalog: catalog, metrics: metrics, logger: logger, ledger: Ledger(store: store)))
 
-    let media = try MediaStore(store: store, directory: config.mediaDirectory, ttlSeconds: config.server.mediaTTLSeconds)
+    let mediaBlobs = try openBlobStore(.media, inDatabase: config.effectiveBlobStorage == .database,
+                                       directory: URL(fileURLWithPath: config.mediaDirectory, isDirectory: true), storage: store)
+    let media = MediaStore(store: store, blobs: mediaBlobs, ttlSeconds: config.server.mediaTTLSeconds)
     let images = ImageRoutes(services: services,
                              pipeline: ImagePipeline(services: services, media: media, inputs: ImageInputs(services: services, limits: imageLimits)))
 
@@ -74,7 +76,8 @@ public func buildGateway(
             .add(middleware: AuthMiddleware(authenticator: services.authenticator))
             .add(middleware: RateLimitMiddleware(limiter: services.rateLimiter, defaultRPM: config.server.defaultRPM,
                                                  concurrency: concurrency,
-                                                 global: global ? (globalLimiter, config.server.globalRPM) : nil))
+                                                 global: global ? (globalLimiter, config.server.globalRPM) : nil,
+                                                 share: ReplicaShare(replicas: config.server.replicas)))
     }
     AdminRoutes(services: services).register(on: authenticated("admin", global: false).add(middleware: MasterKeyMiddleware()))
     // Routes whose work runs on Chorus's own cores (engines, FFmpeg): it stops when the client leaves.

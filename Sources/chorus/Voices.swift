@@ -5,7 +5,7 @@ import Foundation
 
 struct Voices: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage custom voices (normalised samples under voices/custom, listed by /v1/audio/voices).",
+        abstract: "Manage custom voices (normalised samples in the database or under voices/custom, per blob_storage; listed by /v1/audio/voices).",
         subcommands: [Add.self, List.self, Remove.self])
 
     /// The CLI acts as the master key: it sees, adds (owned by no key) and deletes every voice.

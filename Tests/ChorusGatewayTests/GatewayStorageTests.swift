@@ -55,7 +55,7 @@ import Testing
 
             // The record names every column of the table, so none can be left out of the write.
             let columns = try await store.pool.read { db in try db.columns(in: "generation_logs").map(\.name) }
-            #expect(columns.count == 25)
+            #expect(columns.count == 26)
             #expect(Set(columns) == Set(UsageRecord.CodingKeys.allCases.map(\.stringValue) + ["id"]))
         }
     }
@@ -77,6 +77,28 @@ import Testing
             let rows = try await store.recentUsage(limit: 3)
             #expect(rows.map(\.requestID) == ["req-4", "req-3", "req-2"])
             #expect(rows.map(\.id) == rows.map(\.id).sorted(by: >))
+        }
+    }
+
+    /// What a retry after a lost commit reply does: the same rows again. Each is written and charged once.
+    @Test(arguments: StorageBackend.available)
+    func aBatchWrittenTwiceIsInsertedAndSettledOnce(backend: StorageBackend) async throws {
+        try await backend.withStore { store, _ in
+            var changes = KeyChanges()
+            changes.balance = 10
+            let (_, key) = try await store.createKey(name: "retried", limits: changes)
+            #expect(try await store.reserve(keyID: key.id, amount: 2, now: 1_800_000_000) == .admitted)
+            var paid = UsageRecord(requestID: "req-paid", route: "/chat/completions")
+            paid.keyID = key.id
+            paid.reserved = 2
+            paid.cost = 1.5
+            let free = UsageRecord(requestID: "req-free", route: "/models")
+            try await store.appendUsage([paid, free])
+            let later = UsageRecord(requestID: "req-later", route: "/models")
+            try await store.appendUsage([paid, free, later])
+            #expect(try await store.recentUsage(limit: 10).map(\.requestID) == ["req-later", "req-free", "req-paid"])
+            let settled = try #require(try await store.key(id: key.id))
+            #expect(settled.balance == 8.5 && settled.spent == 1.5, "charged once: \(settled)")
         }
     }
 
@@ -278,6 +300,41 @@ struct PostgresStorageTests {
             }
             #expect(admitted == 10)
             #expect(try await second.key(id: key.id)?.balance == 0)
+        }
+    }
+
+    /// A key with a budget takes the locking path (the plain-balance one is a single UPDATE): exact across
+    /// replicas too, and a refusal still says when the period ends.
+    @Test func fiftyReservationsFromTwoReplicasAgainstABudgetForTenAdmitExactlyTen() async throws {
+        try await StorageBackend.postgres.withStore { first, database in
+            let second = try await Self.open(database)
+            defer { second.close() }
+            var changes = KeyChanges()
+            changes.budget = 10
+            changes.budgetPeriod = .daily
+            let (_, key) = try await first.createKey(name: "budget-ten", limits: changes)
+            let stores: [any GatewayStorage] = [first, second]
+            let admissions = try await withThrowingTaskGroup(of: Admission.self) { group in
+                for call in 0..<50 {
+                    group.addTask { try await stores[call % 2].reserve(keyID: key.id, amount: 1, now: 1_800_000_000) }
+                }
+                return try await group.reduce(into: [Admission]()) { $0.append($1) }
+            }
+            #expect(admissions.filter { $0 == .admitted }.count == 10)
+            #expect(admissions.allSatisfy { if case .overBudget(let wait) = $0 { wait > 0 } else { $0 == .admitted } })
+        }
+    }
+
+    @Test func aPlainBalanceAtZeroRefusesEvenACallThatHoldsNothing() async throws {
+        try await StorageBackend.postgres.withStore { store, _ in
+            var changes = KeyChanges()
+            changes.balance = 1
+            let (_, key) = try await store.createKey(name: "one", limits: changes)
+            #expect(try await store.reserve(keyID: key.id, amount: 0, now: 1_800_000_000) == .admitted)
+            #expect(try await store.reserve(keyID: key.id, amount: 1, now: 1_800_000_000) == .admitted)
+            #expect(try await store.reserve(keyID: key.id, amount: 0, now: 1_800_000_000) == .insufficientBalance(retryAfter: nil))
+            #expect(try await store.reserve(keyID: key.id, amount: 0.5, now: 1_800_000_000) == .insufficientBalance(retryAfter: nil))
+            #expect(try await store.key(id: key.id)?.balance == 0)
         }
     }
 

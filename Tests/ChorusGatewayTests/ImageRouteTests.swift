@@ -15,7 +15,7 @@ import Testing
 func imageConfig(upstreamPort port: Int) -> GatewayConfig {
     var config = GatewayConfig()
     let temp = FileManager.default.temporaryDirectory
-    config.database = temp.appendingPathComponent("chorus-test-\(UUID().uuidString).sqlite").path
+    config.database = StorageBackend.suite.freshDatabase()
     config.mediaDirectory = temp.appendingPathComponent("chorus-media-\(UUID().uuidString)").path
     config.voicesDirectory = temp.appendingPathComponent("chorus-voices-\(UUID().uuidString)").path
     config.server.keyCacheSeconds = 0
@@ -520,22 +520,32 @@ func pngDeclaring(width: UInt32, height: UInt32) -> [UInt8] {
 }
 
 @Suite struct MediaStoreTests {
-    @Test func sameImageSharesOneFileAndSweepRemovesItOnlyWhenEveryRowExpired() async throws {
-        let temp = FileManager.default.temporaryDirectory
-        let store = try SQLiteStore(path: temp.appendingPathComponent("chorus-test-\(UUID().uuidString).sqlite").path)
-        let directory = temp.appendingPathComponent("chorus-media-\(UUID().uuidString)")
-        let media = try MediaStore(store: store, directory: directory.path, ttlSeconds: 10)
-        let png = ImageMockUpstream.png(width: 4, height: 4)
-        let now = Date()
-        let first = try await media.save(png, format: .png, ownerKeyID: nil, now: now)
-        let second = try await media.save(png, format: .png, ownerKeyID: nil, now: now.addingTimeInterval(5))
-        #expect(first.id != second.id && first.fileName == second.fileName)
-        #expect(MediaStore.isValidID(first.id) && !MediaStore.isValidID("img_../../x"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).count == 1)
-        #expect(try await media.sweep(now: now.addingTimeInterval(11)) == 0)
-        #expect(try await media.lookup(first.id, now: now.addingTimeInterval(11)) == nil)
-        #expect(try await media.lookup(second.id, now: now.addingTimeInterval(11)) != nil)
-        #expect(try await media.sweep(now: now.addingTimeInterval(16)) == 1)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    /// Files under a folder, or rows of the database's `blobs` table: the store behaves the same on both.
+    enum Blobs: String, CaseIterable, Sendable { case files, database }
+
+    @Test(arguments: StorageBackend.available, Blobs.allCases)
+    func sameImageSharesOneBlobAndSweepRemovesItOnlyWhenEveryRowExpired(backend: StorageBackend, kind: Blobs) async throws {
+        try await backend.withStore { store, _ in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-media-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let blobs = try openBlobStore(.media, inDatabase: kind == .database, directory: directory, storage: store)
+            let media = MediaStore(store: store, blobs: blobs, ttlSeconds: 10)
+            let png = ImageMockUpstream.png(width: 4, height: 4)
+            let now = Date()
+            let first = try await media.save(png, format: .png, ownerKeyID: nil, now: now)
+            let second = try await media.save(png, format: .png, ownerKeyID: nil, now: now.addingTimeInterval(5))
+            #expect(first.id != second.id && first.fileName == second.fileName)
+            #expect(MediaStore.isValidID(first.id) && !MediaStore.isValidID("img_../../x"))
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            #expect(files.count == (kind == .files ? 1 : 0))
+            #expect(try await store.hasBlob(bucket: .media, name: first.fileName) == (kind == .database))
+            #expect(try await media.lookup(first.id, now: now)?.bytes == png)
+            #expect(try await media.sweep(now: now.addingTimeInterval(11)) == 0)
+            #expect(try await media.lookup(first.id, now: now.addingTimeInterval(11)) == nil)
+            #expect(try await media.lookup(second.id, now: now.addingTimeInterval(11))?.bytes == png)
+            #expect(try await media.sweep(now: now.addingTimeInterval(16)) == 1)
+            #expect(try await blobs.contains(first.fileName) == false)
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).isEmpty)
+        }
     }
 }

@@ -79,7 +79,7 @@ import Testing
         return records
     }
 
-    static let columns = ["id"] + UsageRecord.CodingKeys.allCases.map(\.rawValue)
+    static let columns = ["id"] + UsageRecord.CodingKeys.reportedColumns.map(\.rawValue)
 
     @Test func exportCSVQuotesCommasQuotesAndNewlines() async throws {
         var hostile = UsageReportTests.row(UsageReportTests.at("2025-01-10", hour: 1), key: 3, cost: 1.5)

@@ -84,7 +84,7 @@ import Testing
             #expect(try await Self.listedIDs(client, key: keyA).contains(id))
             #expect(try await client.execute(uri: "/v1/audio/voices/\(id)", method: .get, headers: bearer(keyA)).status == .ok)
             #expect(try await Self.speak(client, key: keyA, model: "clone-tts", voice: id).status == .ok)
-            #expect(FileManager.default.fileExists(atPath: gateway.services.config.voicesDirectory + "/custom/\(id).wav"))
+            #expect(try await gateway.voices.library.samples.contains("\(id).wav"))
         }
     }
 

@@ -81,7 +81,7 @@ import Testing
             let deleted = try await client.execute(uri: "/v1/audio/voices/\(id)", method: .delete, headers: bearer(masterKey))
             #expect(try json(deleted)["deleted"] as? Bool == true)
             #expect(try await client.execute(uri: "/v1/audio/voices/\(id)", method: .get, headers: bearer(masterKey)).status == .notFound)
-            #expect(!FileManager.default.fileExists(atPath: gateway.services.config.voicesDirectory + "/custom/\(id).wav"))
+            #expect(try await gateway.voices.library.samples.contains("\(id).wav") == false)
         }
     }
 

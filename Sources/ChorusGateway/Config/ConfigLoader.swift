@@ -50,6 +50,7 @@ public struct ConfigLoader: Sendable {
             if let v = s["max_body_mb"] { config.server.maxBodyMB = try reader.int(v, path: "server.max_body_mb", range: 1...4096) }
             if let v = s["default_rpm"] { config.server.defaultRPM = try reader.int(v, path: "server.default_rpm", range: 0...10_000_000) }
             if let v = s["global_rpm"] { config.server.globalRPM = try reader.int(v, path: "server.global_rpm", range: 0...100_000_000) }
+            if let v = s["replicas"] { config.server.replicas = try reader.int(v, path: "server.replicas", range: 1...1000) }
             if let v = s["key_cache_seconds"] { config.server.keyCacheSeconds = try reader.double(v, path: "server.key_cache_seconds", range: 0...3600) }
             if let v = s["log_level"] {
                 config.server.logLevel = try reader.choice(v, path: "server.log_level", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
@@ -116,6 +117,7 @@ public struct ConfigLoader: Sendable {
         if let v = top["database"] { config.database = try reader.string(v, path: "database") }
         if let v = top["voices_dir"] { config.voicesDirectory = try reader.string(v, path: "voices_dir") }
         if let v = top["media_dir"] { config.mediaDirectory = try reader.string(v, path: "media_dir") }
+        if let v = top["blob_storage"] { config.blobStorage = try reader.choice(v, path: "blob_storage", of: BlobStorage.self) }
 
         if let providers = top["providers"] {
             for (name, node) in try reader.orderedMapping(providers, path: "providers") {

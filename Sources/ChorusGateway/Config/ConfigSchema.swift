@@ -2,10 +2,10 @@
 /// that the README's configuration reference is checked against (`ConfigSchemaTests`: a key documented but not
 /// loaded, or loaded but not documented, fails the suite).
 public enum ConfigSchema {
-    public static let top: Set<String> = ["server", "database", "voices_dir", "media_dir", "providers", "models", "groups"]
+    public static let top: Set<String> = ["server", "database", "voices_dir", "media_dir", "blob_storage", "providers", "models", "groups"]
 
     public static let server: Set<String> = [
-        "host", "port", "max_upload_mb", "max_body_mb", "public_url", "default_rpm", "key_cache_seconds", "log_level",
+        "host", "port", "max_upload_mb", "max_body_mb", "public_url", "default_rpm", "replicas", "key_cache_seconds", "log_level",
         "voice_sample_min_seconds", "voice_sample_max_seconds", "media_ttl_seconds", "max_image_pixels",
         "header_timeout_seconds", "idle_timeout_seconds", "body_timeout_seconds", "max_connections",
         "shutdown_grace_seconds", "metrics_key", "global_rpm", "log_retention_days", "master_key", "max_rerank_documents",

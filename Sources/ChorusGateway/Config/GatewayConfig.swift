@@ -11,6 +11,9 @@ public struct GatewayConfig: Sendable {
     public var voicesDirectory = "voices"
     /// Stored images served by `/v1/media/{id}`.
     public var mediaDirectory = "media"
+    /// Where custom voices' samples and stored images keep their bytes; nil = the default for the database
+    /// (`effectiveBlobStorage`).
+    public var blobStorage: BlobStorage?
     public var providers: [ProviderConfig] = []
     public var models: [ModelConfig] = []
     /// Named lists of models (`groups:`): a key's `models` may name a group instead of listing its models.
@@ -21,6 +24,12 @@ public struct GatewayConfig: Sendable {
     public init() {}
 
     public func provider(named name: String) -> ProviderConfig? { providers.first { $0.name == name } }
+
+    /// In the database for PostgreSQL (every replica reads what another stored, with no shared filesystem), as
+    /// files under `voices_dir`/`media_dir` for SQLite (one machine; the files stay easy to back up and inspect).
+    public var effectiveBlobStorage: BlobStorage {
+        blobStorage ?? (database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") ? .database : .files)
+    }
 
     /// What Chorus runs with when there is no config file: the in-process engines only.
     public static var embeddedDefault: GatewayConfig {
@@ -34,6 +43,14 @@ public struct GatewayConfig: Sendable {
         ]
         return config
     }
+}
+
+/// `blob_storage`: where voice samples and stored images live.
+public enum BlobStorage: String, Sendable, CaseIterable {
+    /// The `blobs` table of the configured database.
+    case database
+    /// Files under `voices_dir`/custom and `media_dir` (a folder several replicas share, e.g. NFS, works too).
+    case files
 }
 
 public struct ServerConfig: Sendable {
@@ -62,6 +79,10 @@ public struct ServerConfig: Sendable {
     public var globalRPM = 0
     /// Seconds a looked-up API key is cached; a revoked key stops working within this time.
     public var keyCacheSeconds = 2.0
+    /// How many replicas share the database and the traffic. Rate windows and concurrency counts live in each
+    /// replica's memory, so each enforces its share of every such limit: ⌈limit / replicas⌉ (at least 1). Points
+    /// (balances, budgets) are exact whatever this says: they are held in the database.
+    public var replicas = 1
     public var logLevel = "info"
     /// Accepted length of a voice sample (inline `audio_sample` or a stored custom voice), in seconds.
     public var voiceSampleMinSeconds = 1.0

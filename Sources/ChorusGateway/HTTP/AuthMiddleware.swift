@@ -25,6 +25,9 @@ struct AuthMiddleware: RouterMiddleware {
 /// `x-ratelimit-*` headers, errors included) and its `max_concurrency` (held until the request's row is settled,
 /// the last byte of a stream). The master key has no per-key limits. Points are admitted later, once the model is
 /// known (`Ledger`).
+///
+/// With `server.replicas` > 1 each limit counted here is this replica's share of it (`ReplicaShare`); the headers
+/// still name the key's whole limit, with what remains here scaled to the whole.
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
@@ -33,6 +36,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     let concurrency: ConcurrencyLimiter
     /// nil on the admin group: an operator can always get in.
     let global: (limiter: RateLimiter, rpm: Int)?
+    var share = ReplicaShare(replicas: 1)
 
     static let limitHeader = HTTPField.Name("x-ratelimit-limit-requests")!
     static let remainingHeader = HTTPField.Name("x-ratelimit-remaining-requests")!
@@ -40,17 +44,17 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let caller = try context.requireCaller()
-        if let global, global.rpm > 0, let wait = global.limiter.take(keyID: -1, rpm: global.rpm).retryAfter {
+        if let global, global.rpm > 0, let wait = global.limiter.take(keyID: -1, rpm: share.of(global.rpm)).retryAfter {
             throw GatewayError.gatewayRateLimited(retryAfter: wait)
         }
         guard !caller.isMaster, let keyID = caller.keyID else { return try await next(request, context) }
         if let rpm = caller.rpm ?? (defaultRPM > 0 ? defaultRPM : nil) {
-            let outcome = limiter.take(keyID: keyID, rpm: rpm)
+            let outcome = share.whole(limiter.take(keyID: keyID, rpm: share.of(rpm)), limit: rpm)
             context.trace?.responseHeaders.append(contentsOf: Self.headers(outcome))
             if let wait = outcome.retryAfter { throw GatewayError.rateLimited(retryAfter: wait) }
         }
         if let limit = caller.maxConcurrency {
-            guard concurrency.enter(keyID: keyID, limit: limit) else { throw GatewayError.tooManyOpenRequests(limit: limit) }
+            guard concurrency.enter(keyID: keyID, limit: share.of(limit)) else { throw GatewayError.tooManyOpenRequests(limit: limit) }
             let concurrency = concurrency
             if let trace = context.trace {
                 trace.whenFinished { concurrency.leave(keyID: keyID) }

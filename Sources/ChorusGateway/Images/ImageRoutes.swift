@@ -73,12 +73,8 @@ struct ImageRoutes: Sendable {
 
     func media(context: GatewayRequestContext, id: String) async throws -> Response {
         let trace = try context.requireTrace()
-        let entry: (record: MediaRecord, file: URL)?
-        do { entry = try await pipeline.media.lookup(id) } catch { throw GatewayError.internalError("media lookup failed: \(error)") }
-        let found = try await Offload.run { () throws(GatewayError) -> (MediaRecord, [UInt8])? in
-            guard let entry, let data = FileManager.default.contents(atPath: entry.file.path) else { return nil }
-            return (entry.record, Array(data))
-        }
+        let found: (record: MediaRecord, bytes: [UInt8])?
+        do { found = try await pipeline.media.lookup(id) } catch { throw GatewayError.internalError("media lookup failed: \(error)") }
         guard let (record, bytes) = found else {
             throw GatewayError.notFound("No media with id '\(GatewayError.echo(id))' (stored images expire).")
         }

@@ -57,6 +57,17 @@ public protocol GatewayStorage: Sendable {
     /// used that no remaining row uses, so the caller can remove the files.
     func deleteExpiredMedia(now: Double) async throws -> Set<String>
 
+    // MARK: Blobs (voice samples and stored images, when the config keeps them in the database)
+
+    // Names are chosen by the gateway (voice ids, content hashes), never by a caller. Writing a name that already
+    // holds bytes keeps them: names are content-addressed or unique, so the bytes are the same.
+
+    func putBlob(_ bytes: [UInt8], bucket: BlobBucket, name: String) async throws
+    func blob(bucket: BlobBucket, name: String) async throws -> [UInt8]?
+    func hasBlob(bucket: BlobBucket, name: String) async throws -> Bool
+    /// Deletes the named blobs that exist and returns how many went.
+    func deleteBlobs(bucket: BlobBucket, names: Set<String>) async throws -> Int
+
     // MARK: Usage reports
 
     /// The rows `query` selects, in its order, at most `query.limit` of them.

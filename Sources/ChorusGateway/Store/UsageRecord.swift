@@ -2,8 +2,8 @@ import Foundation
 
 /// One row of `generation_logs`: what one request did, how long it took, what it cost.
 ///
-/// The coding keys are the table's 24 columns (all but `id`), so the columns are named once, here, for writing and
-/// reading alike.
+/// The coding keys are the table's 25 columns (all but `id`), so the columns are named once, here, for writing and
+/// reading alike; `reportedColumns` are the 24 a report or export shows.
 public struct UsageRecord: Sendable, Equatable, Codable {
     public var createdAt = Date()
     public var requestID: String
@@ -36,10 +36,15 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     /// Points held for this request when it was admitted (not a column): settled against `cost` when the row is
     /// written, in the same transaction.
     public var reserved = 0.0
+    /// The row's own identity, made when the row is: a batch written again after a write whose outcome was not
+    /// known (the connection lost with the commit's reply) inserts and settles only the rows not already there, so
+    /// a retry never doubles a row or its charge. Nil only on rows written before the column existed.
+    public var entryID: String?
 
     public init(requestID: String, route: String) {
         self.requestID = requestID
         self.route = route
+        self.entryID = Hex.random(digits: 32)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -60,5 +65,11 @@ public struct UsageRecord: Sendable, Equatable, Codable {
         case bytesIn = "bytes_in"
         case bytesOut = "bytes_out"
         case error, tried, cost, unauthenticated
+        case entryID = "entry_id"
     }
+}
+
+extension UsageRecord.CodingKeys {
+    /// The columns reports and exports show: every one but the write-once `entry_id`, which means nothing to a reader.
+    static let reportedColumns = allCases.filter { $0 != .entryID }
 }

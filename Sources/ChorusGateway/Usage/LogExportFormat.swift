@@ -9,7 +9,7 @@ public enum LogExportFormat: String, Sendable, CaseIterable {
     /// The first line, if the format has one (CSV's column names).
     public var header: String? {
         switch self {
-        case .csv: (["id"] + UsageRecord.CodingKeys.allCases.map(\.rawValue)).map(Self.csvCell).joined(separator: ",") + "\r\n"
+        case .csv: (["id"] + UsageRecord.CodingKeys.reportedColumns.map(\.rawValue)).map(Self.csvCell).joined(separator: ",") + "\r\n"
         case .jsonl: nil
         }
     }

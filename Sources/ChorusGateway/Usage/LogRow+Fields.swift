@@ -5,7 +5,7 @@ extension LogRow {
     /// Every column of the row, `id` first then the table's order, as JSON values (null where the row has none).
     /// `/admin/logs` and `chorus logs export` both write these, so a row reads the same everywhere.
     public var fields: [(String, JSONValue)] {
-        [("id", .number(Int(id)))] + UsageRecord.CodingKeys.allCases.map { column in (column.rawValue, value(of: column)) }
+        [("id", .number(Int(id)))] + UsageRecord.CodingKeys.reportedColumns.map { column in (column.rawValue, value(of: column)) }
     }
 
     /// Exhaustive over the columns: a column added to `UsageRecord` does not compile until it is rendered here.
@@ -38,6 +38,7 @@ extension LogRow {
         case .tried: return string(usage.tried)
         case .cost: return decimal(usage.cost)
         case .unauthenticated: return .bool(usage.unauthenticated)
+        case .entryID: return string(usage.entryID)
         }
     }
 

@@ -2,7 +2,8 @@ import ChorusMedia
 import Foundation
 
 /// Custom voices. Ids are generated here (`voice_` + 24 hex digits) and checked against that shape before any
-/// file access, so no id or name can reach outside the voices folder.
+/// sample is read, so no id or name can reach outside the voices' bucket. Samples (normalised mono WAV, the blob
+/// `<id>.wav`) live in the database or under `voices_dir`/custom (`blob_storage`), rows in the `voices` table.
 ///
 /// A custom voice belongs to the key that made it (`ownerKeyID`; nil when the master key or the CLI did). Every
 /// read, use and deletion goes through `owns(_:_:)` with the caller: a key sees its own voices only, the master key
@@ -11,14 +12,13 @@ import Foundation
 public final class VoiceLibrary: Sendable {
     public static let sampleRate = 24000
     let store: any GatewayStorage
-    let directory: URL
+    public let samples: any BlobStore
     let limits: VoiceSampleLimits
 
-    public init(store: any GatewayStorage, voicesDirectory: String, limits: VoiceSampleLimits) throws {
+    public init(store: any GatewayStorage, samples: any BlobStore, limits: VoiceSampleLimits) {
         self.store = store
-        self.directory = URL(fileURLWithPath: voicesDirectory).appendingPathComponent("custom", isDirectory: true)
+        self.samples = samples
         self.limits = limits
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
     public static func isValidID(_ id: String) -> Bool {
@@ -50,13 +50,13 @@ public final class VoiceLibrary: Sendable {
         .notFound("No voice with id '\(GatewayError.echo(id))'.", param: "voice")
     }
 
-    func fileURL(id: String) throws(GatewayError) -> URL {
+    func sampleName(id: String) throws(GatewayError) -> String {
         guard Self.isValidID(id) else { throw .invalidParameter("voice", "'\(GatewayError.echo(id))' is not a voice id.") }
-        return directory.appendingPathComponent(id + ".wav")
+        return id + ".wav"
     }
 
-    /// Normalises the sample and writes its WAV (on the NIO thread pool), then the row, owned by `caller`'s key
-    /// (nil for the master key); a row that cannot be written takes its file with it.
+    /// Normalises the sample (off the event loop) and stores it, then the row, owned by `caller`'s key (nil for
+    /// the master key); a row that cannot be written takes its sample with it.
     public func add(name: String, sample: [UInt8], consent: String?, by caller: Caller) async throws(GatewayError) -> VoiceRecord {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 128 else { throw .invalidParameter("name", "'name' must be 1–128 characters.") }
@@ -64,20 +64,19 @@ public final class VoiceLibrary: Sendable {
             throw .invalidParameter("name", "'name' must not contain control characters (newlines, tabs, escapes, NUL, direction overrides).")
         }
         let id = "voice_" + Hex.random(digits: 24)
-        let url = try fileURL(id: id)
+        let blobName = try sampleName(id: id)
         let limits = self.limits
-        let seconds = try await Offload.run { () throws(GatewayError) -> Double in
-            let (wav, seconds) = try VoiceSample.normalize(sample, sampleRate: Self.sampleRate, limits: limits, param: "audio_sample")
-            do { try Data(wav).write(to: url, options: .atomic) } catch { throw .internalError("Could not store the voice: \(error)") }
-            return seconds
+        let (wav, seconds) = try await Offload.run { () throws(GatewayError) -> ([UInt8], Double) in
+            try VoiceSample.normalize(sample, sampleRate: Self.sampleRate, limits: limits, param: "audio_sample")
         }
+        do { try await samples.put(wav, name: blobName) } catch { throw .internalError("Could not store the voice: \(error)") }
         let record = VoiceRecord(id: id, name: trimmed, createdAt: Int(Date().timeIntervalSince1970),
                                  durationSeconds: seconds, sampleRate: Self.sampleRate, consent: consent,
                                  ownerKeyID: caller.ownerKeyID)
         do {
             try await store.insertVoice(record)
         } catch {
-            try? FileManager.default.removeItem(at: url)
+            _ = try? await samples.remove([blobName])
             throw .internalError("Could not store the voice: \(error)")
         }
         return record
@@ -97,18 +96,21 @@ public final class VoiceLibrary: Sendable {
 
     /// The stored normalised WAV sample of a voice `caller` owns.
     public func sample(_ id: String, for caller: Caller) async throws(GatewayError) -> [UInt8] {
-        let url = try fileURL(id: id)
+        let blobName = try sampleName(id: id)
         let record: VoiceRecord?
         do { record = try await get(id, for: caller) } catch { throw .internalError("Voice lookup failed: \(error)") }
-        guard record != nil, let data = FileManager.default.contents(atPath: url.path) else { throw Self.notFound(id) }
-        return Array(data)
+        guard record != nil else { throw Self.notFound(id) }
+        let bytes: [UInt8]?
+        do { bytes = try await samples.get(blobName) } catch { throw .internalError("Voice sample read failed: \(error)") }
+        guard let bytes else { throw Self.notFound(id) }
+        return bytes
     }
 
     /// False when there is no such voice or `caller` does not own it (the two answer alike).
     public func delete(_ id: String, for caller: Caller) async throws -> Bool {
         guard try await get(id, for: caller) != nil else { return false }
         let deleted = try await store.deleteVoice(id: id)
-        if deleted { try? FileManager.default.removeItem(at: directory.appendingPathComponent(id + ".wav")) }
+        if deleted { _ = try? await samples.remove([try sampleName(id: id)]) }
         return deleted
     }
 }

@@ -19,7 +19,10 @@ public final class VoiceServices: Sendable {
         limits.minSeconds = config.server.voiceSampleMinSeconds
         limits.maxSeconds = config.server.voiceSampleMaxSeconds
         sampleLimits = limits
-        library = try VoiceLibrary(store: store, voicesDirectory: config.voicesDirectory, limits: limits)
+        let samples = try openBlobStore(.voices, inDatabase: config.effectiveBlobStorage == .database,
+                                        directory: URL(fileURLWithPath: config.voicesDirectory).appendingPathComponent("custom", isDirectory: true),
+                                        storage: store)
+        library = VoiceLibrary(store: store, samples: samples, limits: limits)
     }
 
     /// The voice a speech request asks for, settled for a provider that clones by `cloning`: a name, or a

@@ -106,7 +106,18 @@ extension PostgresStore: GatewayStorage {
 
     public func reserve(keyID: Int64, amount: Double, now: Double) async throws -> Admission {
         try await Self.described {
-            try await client.withTransaction(logger: logger) { connection in
+            // A key with a plain balance (no refill, no budget) — the common metered key — is held in one
+            // statement, one round trip: the UPDATE's own row lock orders it with every other replica's, and its
+            // WHERE is `APIKeyRecord.reserve`'s test. Anything else, or a balance that does not cover the call (whose
+            // answer needs the refill time), takes the transaction below with the Swift arithmetic.
+            let held = try await client.query("""
+                UPDATE api_keys SET balance = balance - \(amount)
+                WHERE id = \(keyID) AND balance IS NOT NULL AND balance_reset IS NULL AND budget IS NULL AND budget_period IS NULL
+                  AND CASE WHEN \(amount) > 0 THEN balance >= \(amount) - 1e-9 ELSE balance > 1e-9 END
+                RETURNING id
+                """, logger: logger)
+            for try await _ in held.decode(Int64.self) { return Admission.admitted }
+            return try await client.withTransaction(logger: logger) { connection in
                 guard var key = try await fetch(APIKeyRecord.self, "SELECT * FROM api_keys WHERE id = \(keyID) FOR UPDATE", on: connection).first else {
                     return .insufficientBalance(retryAfter: nil)
                 }
@@ -124,18 +135,22 @@ extension PostgresStore: GatewayStorage {
         try await Self.described {
             do {
                 try await client.withTransaction(logger: logger) { connection in
-                    // Rows go in multi-row INSERTs (at most 65 535 bound values a statement: 500 rows of 24 columns
+                    // Rows go in multi-row INSERTs (at most 65 535 bound values a statement: 500 rows of 25 columns
                     // stay well under): one round trip per 500 rows, where one per row fell behind a busy replica.
+                    // A row already written (a batch retried after a commit whose reply was lost) is skipped by its
+                    // `entry_id` and not settled again.
                     let columns = UsageRecord.CodingKeys.allCases.map(\.stringValue)
+                    var inserted = Set<String>()
                     var start = 0
                     while start < rows.count {
                         let chunk = rows[start..<min(start + 500, rows.count)]
                         let (values, bindings) = try PostgresRowCoding.rows(of: Array(chunk), columns: columns)
-                        try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO generation_logs (\(columns.joined(separator: ", "))) VALUES \(values)",
-                                                                 binds: bindings), logger: logger)
+                        let sql = "INSERT INTO generation_logs (\(columns.joined(separator: ", "))) VALUES \(values) ON CONFLICT (entry_id) DO NOTHING RETURNING entry_id"
+                        let written = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+                        for try await entry in written.decode(String?.self) { if let entry { inserted.insert(entry) } }
                         start += chunk.count
                     }
-                    for row in rows {
+                    for row in rows where row.entryID.map(inserted.contains) ?? true {
                         let cost = row.cost ?? 0
                         guard let keyID = row.keyID, row.reserved != 0 || cost != 0 else { continue }
                         // The arithmetic of `APIKeyRecord.settle`, in one statement.

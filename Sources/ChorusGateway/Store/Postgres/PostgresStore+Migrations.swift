@@ -57,6 +57,16 @@ extension PostgresStore {
             """,
             "CREATE INDEX chat_messages_conversation ON chat_messages(conversation_id, id)",
         ]),
+        ("v3-blobs", [
+            // Voice samples and stored images (the default here, so every replica reads what another stored).
+            "CREATE TABLE blobs (bucket TEXT NOT NULL, name TEXT NOT NULL, bytes BYTEA NOT NULL, PRIMARY KEY (bucket, name))",
+        ]),
+        ("v4-usage-entry-id", [
+            // Each usage row's own identity: a batch retried after a commit whose reply was lost is inserted and
+            // settled once (UsageRecord.entryID).
+            "ALTER TABLE generation_logs ADD COLUMN entry_id TEXT",
+            "CREATE UNIQUE INDEX generation_logs_entry ON generation_logs(entry_id)",
+        ]),
     ]
 
     /// The advisory lock replicas take so that one at a time migrates: this constant and the schema's hash, so

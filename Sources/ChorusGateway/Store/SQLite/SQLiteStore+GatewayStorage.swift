@@ -58,6 +58,12 @@ extension SQLiteStore: GatewayStorage {
         do {
             try await pool.write { db in
                 for row in rows {
+                    // Written already (a batch retried after a write whose outcome was unknown): neither inserted
+                    // nor settled again.
+                    if let entry = row.entryID,
+                       try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM generation_logs WHERE entry_id = ?)", arguments: [entry]) == true {
+                        continue
+                    }
                     try row.insert(db)
                     let cost = row.cost ?? 0
                     guard let keyID = row.keyID, row.reserved != 0 || cost != 0 else { continue }

@@ -125,6 +125,18 @@ extension SQLiteStore {
                 CREATE INDEX chat_messages_conversation ON chat_messages(conversation_id, id);
                 """)
         }
+        migrator.registerMigration("v8-blobs") { db in
+            // Voice samples and stored images when `blob_storage: database` (issue 16): one row per blob, named by
+            // the gateway (a voice id, a content hash) within its bucket.
+            try db.execute(sql: "CREATE TABLE blobs (bucket TEXT NOT NULL, name TEXT NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (bucket, name))")
+        }
+        migrator.registerMigration("v9-usage-entry-id") { db in
+            // Each usage row's own identity, so a batch written twice is inserted and settled once (UsageRecord.entryID).
+            try db.execute(sql: """
+                ALTER TABLE generation_logs ADD COLUMN entry_id TEXT;
+                CREATE UNIQUE INDEX generation_logs_entry ON generation_logs(entry_id);
+                """)
+        }
         return migrator
     }
 }
