@@ -28,9 +28,11 @@ public final class PostgresStore: Sendable {
     deinit { runner.cancel() }
 
     /// Connects, applies the migrations this build has (one replica at a time), and returns the store; a server
-    /// that cannot be reached or refuses the login within `timeout` is an error naming the URL without its password.
+    /// that cannot be reached or refuses the login is an error naming the URL without its password (the probe's
+    /// connect timeout, 10 s). `timeout` bounds the migrations, which may wait for another replica's behind the
+    /// advisory lock: a minute, where 15 s ran out on a loaded 2-core machine opening hundreds of stores at once.
     public static func open(url: String, logger: Logger = Logger(label: "chorus.postgres"),
-                            timeout: Duration = .seconds(15)) async throws -> PostgresStore {
+                            timeout: Duration = .seconds(60)) async throws -> PostgresStore {
         let location = try PostgresLocation(url: url)
         try await probe(location, logger: logger)
         let store = PostgresStore(location, logger: logger)
