@@ -117,6 +117,7 @@ extension Capability: CustomStringConvertible {
         case .tokenize: "tokenize"
         case .images: "image generations"
         case .imageEdits: "image edits and variations"
+        case .realtime: "realtime sessions"
         }
     }
 }

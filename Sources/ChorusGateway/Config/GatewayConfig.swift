@@ -234,6 +234,8 @@ public enum ShutdownAction: String, Sendable, CaseIterable {
 public enum Capability: String, Sendable, CaseIterable {
     case chat, completions, embeddings, rerank, tokenize, speech, transcription, translation, images
     case imageEdits = "image_edits"
+    /// `/v1/realtime` sessions; opt-in (no provider offers it unless a model's config names it).
+    case realtime
 }
 
 /// `translation_via:` of a model: which model transcribes and which chat model translates into English.
