@@ -121,6 +121,7 @@ import Testing
         "image_caps": "image_caps: {max_n: 1}",
         "description": "description: words", "category": "category: Voices", "slug": "slug: the-model",
         "context_length": "context_length: 8192",
+        "speech_via": "speech_via: realtime", "transcription_via": "transcription_via: realtime",
     ]
 
     @Test func everySchemaKeyChangesTheLoadedConfig() throws {

@@ -404,6 +404,12 @@ public struct ConfigLoader: Sendable {
             guard !prompt.isEmpty else { throw reader.error(path + ".variation_prompt", "must not be empty", v) }
             model.variationPrompt = prompt
         }
+        if let v = m["speech_via"] {
+            model.speechViaRealtime = try reader.choice(v, path: path + ".speech_via", from: ["rest", "realtime"]) == "realtime"
+        }
+        if let v = m["transcription_via"] {
+            model.transcriptionViaRealtime = try reader.choice(v, path: path + ".transcription_via", from: ["rest", "realtime"]) == "realtime"
+        }
         if let v = m["translation_via"] {
             let via = try reader.mapping(v, path: path + ".translation_via", allowed: ConfigSchema.translationVia)
             guard let transcription = via["transcription_model"], let chat = via["chat_model"] else {

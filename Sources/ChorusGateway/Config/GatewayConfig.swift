@@ -264,6 +264,11 @@ public struct ModelConfig: Sendable {
     /// Translations served as a transcription then a chat model's translation into English (for providers that no
     /// longer serve `/v1/audio/translations`).
     public var translationVia: TranslationVia?
+    /// `speech_via: realtime`: `/v1/audio/speech` for this model is read aloud by a realtime session of its provider
+    /// (voice models that are no longer served on the REST speech endpoint).
+    public var speechViaRealtime = false
+    /// `transcription_via: realtime`: transcriptions for this model go through a realtime transcription session.
+    public var transcriptionViaRealtime = false
     /// `variations_via: edit`: `/v1/images/variations` for this model is served as an edit of the image with
     /// `variation_prompt` (for providers without a variations endpoint — it only ever took dall-e-2).
     public var variationsViaEdit = false
