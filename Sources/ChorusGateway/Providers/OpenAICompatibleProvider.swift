@@ -12,7 +12,9 @@ struct OpenAICompatibleProvider: HTTPProvider, TextProvider {
     var images: (any ImageProvider)? { self }
     var tokenizer: (any TokenizerProvider)? { self }
 
-    func defaultCapabilities(upstreamModel: String) -> Set<Capability> { Set(Capability.allCases) }
+    /// Everything but realtime, which a model's config opts into (`capabilities: [realtime]`): an OpenAI-compatible
+    /// server that answers chat rarely also speaks the realtime WebSocket protocol.
+    func defaultCapabilities(upstreamModel: String) -> Set<Capability> { Set(Capability.allCases).subtracting([.realtime]) }
 
     func send(_ call: TextCall, model: ModelConfig) async throws(GatewayError) -> UpstreamResponse {
         let body = transport.body(original: call.body, parsed: call.json, model: model)
