@@ -102,7 +102,6 @@ public func buildGateway(
     realtimeRouter.add(middleware: ErrorMiddleware(logger: logger))
     for prefix in ["v1", "api/v1"] {
         let group = realtimeRouter.group(RouterPath(stringLiteral: prefix))
-            .add(middleware: RealtimeKeyMiddleware())
             .add(middleware: AuthMiddleware(authenticator: services.authenticator))
             .add(middleware: RateLimitMiddleware(limiter: services.rateLimiter, defaultRPM: config.server.defaultRPM,
                                                  concurrency: concurrency, global: (globalLimiter, config.server.globalRPM),

@@ -291,10 +291,10 @@ import WSCore
                 }
                 try await group.waitForAll()
             }
-            for _ in 0..<300 where RealtimeRelay.open.load(ordering: .relaxed) > 0 || mock.received.withLockedValue({ $0.open }) > 0 {
+            for _ in 0..<300 where RealtimeRelay.openCount > 0 || mock.received.withLockedValue({ $0.open }) > 0 {
                 try await Task.sleep(for: .milliseconds(10))
             }
-            #expect(RealtimeRelay.open.load(ordering: .relaxed) == 0)
+            #expect(RealtimeRelay.openCount == 0)
             #expect(mock.received.withLockedValue { $0.open } == 0)
             #expect(mock.received.withLockedValue { $0.opened } == 220)
             #expect(gateway.connections.openCount <= 1)

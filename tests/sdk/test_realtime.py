@@ -52,3 +52,28 @@ def test_unknown_model_is_refused_with_404(env):
         response = getattr(error, "response", None)
         assert response is not None and response.status_code == 404
         assert json.loads(response.body)["error"]["code"] == "model_not_found"
+
+
+def test_realtime_talk_sample_saves_the_spoken_answer(env, tmp_path):
+    import os
+    import struct
+    import subprocess
+    import sys
+    import wave
+    question = tmp_path / "question.wav"
+    with wave.open(str(question), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(24000)
+        wav.writeframes(struct.pack("<24000h", *([1000, -1000] * 12000)))
+    sample = os.path.join(os.path.dirname(__file__), "..", "..", "samples", "realtime_talk.py")
+    environ = dict(os.environ, CHORUS_URL=env.base_url, CHORUS_KEY=env.key, CHORUS_REALTIME_MODEL="gpt-realtime")
+    done = subprocess.run([sys.executable, sample, str(question), str(tmp_path / "answer.wav")], env=environ,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "I heard 48000 bytes." in done.stdout
+    with wave.open(str(tmp_path / "answer.wav")) as answer:
+        assert answer.getframerate() == 24000 and answer.getnframes() == 12000
+    missing = subprocess.run([sys.executable, sample, str(question)], env=dict(environ, CHORUS_REALTIME_MODEL="nope"),
+                             capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert missing.returncode == 1 and "this sample needs:" in missing.stderr and "Traceback" not in missing.stderr

@@ -41,9 +41,8 @@ final class UpstreamRealtimeSession: RealtimeSession {
     static func open(url: String, headers: HTTPFields, provider: String, connectTimeout: Double, capacity: Int = 64,
                      logger: Logger) async throws(GatewayError) -> UpstreamRealtimeSession {
         let session = UpstreamRealtimeSession(provider: provider, capacity: capacity)
-        var configuration = WebSocketClientConfiguration(maxFrameSize: maxMessageBytes, additionalHeaders: headers,
-                                                         closeTimeout: .seconds(5))
-        configuration.validateUTF8 = false
+        let configuration = WebSocketClientConfiguration(maxFrameSize: maxMessageBytes, additionalHeaders: headers,
+                                                         closeTimeout: .seconds(5), validateUTF8: false)
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, GatewayError>, Never>) in
             session.state.withLockedValue { $0.opening = continuation }
             let task = Task {

@@ -18,7 +18,7 @@ struct RealtimeEndpoint: WebSocketEndpoint {
 
     func admit(_ head: HTTPRequest, channel: any Channel, logger: Logger) async -> WebSocketAdmission {
         let box = RealtimeAdmissionBox()
-        let request = Request(head: head, body: .init(buffer: ByteBuffer()))
+        let request = Request(head: RealtimeSubprotocols.keyAsHeader(head), body: .init(buffer: ByteBuffer()))
         let context = GatewayRequestContext(source: .init(channel: channel, logger: logger))
         let response: Response
         do {
@@ -50,7 +50,7 @@ struct RealtimeEndpoint: WebSocketEndpoint {
 extension RefusedUpgrade {
     /// A router answer as bytes (error answers are small and built whole).
     init(_ response: Response) async {
-        var collector = Collector()
+        let collector = Collector()
         try? await response.body.write(collector)
         status = response.status
         headers = response.headers

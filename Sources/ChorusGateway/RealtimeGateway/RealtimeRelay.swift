@@ -42,6 +42,7 @@ final class RealtimeRelay: Sendable {
 
     /// Sessions relayed right now (the leak test and the metrics read it).
     static let open = ManagedAtomic(0)
+    static var openCount: Int { open.load(ordering: .relaxed) }
 
     init(admission: RealtimeAdmission, settings: Settings) {
         self.admission = admission

@@ -45,7 +45,7 @@ struct RealtimeRoutes {
         box.put(RealtimeAdmission(session: session, trace: trace, opened: opened))
         var headers = HTTPFields()
         // The browser form offers `realtime` with its key: the answer names the one subprotocol it speaks.
-        if RealtimeKeyMiddleware.protocols(request.headers).contains("realtime") { headers[.secWebSocketProtocol] = "realtime" }
+        if RealtimeSubprotocols.offered(request.headers).contains("realtime") { headers[.secWebSocketProtocol] = "realtime" }
         return Response(status: .ok, headers: headers)
     }
 }
