@@ -68,7 +68,12 @@ import WSCore
     }
 
     static func firstText(_ inbound: WebSocketInboundStream) async throws -> String? {
-        for try await message in inbound.messages(maxSize: 1 << 24) {
+        var messages = inbound.messages(maxSize: 1 << 24).makeAsyncIterator()
+        return try await nextText(&messages)
+    }
+
+    static func nextText(_ messages: inout WebSocketInboundMessageStream.AsyncIterator) async throws -> String? {
+        while let message = try await messages.next() {
             if case .text(let text) = message { return text }
         }
         return nil
@@ -194,10 +199,11 @@ import WSCore
         try await withRealtime { port, _, _, _ in
             let askedAt = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
             let close = try await Self.connect(port) { inbound, outbound, _ in
-                _ = try await Self.firstText(inbound)
+                var messages = inbound.messages(maxSize: 1 << 24).makeAsyncIterator()
+                _ = try await Self.nextText(&messages)
                 askedAt.withLockedValue { $0 = .now }
                 try await outbound.write(.text(#"{"type":"mock.close","code":4002,"reason":"upstream done"}"#))
-                for try await _ in inbound {}
+                while try await messages.next() != nil {}
             }
             let elapsed = ContinuousClock.now - (try #require(askedAt.withLockedValue { $0 }))
             #expect(close.map { UInt16(webSocketErrorCode: $0.closeCode) } == 4002)
