@@ -37,6 +37,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Already in the graph through postgres-nio; declared because the start-up probe builds its TLS context.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // /v1/realtime: the WebSocket client to realtime upstreams (WSClient) and the WebSocket handler (WSCore) on
+        // the client's socket, which the gateway's own HTTP channel upgrades with NIO's upgrader.
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
     ],
     targets: [
         // Bare system-library targets: link + include only. Shims live in one regular C target per consumer
@@ -90,6 +93,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "WSClient", package: "swift-websocket"),
+            .product(name: "WSCore", package: "swift-websocket"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "chorus", dependencies: [
             "ChorusGateway", "ChorusUpstream", "ChorusEngines",
@@ -127,6 +135,10 @@ let package = Package(
             .product(name: "NIOFoundationCompat", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "WSClient", package: "swift-websocket"),
+            .product(name: "WSCore", package: "swift-websocket"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
     ]
 )

@@ -93,7 +93,24 @@ public func buildGateway(
         VoiceRoutes(services: services, voices: voices).register(on: group)
         TranscriptionRoutes(services: services).register(on: stoppingWhenClientLeaves(group))
         images.register(on: group)
+        RealtimeRoutes.registerPlain(on: group)
     }
+    // /v1/realtime's upgrade requests: their own router, with the same trace, errors, key and limits (the same
+    // limiter instances: an open session holds one of its key's `max_concurrency` places until it ends).
+    let realtimeRouter = Router(context: GatewayRequestContext.self)
+    realtimeRouter.add(middleware: TraceMiddleware(usageLog: services.usageLog, metrics: metrics, logger: logger, catalog: catalog))
+    realtimeRouter.add(middleware: ErrorMiddleware(logger: logger))
+    for prefix in ["v1", "api/v1"] {
+        let group = realtimeRouter.group(RouterPath(stringLiteral: prefix))
+            .add(middleware: AuthMiddleware(authenticator: services.authenticator))
+            .add(middleware: RateLimitMiddleware(limiter: services.rateLimiter, defaultRPM: config.server.defaultRPM,
+                                                 concurrency: concurrency, global: (globalLimiter, config.server.globalRPM),
+                                                 share: ReplicaShare(replicas: config.server.replicas)))
+        RealtimeRoutes(services: services).register(on: group)
+    }
+    let realtime = RealtimeEndpoint(
+        responder: realtimeRouter.buildResponder(),
+        settings: .init(clientWriteTimeout: .milliseconds(Int64(config.server.realtimeClientWriteTimeoutSeconds * 1000))))
     // Ollama's OpenAI-compatible surface is /v1's; its native API answers in Ollama's shapes (errors included).
     let ollama = authenticated("ollama/v1")
     TextRoutes(services: services, chatImages: ChatImageDispatch(routes: images)).register(on: ollama)
@@ -111,7 +128,7 @@ public func buildGateway(
     if config.server.logRetentionDays > 0 { background.append(UsageRetention(store: store, days: config.server.logRetentionDays, logger: logger)) }
     let application = Application(
         responder: router.buildResponder(),
-        server: .gateway(connections: connections),
+        server: .gateway(connections: connections, webSocket: realtime),
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "chorus"),
         services: background,
         // Called once the socket is bound: startup lines said before it would claim a server a busy port never ran.

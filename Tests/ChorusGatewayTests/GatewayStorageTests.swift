@@ -43,6 +43,9 @@ import Testing
         row.tried = "primary (down): unreachable"
         row.cost = 1.625
         row.unauthenticated = true
+        row.inputAudioTokens = 5
+        row.outputAudioTokens = 7
+        row.sessionSeconds = 61.125
         return row
     }
 
@@ -55,7 +58,7 @@ import Testing
 
             // The record names every column of the table, so none can be left out of the write.
             let columns = try await store.pool.read { db in try db.columns(in: "generation_logs").map(\.name) }
-            #expect(columns.count == 26)
+            #expect(columns.count == 29)
             #expect(Set(columns) == Set(UsageRecord.CodingKeys.allCases.map(\.stringValue) + ["id"]))
         }
     }

@@ -41,6 +41,8 @@ def env():
     e = Env()
     tmp = tempfile.mkdtemp(prefix="chorus-sdk-")
     e.upstream_port = free_port()
+    e.realtime_port = free_port()
+    e.realtime_log = os.path.join(tmp, "realtime.log")
     e.port = free_port()
     e.db = os.path.join(tmp, "chorus.sqlite")
     e.tmp = tmp
@@ -67,6 +69,11 @@ providers:
   sd:
     type: sdwebui
     base_url: http://127.0.0.1:{e.upstream_port}
+  rtmock:
+    type: openai
+    base_url: http://127.0.0.1:{e.realtime_port}/v1
+    api_key: sk-upstream-realtime
+    connect_timeout: 2
   dead:
     type: openai
     base_url: http://127.0.0.1:{free_port()}/v1
@@ -85,10 +92,13 @@ models:
   - {{name: sd-xl, provider: sd, model: default}}
   - {{name: priced-chat, provider: mock, model: upstream-chat, price: {{per_request: 1}}}}
   - {{name: reranker, provider: mock, model: upstream-rerank, capabilities: [rerank], description: "Reranks search results", category: Search, slug: bge-rerank}}
+  - {{name: gpt-realtime, provider: rtmock, model: upstream-realtime, capabilities: [realtime]}}
   - {{name: tokenizing-chat, provider: mock, model: upstream-chat, capabilities: [chat, tokenize], context_length: 8192}}
 """)
     e.upstream = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "mock_upstream.py"),
                                    str(e.upstream_port)])
+    e.realtime = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "mock_realtime.py"),
+                                   str(e.realtime_port), e.realtime_log])
     environ = dict(os.environ, CHORUS_MASTER_KEY=MASTER)
     e.key = subprocess.check_output([CHORUS, "keys", "create", "--config", e.config, "--name", "sdk"],
                                     env=environ, text=True).strip()
@@ -106,8 +116,10 @@ models:
     finally:
         e.chorus.terminate()
         e.upstream.terminate()
+        e.realtime.terminate()
         e.chorus.wait(10)
         e.upstream.wait(10)
+        e.realtime.wait(10)
 
 
 @pytest.fixture

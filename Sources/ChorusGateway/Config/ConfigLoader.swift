@@ -79,6 +79,9 @@ public struct ConfigLoader: Sendable {
             if let v = s["max_connections"] {
                 config.server.maxConnections = try reader.int(v, path: "server.max_connections", range: 0...1_000_000)
             }
+            if let v = s["realtime_client_write_timeout_seconds"] {
+                config.server.realtimeClientWriteTimeoutSeconds = try reader.double(v, path: "server.realtime_client_write_timeout_seconds", range: 0.05...3600)
+            }
             if let v = s["shutdown_grace_seconds"] {
                 config.server.shutdownGraceSeconds = try reader.double(v, path: "server.shutdown_grace_seconds", range: 0...3600)
             }

@@ -107,6 +107,9 @@ public struct ServerConfig: Sendable {
     public var maxConnections = 512
     /// On SIGTERM: seconds requests in flight may take to finish before they are cancelled (usage rows say 503).
     public var shutdownGraceSeconds = 30.0
+    /// `/v1/realtime`: a write to a client's socket pending this long means the client stopped reading; its session
+    /// closes with 1008 instead of buffering more for it.
+    public var realtimeClientWriteTimeoutSeconds = 10.0
     /// When set, `/metrics` answers only `Authorization: Bearer <metrics_key>` (401 otherwise).
     public var metricsKey: String?
     /// The master key, when the config names it (usually `${CHORUS_MASTER_KEY}`); the environment's

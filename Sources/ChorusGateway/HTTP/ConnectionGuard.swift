@@ -101,6 +101,21 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// The connection became a WebSocket and this guard leaves the pipeline: its time limits end (a session may
+    /// last hours), and its place in `server.max_connections` is given back when the socket closes instead.
+    func handOver(channel: any Channel) {
+        cancelTimer()
+        expired = true
+        guard admission == .admitted else { return }
+        admission = .closed
+        let connections = connections
+        let connection = connection
+        channel.closeFuture.whenComplete { _ in
+            connections.release()
+            connection.clientClosed()
+        }
+    }
+
     // MARK: traffic
 
     /// Raw bytes came off the socket (called by `ByteTap`).

@@ -11,6 +11,7 @@ struct OpenAICompatibleProvider: HTTPProvider, TextProvider {
     var transcription: (any TranscriptionProvider)? { self }
     var images: (any ImageProvider)? { self }
     var tokenizer: (any TokenizerProvider)? { self }
+    var realtime: (any RealtimeProvider)? { self }
 
     /// Everything but realtime, which a model's config opts into (`capabilities: [realtime]`): an OpenAI-compatible
     /// server that answers chat rarely also speaks the realtime WebSocket protocol.

@@ -11,6 +11,8 @@ protocol Provider: Sendable {
     var transcription: (any TranscriptionProvider)? { get }
     var images: (any ImageProvider)? { get }
     var tokenizer: (any TokenizerProvider)? { get }
+    /// Realtime sessions (`/v1/realtime`, `speech_via`/`transcription_via: realtime`).
+    var realtime: (any RealtimeProvider)? { get }
     /// What a model on this provider may be called for when the model's config does not say.
     func defaultCapabilities(upstreamModel: String) -> Set<Capability>
     /// Stops what the provider started (engine threads); called once when the gateway shuts down.
@@ -24,6 +26,7 @@ extension Provider {
     var transcription: (any TranscriptionProvider)? { nil }
     var images: (any ImageProvider)? { nil }
     var tokenizer: (any TokenizerProvider)? { nil }
+    var realtime: (any RealtimeProvider)? { nil }
     func shutdown() async {}
 
     /// 501 naming the provider: the model was resolved but its provider lacks the facet.

@@ -40,6 +40,11 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     /// known (the connection lost with the commit's reply) inserts and settles only the rows not already there, so
     /// a retry never doubles a row or its charge. Nil only on rows written before the column existed.
     public var entryID: String?
+    /// Audio tokens within `promptTokens` and `completionTokens` (realtime sessions: `response.usage`'s details).
+    public var inputAudioTokens: Int?
+    public var outputAudioTokens: Int?
+    /// How long a realtime session was open, from the upgrade to its close.
+    public var sessionSeconds: Double?
 
     public init(requestID: String, route: String) {
         self.requestID = requestID
@@ -66,6 +71,9 @@ public struct UsageRecord: Sendable, Equatable, Codable {
         case bytesOut = "bytes_out"
         case error, tried, cost, unauthenticated
         case entryID = "entry_id"
+        case inputAudioTokens = "input_audio_tokens"
+        case outputAudioTokens = "output_audio_tokens"
+        case sessionSeconds = "session_seconds"
     }
 }
 

@@ -39,6 +39,9 @@ extension LogRow {
         case .cost: return decimal(usage.cost)
         case .unauthenticated: return .bool(usage.unauthenticated)
         case .entryID: return string(usage.entryID)
+        case .inputAudioTokens: return integer(usage.inputAudioTokens)
+        case .outputAudioTokens: return integer(usage.outputAudioTokens)
+        case .sessionSeconds: return decimal(usage.sessionSeconds)
         }
     }
 

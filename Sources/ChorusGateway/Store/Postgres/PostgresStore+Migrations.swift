@@ -67,6 +67,13 @@ extension PostgresStore {
             "ALTER TABLE generation_logs ADD COLUMN entry_id TEXT",
             "CREATE UNIQUE INDEX generation_logs_entry ON generation_logs(entry_id)",
         ]),
+        ("v5-realtime-usage", [
+            // A realtime session's row (issue 17): the audio tokens within its prompt and completion tokens, and how
+            // long it was open.
+            "ALTER TABLE generation_logs ADD COLUMN input_audio_tokens BIGINT",
+            "ALTER TABLE generation_logs ADD COLUMN output_audio_tokens BIGINT",
+            "ALTER TABLE generation_logs ADD COLUMN session_seconds DOUBLE PRECISION",
+        ]),
     ]
 
     /// The advisory lock replicas take so that one at a time migrates: this constant and the schema's hash, so

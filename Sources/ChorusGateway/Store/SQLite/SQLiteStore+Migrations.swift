@@ -137,6 +137,15 @@ extension SQLiteStore {
                 CREATE UNIQUE INDEX generation_logs_entry ON generation_logs(entry_id);
                 """)
         }
+        migrator.registerMigration("v10-realtime-usage") { db in
+            // A realtime session's row (issue 17): the audio tokens within its prompt and completion tokens, and how
+            // long it was open.
+            try db.execute(sql: """
+                ALTER TABLE generation_logs ADD COLUMN input_audio_tokens INTEGER;
+                ALTER TABLE generation_logs ADD COLUMN output_audio_tokens INTEGER;
+                ALTER TABLE generation_logs ADD COLUMN session_seconds DOUBLE;
+                """)
+        }
         return migrator
     }
 }
