@@ -139,6 +139,7 @@ final class MockRealtimeUpstream: Sendable {
                 try? await asyncChannel.channel.close()
                 return
             }
+            var state = SessionState(transcription: uri.contains("intent=transcription"))
             for try await frame in inbound {
                 switch frame.opcode {
                 case .connectionClose:
@@ -157,7 +158,7 @@ final class MockRealtimeUpstream: Sendable {
                 case .text:
                     let text = String(buffer: frame.unmaskedData)
                     received.withLockedValue { $0.frames.append(.text(text)) }
-                    if try await answer(text, outbound: outbound) { return }
+                    if try await answer(text, state: &state, outbound: outbound) { return }
                 case .binary:
                     received.withLockedValue { $0.frames.append(.binary(Array(frame.unmaskedData.readableBytesView))) }
                 default:
@@ -167,14 +168,36 @@ final class MockRealtimeUpstream: Sendable {
         }
     }
 
+    /// What one connection remembers: a transcription session (`?intent=transcription`) counts the audio appended.
+    struct SessionState {
+        var transcription: Bool
+        var appendedBytes = 0
+    }
+
+    /// What a transcription session says it heard: the seconds of audio appended, so a test can tell that all of
+    /// it arrived.
+    static func transcript(seconds: Double) -> String { "The mock heard \(String(format: "%.1f", seconds)) seconds of audio." }
+
+    /// The voice an out-of-band response refuses, as OpenAI does a voice it does not have.
+    static let unknownVoice = "nobody"
+
     /// The answer to one client event; true when the mock closed the session.
-    private func answer(_ text: String, outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>) async throws -> Bool {
+    private func answer(_ text: String, state: inout SessionState,
+                        outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>) async throws -> Bool {
         let event = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
         switch event?["type"] as? String {
         case "session.update":
             try await outbound.write(Self.text(#"{"type":"session.updated","event_id":"event_u","session":{"type":"realtime"}}"#))
+        case "input_audio_buffer.append":
+            state.appendedBytes += Data(base64Encoded: event?["audio"] as? String ?? "")?.count ?? 0
         case "input_audio_buffer.commit":
             try await outbound.write(Self.text(#"{"type":"input_audio_buffer.committed","event_id":"event_c","item_id":"item_in"}"#))
+            if state.transcription {
+                let heard = Self.transcript(seconds: Double(state.appendedBytes) / 48000)
+                try await outbound.write(Self.text(#"{"type":"conversation.item.input_audio_transcription.completed","event_id":"event_t","item_id":"item_in","content_index":0,"transcript":"\#(heard)"}"#))
+            }
+        case "response.create" where ((event?["response"] as? [String: Any])?["conversation"] as? String) == "none":
+            try await speak(event?["response"] as? [String: Any] ?? [:], outbound: outbound)
         case "response.create":
             try await outbound.write(Self.text(#"{"type":"response.created","event_id":"event_r1","response":{"id":"resp_1","object":"realtime.response","status":"in_progress"}}"#))
             try await outbound.write(Self.text(#"{"type":"response.output_audio.delta","event_id":"event_r2","response_id":"resp_1","item_id":"item_1","output_index":0,"content_index":0,"delta":"AAAAAAAAAAA="}"#))
@@ -203,6 +226,30 @@ final class MockRealtimeUpstream: Sendable {
             break
         }
         return false
+    }
+
+    /// An out-of-band response read aloud: 0.6 s of a 440 Hz tone as PCM16 24 kHz in six deltas, then
+    /// `response.done`; an unknown voice is refused with OpenAI's `error` event.
+    private func speak(_ response: [String: Any], outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>) async throws {
+        let voice = ((response["audio"] as? [String: Any])?["output"] as? [String: Any])?["voice"] as? String
+        if voice == Self.unknownVoice {
+            try await outbound.write(Self.text(#"{"type":"error","event_id":"event_e","error":{"type":"invalid_request_error","code":"invalid_value","message":"Invalid value: 'nobody'. Supported values are: 'alloy', 'ash', 'marin'.","param":"response.audio.output.voice"}}"#))
+            return
+        }
+        try await outbound.write(Self.text(#"{"type":"response.created","event_id":"event_s1","response":{"id":"resp_oob","object":"realtime.response","status":"in_progress","conversation_id":null}}"#))
+        for piece in 0..<6 {
+            var bytes = [UInt8]()
+            for index in 0..<2400 {
+                let t = Double(piece * 2400 + index) / 24000
+                let sample = UInt16(bitPattern: Int16(sin(2 * Double.pi * 440 * t) * 8000))
+                bytes.append(UInt8(sample & 0xFF))
+                bytes.append(UInt8(sample >> 8))
+            }
+            let delta = Data(bytes).base64EncodedString()
+            try await outbound.write(Self.text(#"{"type":"response.output_audio.delta","event_id":"event_s\#(piece + 2)","response_id":"resp_oob","item_id":"item_oob","output_index":0,"content_index":0,"delta":"\#(delta)"}"#))
+        }
+        try await outbound.write(Self.text(#"{"type":"response.output_audio.done","event_id":"event_s8","response_id":"resp_oob","item_id":"item_oob","output_index":0,"content_index":0}"#))
+        try await outbound.write(Self.text(#"{"type":"response.done","event_id":"event_s9","response":{"id":"resp_oob","object":"realtime.response","status":"completed","output":[],"usage":\#(Self.usage)}}"#))
     }
 
     static func text(_ text: String) -> WebSocketFrame { WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text)) }

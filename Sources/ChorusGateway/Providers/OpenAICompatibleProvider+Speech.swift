@@ -10,6 +10,7 @@ extension OpenAICompatibleProvider: SpeechProvider {
 
     /// `POST /audio/speech` in the format the provider lists (the caller's when it can), transcoded while it streams.
     func synthesize(_ job: SpeechJob, model: ModelConfig) async throws(GatewayError) -> SpeechResult {
+        if model.speechViaRealtime { return try await synthesizeThroughRealtime(job, model: model) }
         let produced = Self.upstreamFormat(wanted: job.format, offered: config.speechFormats)
         var body: JSONValue = ["model": .string(model.model), "input": .string(job.input)]
         switch job.voice {

@@ -14,6 +14,7 @@ extension OpenAICompatibleProvider: TranscriptionProvider {
     /// and text where the caller needs times is aligned to the audio locally (``LocalAligner``). Streams and
     /// error answers pass through untouched.
     func transcribe(_ job: TranscriptionJob, model: ModelConfig) async throws(GatewayError) -> TranscriptionResult {
+        if model.transcriptionViaRealtime { return try await transcribeThroughRealtime(job, model: model) }
         if needsSplitting(job) { return try await transcribeInPieces(job, model: model) }
         return try await transcribeWhole(job, model: model)
     }
@@ -94,7 +95,7 @@ extension OpenAICompatibleProvider: TranscriptionProvider {
     }
 
     /// The provider's text given times by the local aligner, on the upload decoded to 16 kHz.
-    private func align(_ text: String, language: String?, upload job: TranscriptionJob) async throws(GatewayError) -> AlignedTranscript {
+    func align(_ text: String, language: String?, upload job: TranscriptionJob) async throws(GatewayError) -> AlignedTranscript {
         let pcm = try await job.samples16k(provider: config.name, what: "aligned")
         return try await transport.aligner.align(pcm.samples, text: text, language: language)
     }
