@@ -154,7 +154,9 @@ import Testing
         #expect(try loaded(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, replacement: n}")) != loaded(twoModels))
         let shutDown = twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, shutdown_date: 2027-01-06, replacement: n}")
         #expect(try loaded(shutDown.replacingOccurrences(of: "replacement: n}", with: "replacement: n, on_shutdown: remap}")) != loaded(shutDown))
-        let lifecycleKeys: Set<String> = ["replacement", "on_shutdown", "translation_via"]
+        let lifecycleKeys: Set<String> = ["replacement", "on_shutdown", "translation_via", "chat_model"]
+        #expect(try loaded(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, chat_model: n}")) != loaded(twoModels))
+        #expect(throws: ConfigError.self) { try loader.parse(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, chat_model: nope}"), file: "t.yaml") }
         #expect(try loaded(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, translation_via: {transcription_model: n, chat_model: n}}")) != loaded(twoModels))
         for key in ConfigSchema.model where key != "name" && key != "provider" && key != "fallbacks" && !lifecycleKeys.contains(key) {
             let sample = try #require(Self.modelSamples[key], "no sample for models[].\(key)")
