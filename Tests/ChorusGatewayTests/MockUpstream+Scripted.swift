@@ -42,13 +42,14 @@ extension MockUpstream {
                 rest = rest.dropFirst(7)
             }
             let interval: Duration = slow ? .milliseconds(100) : .milliseconds(5)
+            let chunks = pieces
             return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init { writer in
-                for piece in pieces {
+                for piece in chunks {
                     let delta = String(decoding: try JSONSerialization.data(withJSONObject: ["content": piece]), as: UTF8.self)
                     try await writer.write(ByteBuffer(string: #"data: {"choices":[{"index":0,"delta":\#(delta)}]}"# + "\n\n"))
                     try await Task.sleep(for: interval)
                 }
-                try await writer.write(ByteBuffer(string: #"data: {"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":\#(pieces.count),"total_tokens":\#(12 + pieces.count)}}"# + "\n\ndata: [DONE]\n\n"))
+                try await writer.write(ByteBuffer(string: #"data: {"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":\#(chunks.count),"total_tokens":\#(12 + chunks.count)}}"# + "\n\ndata: [DONE]\n\n"))
                 try await writer.finish(nil)
             })
         case ("stream-break", true):

@@ -1,4 +1,5 @@
 import ChorusUpstream
+import HTTPTypes
 import ChorusWire
 import NIOCore
 

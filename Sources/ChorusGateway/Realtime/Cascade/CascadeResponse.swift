@@ -1,5 +1,6 @@
 import ChorusEngines
 import ChorusWire
+import HTTPTypes
 import NIOConcurrencyHelpers
 
 /// One response of a cascade session: the chat model's answer streamed as text deltas, and (with audio) spoken
@@ -43,7 +44,7 @@ struct CascadeResponse: Sendable {
         let chatResult = await withTaskGroup(of: Result<CascadeChat.Tokens, GatewayError>.self) { group in
             group.addTask {
                 defer { feed.finish() }
-                do {
+                do throws(GatewayError) {
                     return .success(try await chat.answer(instructions: request.instructions, turns: request.turns) { feed.yield($0) })
                 } catch {
                     return .failure(error)

@@ -1,3 +1,4 @@
+import ChorusEngines
 import ChorusWire
 
 extension CascadeSettings {
