@@ -69,7 +69,7 @@ import Testing
     @Test func readmeReferenceLoads() throws {
         let config = try ConfigLoader(environment: ["OPENAI_API_KEY": "sk-test"]).parse(try Self.readmeConfigBlock(), file: "README.md")
         #expect(config.providers.map(\.name) == ["openai", "sd", "local"])
-        #expect(config.models.count == 13)
+        #expect(config.models.count == 15)
         #expect(config.models.last?.translationVia == TranslationVia(transcriptionModel: "whisper-1", chatModel: "gpt-4o-mini"))
         #expect(config.groups == ["audio": ["tts-1", "whisper-1"]])
     }
