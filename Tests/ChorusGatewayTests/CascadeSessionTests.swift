@@ -39,14 +39,22 @@ extension Tag {
         }
     }
 
-    /// 1 s of silence, the phrase in the `alloy` voice at 24 kHz, 1.5 s of silence.
+    /// 1 s of a quiet room, the phrase in the `alloy` voice at 24 kHz, 1.5 s of the room again. The room is a
+    /// microphone's noise floor (about −64 dBFS, seeded so every run sends the same audio), well under the VAD's
+    /// threshold: real input is never digital silence.
     static func spokenAudio(_ text: String = spokenTurn) async throws -> [Int16] {
         let engine = try EspeakEngine()
         let preset = try #require(VoicePresets.builtIn.preset(named: "alloy"))
         var speech: [Int16] = []
         for try await block in engine.synthesize(SpeechRequest(text: text, voice: preset)) { speech += block }
-        let silence = { (seconds: Double) in [Int16](repeating: 0, count: Int(seconds * 24000)) }
-        return silence(1) + PCMResampler.resample(speech, from: EspeakEngine.sampleRate, to: 24000) + silence(1.5)
+        var state: UInt32 = 12345
+        let room = { (seconds: Double) in
+            (0..<Int(seconds * 24000)).map { _ in
+                state = state &* 1_664_525 &+ 1_013_904_223
+                return Int16(Int(state >> 26) - 32)  // −32…31
+            }
+        }
+        return room(1) + PCMResampler.resample(speech, from: EspeakEngine.sampleRate, to: 24000) + room(1.5)
     }
 
     /// Appends in 100 ms slices, as a client streams its microphone.

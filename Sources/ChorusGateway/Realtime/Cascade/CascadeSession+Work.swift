@@ -57,7 +57,20 @@ extension CascadeSession {
     /// Off the actor: the conversion to the recogniser's 16 kHz, then the recogniser's thread.
     nonisolated static func transcribe(_ samples: [Int16], with engine: PocketSphinxEngine) async throws -> String {
         let converted = PCMResampler.resample(samples, from: PCM16Wire.sampleRate, to: PocketSphinxEngine.sampleRate)
-        return try await engine.transcribe(converted).text
+        return try await engine.transcribe(dithered(converted)).text
+    }
+
+    /// ±2 LSB of fixed pseudo-random noise (what sphinx's `-dither` adds): stretches of digital silence around a
+    /// turn — a client that sends exact zeros between words — otherwise pull the recogniser's normalisation far
+    /// off (measured: "please turn off the lights in the kitchen" heard as nothing like it). Seeded, so the same
+    /// turn always gives the same transcript.
+    nonisolated static func dithered(_ samples: [Int16]) -> [Int16] {
+        var state: UInt32 = 0x2545_F491
+        return samples.map { sample in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            let noise = Int32(state >> 29) - 4  // -4…3, halved below
+            return Int16(clamping: Int32(sample) + noise / 2)
+        }
     }
 
     /// One response, run in its own task so `response.cancel` (or the caller speaking again) can stop it.
