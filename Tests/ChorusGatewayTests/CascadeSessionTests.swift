@@ -199,6 +199,39 @@ extension Tag {
         }
     }
 
+    @Test func aClientThatCommitsFasterThanTheEngineAnswersIsHeldInReceive() async throws {
+        try await Self.withSession("slow-realtime") { probe, _ in
+            await probe.send(["type": "session.update", "session": ["audio": ["input": ["turn_detection": .null]]]])
+            await probe.send(["type": "conversation.item.create",
+                              "item": ["type": "message", "role": "user", "content": [["type": "input_text", "text": "Talk for a while."]]]])
+            await probe.send(["type": "response.create"])
+            _ = try await probe.next("response.output_audio.delta")
+            // A second response while the first is spoken is refused, not queued.
+            await probe.send(["type": "response.create"])
+            let refused = try await probe.next("error")
+            #expect(refused["error"]?["code"]?.stringValue == "conversation_already_has_active_response")
+
+            // Turns pile up behind the response: the first waits in the queue (two pieces of work), the second
+            // holds its sender.
+            let turn = VoiceActivityDetectorTestAudio.tone(ms: 300)
+            await probe.send(["type": "input_audio_buffer.append", "audio": .string(PCM16Wire.encode(turn[...]))])
+            await probe.send(["type": "input_audio_buffer.commit"])
+            await probe.send(["type": "input_audio_buffer.append", "audio": .string(PCM16Wire.encode(turn[...]))])
+            let held = Task { await probe.send(["type": "input_audio_buffer.commit"]) }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(await probe.events.filter { $0["type"]?.stringValue == "input_audio_buffer.committed" }.count == 2)
+            #expect(await !probe.saw("response.done"))
+            let heldAt = ContinuousClock.now
+            // The actor is free meanwhile: a cancel (as a second sender could send it) ends the response and the
+            // queue drains, which lets the held sender go on.
+            await probe.send(["type": "response.cancel"])
+            await held.value
+            #expect(ContinuousClock.now - heldAt < .seconds(10))
+            let done = try await probe.next("response.done")
+            #expect(done["response"]?["status"]?.stringValue == "cancelled")
+        }
+    }
+
     @Test func badAudioIsAnErrorNamingTheFieldAndTheSessionGoesOn() async throws {
         try await Self.withSession { probe, _ in
             await probe.send(["type": "input_audio_buffer.append", "audio": "not base64 at all!"])
@@ -229,6 +262,13 @@ extension Tag {
             let updated = try await probe.next("session.updated")
             #expect(updated["session"]?["audio"]?["output"]?["voice"]?.stringValue == "ballad")
         }
+    }
+}
+
+/// A loud 200 Hz tone at 24 kHz: audio the VAD and a commit take as a turn.
+enum VoiceActivityDetectorTestAudio {
+    static func tone(ms: Int) -> [Int16] {
+        (0..<(24 * ms)).map { Int16(8000 * sin(2 * Double.pi * 200 * Double($0) / 24000)) }
     }
 }
 

@@ -24,6 +24,7 @@ extension CascadeSession {
                 await recognise(id: id, samples: samples)
                 if respond { await runResponse(nil) }
             case .respond(let response):
+                askedResponses -= 1
                 await runResponse(response)
             }
             queued -= 1

@@ -9,8 +9,9 @@ import NIOConcurrencyHelpers
 ///
 /// Client events are handled in `receive`, in order; recognition and responses run one after the other on the
 /// session's worker, so `receive` keeps taking audio (and `response.cancel`) while a response is spoken. When
-/// more than ``maxQueued`` turns or responses wait, `receive` suspends until one is done: a client that talks
-/// faster than the engine answers is slowed down rather than buffered without bound.
+/// more than ``maxQueued`` turns or responses are queued (the running one included), `receive` suspends until one
+/// is done: a client that talks faster than the engine answers is slowed down rather than buffered without bound.
+/// A second `response.create` while one is queued or spoken is refused (as OpenAI's), so only turns queue.
 actor CascadeSession: RealtimeSession {
     static let maxQueued = 2
 
@@ -36,6 +37,8 @@ actor CascadeSession: RealtimeSession {
 
     let queue: AsyncStream<CascadeWork>.Continuation
     var queued = 0
+    /// `response.create`s waiting for the worker.
+    var askedResponses = 0
     var roomWaiters: [CheckedContinuation<Void, Never>] = []
     var worker: Task<Void, Never>?
     var current: (id: String, task: Task<CascadeResponse.Outcome, Never>, reason: NIOLockedValueBox<String>)?
@@ -121,12 +124,18 @@ actor CascadeSession: RealtimeSession {
             try addItem(event["item"], previous: event["previous_item_id"]?.stringValue)
         case "response.create":
             guard settings.type == "realtime" else { throw .invalid("type", "A transcription session gives no responses.") }
+            // One response at a time, as OpenAI's: a second is refused rather than queued behind the first.
+            guard current == nil, askedResponses == 0 else {
+                throw CascadeEventError(code: "conversation_already_has_active_response",
+                                        message: "A response is already in progress; cancel it or wait for response.done.")
+            }
             let response = event["response"]
             if let response, !response.isNull {
                 // Checked now, so the mistake is reported at once; applied again when the response starts.
                 var check = CascadeResponseRequest(settings: settings, conversation: [])
                 try check.apply(response, presets: engines.presets) { id in self.item(id) }
             }
+            askedResponses += 1
             enqueue(.respond(response))
         case "response.cancel":
             guard cancelResponse(reason: "client_cancelled", id: event["response_id"]?.stringValue) else {
