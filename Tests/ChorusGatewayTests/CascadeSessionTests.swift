@@ -199,6 +199,20 @@ extension Tag {
         }
     }
 
+    @Test func theCallerSpeakingDuringAnAnswerInterruptsIt() async throws {
+        try await Self.withSession("slow-realtime") { probe, _ in
+            await probe.send(["type": "conversation.item.create",
+                              "item": ["type": "message", "role": "user", "content": [["type": "input_text", "text": "Talk for a while."]]]])
+            await probe.send(["type": "response.create"])
+            _ = try await probe.next("response.output_audio.delta")
+            await Self.stream(VoiceActivityDetectorTestAudio.tone(ms: 300), to: probe)
+            _ = try await probe.next("input_audio_buffer.speech_started")
+            let done = try await probe.next("response.done")
+            #expect(done["response"]?["status"]?.stringValue == "cancelled")
+            #expect(done["response"]?["status_details"]?["reason"]?.stringValue == "turn_detected")
+        }
+    }
+
     @Test func aClientThatCommitsFasterThanTheEngineAnswersIsHeldInReceive() async throws {
         try await Self.withSession("slow-realtime") { probe, _ in
             await probe.send(["type": "session.update", "session": ["audio": ["input": ["turn_detection": .null]]]])
