@@ -15,12 +15,15 @@ struct CascadeResponseRequest: Sendable {
 
     var speaksAudio: Bool { modalities.contains("audio") }
 
+    /// The latest turns the chat model is given: a long session does not grow every call without bound.
+    static let maxTurns = 40
+
     init(settings: CascadeSettings, conversation: [CascadeChat.Turn]) {
         instructions = settings.instructions
         modalities = settings.outputModalities
         voice = settings.voice
         speed = settings.speed
-        turns = conversation
+        turns = Array(conversation.suffix(Self.maxTurns))
     }
 
     /// `response.create`'s `response` object applied; `items` resolves an `item_reference` by id.
