@@ -275,6 +275,13 @@ extension Tag {
             await probe.send(["type": "session.update", "session": ["audio": ["output": ["voice": "ballad"]]]])
             let updated = try await probe.next("session.updated")
             #expect(updated["session"]?["audio"]?["output"]?["voice"]?.stringValue == "ballad")
+            // A voice espeak-ng does not have fails the response that would speak with it, naming the voice.
+            await probe.send(["type": "conversation.item.create",
+                              "item": ["type": "message", "role": "user", "content": [["type": "input_text", "text": "Hi"]]]])
+            await probe.send(["type": "response.create", "response": ["audio": ["output": ["voice": "xx-nothing"]]]])
+            let failed = try await probe.next("response.done")
+            #expect(failed["response"]?["status"]?.stringValue == "failed")
+            #expect(failed["response"]?["status_details"]?["error"]?["message"]?.stringValue?.contains("xx-nothing") == true)
         }
     }
 }

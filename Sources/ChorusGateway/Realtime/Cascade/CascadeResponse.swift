@@ -63,6 +63,10 @@ struct CascadeResponse: Sendable {
                 if request.speaksAudio, !Task.isCancelled, let rest = splitter.finish() { try await speak(rest, into: &outcome.usage) }
             } catch is CancellationError {
                 group.cancelAll()
+            } catch let error as EngineError where error.code == .voiceNotFound {
+                // An espeak-ng voice name that looked plausible but is not installed: the caller's to fix.
+                failure = .invalidParameter("voice", "espeak-ng has no voice '\(request.voice.espeakVoice)'.")
+                group.cancelAll()
             } catch {
                 failure = .internalError("The embedded voice failed: \(error)")
                 group.cancelAll()
