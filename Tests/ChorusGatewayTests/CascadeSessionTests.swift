@@ -246,6 +246,19 @@ extension Tag {
         }
     }
 
+    /// The reader `transcription_via: realtime` uses speaks to the offline engine as to OpenAI's transcription sessions.
+    @Test func aTranscriptionSessionAnswersTheRealtimeTranscriptionReader() async throws {
+        let audio = try await Self.spokenAudio()
+        try await withGateway(config: { Self.config($0) }) { _, gateway, _ in
+            let resolved = try #require(gateway.services.catalog.resolve("local-realtime"))
+            let session = try await gateway.services.openCascadeSession(model: resolved, caller: .master, requestID: "req_test")
+            let reader = RealtimeTranscriptionReader(provider: "local", idleSeconds: 30)
+            let text = try await reader.transcribe(audio, model: "pocketsphinx", language: nil, prompt: nil, session: session)
+            #expect(Self.recall(text, of: Self.spokenTurn) >= 0.5, "heard '\(text)'")
+            #expect(await session.usage().inputAudioSeconds > 3)
+        }
+    }
+
     @Test func badAudioIsAnErrorNamingTheFieldAndTheSessionGoesOn() async throws {
         try await Self.withSession { probe, _ in
             await probe.send(["type": "input_audio_buffer.append", "audio": "not base64 at all!"])
