@@ -31,7 +31,7 @@ install: release
 # on their own after the rest, one suite at a time (--no-parallel), so they neither miss their bound nor shift the
 # timing of the connection and timeout tests. A scratch PostgreSQL server runs for the Swift tests: the storage
 # tests run against it and SQLite, and the gateway suite runs a second time with its gateways on it.
-CPU_HEAVY_SUITES = HangUpTests|EngineCancellationTests|AudioCancellationTests|LongAudioTests|AlignmentTests|TranscriptContinuityTests|PocketSphinxEngineTests
+CPU_HEAVY_SUITES = HangUpTests|EngineCancellationTests|AudioCancellationTests|LongAudioTests|AlignmentTests|TranscriptContinuityTests|PocketSphinxEngineTests|CascadeSessionTests
 test:
 	scripts/setup --test
 	scripts/folder-deps >/dev/null || scripts/folder-deps

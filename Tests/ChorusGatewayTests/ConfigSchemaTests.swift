@@ -69,7 +69,7 @@ import Testing
     @Test func readmeReferenceLoads() throws {
         let config = try ConfigLoader(environment: ["OPENAI_API_KEY": "sk-test"]).parse(try Self.readmeConfigBlock(), file: "README.md")
         #expect(config.providers.map(\.name) == ["openai", "sd", "local"])
-        #expect(config.models.count == 14)
+        #expect(config.models.count == 15)
         #expect(config.models.last?.translationVia == TranslationVia(transcriptionModel: "whisper-1", chatModel: "gpt-4o-mini"))
         #expect(config.groups == ["audio": ["tts-1", "whisper-1"]])
     }
@@ -154,7 +154,9 @@ import Testing
         #expect(try loaded(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, replacement: n}")) != loaded(twoModels))
         let shutDown = twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, shutdown_date: 2027-01-06, replacement: n}")
         #expect(try loaded(shutDown.replacingOccurrences(of: "replacement: n}", with: "replacement: n, on_shutdown: remap}")) != loaded(shutDown))
-        let lifecycleKeys: Set<String> = ["replacement", "on_shutdown", "translation_via"]
+        let lifecycleKeys: Set<String> = ["replacement", "on_shutdown", "translation_via", "chat_model"]
+        #expect(try loaded(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, chat_model: n}")) != loaded(twoModels))
+        #expect(throws: ConfigError.self) { try loader.parse(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, chat_model: nope}"), file: "t.yaml") }
         #expect(try loaded(twoModels.replacingOccurrences(of: "provider: p}", with: "provider: p, translation_via: {transcription_model: n, chat_model: n}}")) != loaded(twoModels))
         for key in ConfigSchema.model where key != "name" && key != "provider" && key != "fallbacks" && !lifecycleKeys.contains(key) {
             let sample = try #require(Self.modelSamples[key], "no sample for models[].\(key)")

@@ -7,6 +7,9 @@ import NIOCore
 /// whole), and a stream that breaks after two events.
 extension MockUpstream {
     /// The tool call every `tool-caller` answer makes.
+    /// What the `speaker` chat model always answers: two clauses the embedded recogniser hears well.
+    static let spokenAnswer = "Please turn off the lights in the kitchen. The quick brown fox jumps over the lazy dog."
+
     static let toolCallArguments = #"{"city":"Paris","days":2}"#
 
     func scriptedChat(model: String, stream: Bool) -> Response? {
@@ -25,6 +28,28 @@ extension MockUpstream {
             ]
             return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init { writer in
                 for event in events { try await writer.write(ByteBuffer(string: "data: \(event)\n\n")) }
+                try await writer.finish(nil)
+            })
+        case ("speaker", true), ("slow-speaker", true):
+            // A realtime engine's chat model: its answer in small pieces, as a model streams; `slow-speaker` goes
+            // on for a minute so a test can cancel it halfway.
+            let slow = model == "slow-speaker"
+            let text = slow ? String(repeating: Self.spokenAnswer + " ", count: 40) : Self.spokenAnswer
+            var pieces: [String] = []
+            var rest = Substring(text)
+            while !rest.isEmpty {
+                pieces.append(String(rest.prefix(7)))
+                rest = rest.dropFirst(7)
+            }
+            let interval: Duration = slow ? .milliseconds(100) : .milliseconds(5)
+            let chunks = pieces
+            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init { writer in
+                for piece in chunks {
+                    let delta = String(decoding: try JSONSerialization.data(withJSONObject: ["content": piece]), as: UTF8.self)
+                    try await writer.write(ByteBuffer(string: #"data: {"choices":[{"index":0,"delta":\#(delta)}]}"# + "\n\n"))
+                    try await Task.sleep(for: interval)
+                }
+                try await writer.write(ByteBuffer(string: #"data: {"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":\#(chunks.count),"total_tokens":\#(12 + chunks.count)}}"# + "\n\ndata: [DONE]\n\n"))
                 try await writer.finish(nil)
             })
         case ("stream-break", true):

@@ -154,6 +154,13 @@ public struct ConfigLoader: Sendable {
                         throw reader.error(path, "unknown model '\(fallback)'", models)
                     }
                 }
+                if let chat = model.chatModel {
+                    let path = "models[\(index)].chat_model"
+                    guard chat != model.name else { throw reader.error(path, "a model cannot answer through itself", models) }
+                    guard config.models.contains(where: { $0.name == chat }) else {
+                        throw reader.error(path, "unknown model '\(chat)'", models)
+                    }
+                }
                 if let via = model.translationVia {
                     for (key, name) in [("transcription_model", via.transcriptionModel), ("chat_model", via.chatModel)] {
                         let path = "models[\(index)].translation_via.\(key)"
@@ -412,6 +419,11 @@ public struct ConfigLoader: Sendable {
         }
         if let v = m["transcription_via"] {
             model.transcriptionViaRealtime = try reader.choice(v, path: path + ".transcription_via", from: ["rest", "realtime"]) == "realtime"
+        }
+        if let v = m["chat_model"] {
+            let name = try reader.string(v, path: path + ".chat_model")
+            guard !name.isEmpty else { throw reader.error(path + ".chat_model", "must not be empty", v) }
+            model.chatModel = name
         }
         if let v = m["translation_via"] {
             let via = try reader.mapping(v, path: path + ".translation_via", allowed: ConfigSchema.translationVia)

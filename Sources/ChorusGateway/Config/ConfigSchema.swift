@@ -26,7 +26,7 @@ public enum ConfigSchema {
     public static let model: Set<String> = [
         "name", "provider", "model", "defaults", "capabilities", "fallbacks", "price",
         "shutdown_date", "deprecated_since", "replacement", "on_shutdown", "image_caps", "translation_via",
-        "speech_via", "transcription_via",
+        "speech_via", "transcription_via", "chat_model",
         "variations_via", "variation_prompt", "description", "category", "slug", "context_length",
     ]
 

@@ -272,6 +272,9 @@ public struct ModelConfig: Sendable {
     public var speechViaRealtime = false
     /// `transcription_via: realtime`: transcriptions for this model go through a realtime transcription session.
     public var transcriptionViaRealtime = false
+    /// `chat_model`: the configured chat model that answers a realtime session of an in-process engine (the
+    /// builtin `realtime` model listens, asks this model, and speaks its answer); nil = the model cannot answer.
+    public var chatModel: String?
     /// `variations_via: edit`: `/v1/images/variations` for this model is served as an edit of the image with
     /// `variation_prompt` (for providers without a variations endpoint — it only ever took dall-e-2).
     public var variationsViaEdit = false

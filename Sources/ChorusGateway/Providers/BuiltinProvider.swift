@@ -22,6 +22,8 @@ final class BuiltinProvider: Provider {
         switch upstreamModel {
         case "espeak", "espeak-ng": [.speech]
         case "pocketsphinx": [.transcription, .translation]
+        // The offline realtime engine: it listens with pocketsphinx and speaks with espeak-ng (`chat_model` answers).
+        case "realtime": [.realtime]
         default: []
         }
     }
