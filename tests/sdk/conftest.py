@@ -93,6 +93,8 @@ models:
   - {{name: priced-chat, provider: mock, model: upstream-chat, price: {{per_request: 1}}}}
   - {{name: reranker, provider: mock, model: upstream-rerank, capabilities: [rerank], description: "Reranks search results", category: Search, slug: bge-rerank}}
   - {{name: gpt-realtime, provider: rtmock, model: upstream-realtime, capabilities: [realtime]}}
+  - {{name: speaker-chat, provider: mock, model: speaker}}
+  - {{name: local-realtime, provider: local, model: realtime, chat_model: speaker-chat}}
   - {{name: tokenizing-chat, provider: mock, model: upstream-chat, capabilities: [chat, tokenize], context_length: 8192}}
 """)
     e.upstream = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "mock_upstream.py"),

@@ -62,8 +62,21 @@ def parse_multipart(content_type, body):
     return fields, files
 
 
+# What the `speaker` chat model answers (the offline realtime engine's test): words the embedded recogniser hears well.
+SPOKEN_ANSWER = "Please turn off the lights in the kitchen. The quick brown fox jumps over the lazy dog."
+
+
 def sse_events(model):
     events = []
+    if model == "speaker":
+        words = SPOKEN_ANSWER.split(" ")
+        for i, word in enumerate(words):
+            piece = word if i == 0 else " " + word
+            chunk = {"id": "chatcmpl-2", "object": "chat.completion.chunk", "created": 1700000000, "model": model,
+                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            events.append(b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n")
+        events.append(b"data: [DONE]\n\n")
+        return events
     for i in range(SSE_CHUNKS):
         chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1700000000, "model": model,
                  "choices": [{"index": 0, "delta": {"content": f"tok{i} "}, "finish_reason": None}]}
