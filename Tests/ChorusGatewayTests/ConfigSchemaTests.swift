@@ -69,7 +69,7 @@ import Testing
     @Test func readmeReferenceLoads() throws {
         let config = try ConfigLoader(environment: ["OPENAI_API_KEY": "sk-test"]).parse(try Self.readmeConfigBlock(), file: "README.md")
         #expect(config.providers.map(\.name) == ["openai", "sd", "local"])
-        #expect(config.models.count == 15)
+        #expect(config.models.count == 16)
         #expect(config.models.last?.translationVia == TranslationVia(transcriptionModel: "whisper-1", chatModel: "gpt-4o-mini"))
         #expect(config.groups == ["audio": ["tts-1", "whisper-1"]])
     }
@@ -95,6 +95,7 @@ import Testing
         "server.master_key": "server: {master_key: sk-chorus-a-long-master-key}",
         "server.chat_history_messages": "server: {chat_history_messages: 4}",
         "server.chat_history_characters": "server: {chat_history_characters: 1000}",
+        "server.realtime_client_write_timeout_seconds": "server: {realtime_client_write_timeout_seconds: 3}",
         "database": "database: other.sqlite", "voices_dir": "voices_dir: v2", "media_dir": "media_dir: m2",
         "providers": "providers: {p: {type: builtin}}", "models": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]",
     ]
