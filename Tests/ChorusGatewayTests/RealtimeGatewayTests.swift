@@ -278,6 +278,44 @@ import WSCore
         }
     }
 
+    // MARK: limits
+
+    @Test func anOpenSessionHoldsOneOfItsKeysConcurrencyPlacesUntilItEnds() async throws {
+        try await withRealtime { port, client, _, _ in
+            let (key, _) = try await TenancyTests.createKey(client, #"{"name":"one-session","max_concurrency":1}"#)
+            let headers: HTTPFields = [.authorization: "Bearer \(key)"]
+            let opened = NIOLockedValueBox(false)
+            let release = NIOLockedValueBox(false)
+            let first = Task {
+                try await Self.connect(port, headers: headers) { inbound, outbound, _ in
+                    _ = try await Self.firstText(inbound)
+                    opened.withLockedValue { $0 = true }
+                    while !release.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                    try await outbound.close(.normalClosure, reason: nil)
+                }
+            }
+            for _ in 0..<500 where !opened.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(opened.withLockedValue { $0 })
+            let refused = try await Self.refusal(client, model: "rt", key: key)
+            #expect(refused.status == .tooManyRequests)
+            release.withLockedValue { $0 = true }
+            _ = try await first.value
+            // The place comes back when the session's row is written, just after its close handshake.
+            var reopened = false
+            for _ in 0..<50 where !reopened {
+                let got = NIOLockedValueBox<String?>(nil)
+                _ = try? await Self.connect(port, headers: headers) { inbound, outbound, _ in
+                    let text = try await Self.firstText(inbound)
+                    got.withLockedValue { $0 = text }
+                    try await outbound.close(.normalClosure, reason: nil)
+                }
+                reopened = got.withLockedValue { $0 }?.contains("session.created") == true
+                if !reopened { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(reopened)
+        }
+    }
+
     // MARK: leaks
 
     @Test func twoHundredSessionsOpenedAndDroppedLeaveNoSocketsOpen() async throws {
