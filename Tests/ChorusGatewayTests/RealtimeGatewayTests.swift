@@ -316,6 +316,70 @@ import WSCore
         }
     }
 
+    // MARK: shutdown
+
+    /// SIGTERM on the real `chorus serve`: an open session is closed with 1001 at once (not after the grace period)
+    /// and its row is written before the process exits.
+    @Test func stoppingTheGatewayClosesOpenSessionsWith1001AndWritesTheirRows() async throws {
+        let binary = try ShutdownTests.chorusBinary()
+        let mock = MockRealtimeUpstream()
+        try await mock.run {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-rt-stop-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let port = try await ShutdownTests.freePort()
+            let database = dir.appendingPathComponent("chorus.sqlite").path
+            let configPath = dir.appendingPathComponent("chorus.yaml").path
+            try """
+                server: {host: 127.0.0.1, port: \(port), shutdown_grace_seconds: 20}
+                database: \(database)
+                voices_dir: \(dir.appendingPathComponent("voices").path)
+                media_dir: \(dir.appendingPathComponent("media").path)
+                providers:
+                  rtmock: {type: openai, base_url: 'http://127.0.0.1:\(mock.port)/v1', api_key: \(Self.upstreamKey)}
+                models:
+                  - {name: rt, provider: rtmock, model: gpt-realtime, capabilities: [realtime]}
+                """.write(toFile: configPath, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = ["serve", "--config", configPath]
+            process.environment = ["CHORUS_MASTER_KEY": masterKey, "PATH": "/usr/bin:/bin"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+            var ready = false
+            for _ in 0..<200 where !ready {
+                ready = await ShutdownTests.canConnect(port: port)
+                if !ready { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            try #require(ready)
+
+            let opened = NIOLockedValueBox(false)
+            let session = Task {
+                try await Self.connect(port) { inbound, _, _ in
+                    var messages = inbound.messages(maxSize: 1 << 24).makeAsyncIterator()
+                    _ = try await Self.nextText(&messages)
+                    opened.withLockedValue { $0 = true }
+                    while try await messages.next() != nil {}
+                }
+            }
+            for _ in 0..<500 where !opened.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+            try #require(opened.withLockedValue { $0 })
+            let signalled = ContinuousClock.now
+            kill(process.processIdentifier, SIGTERM)
+            let close = try await session.value
+            #expect(close.map { UInt16(webSocketErrorCode: $0.closeCode) } == 1001)
+            #expect(ContinuousClock.now - signalled < .seconds(2))
+            while process.isRunning, ContinuousClock.now - signalled < .seconds(25) { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(!process.isRunning)
+            #expect(mock.received.withLockedValue { $0.closeCodes } == [1001])
+            let rows = try await openStorage(database: database).recentUsage(limit: 20).filter { $0.route == "/realtime" }
+            #expect(rows.count == 1)
+            #expect(rows.first?.error?.contains("1001") == true)
+        }
+    }
+
     // MARK: leaks
 
     @Test func twoHundredSessionsOpenedAndDroppedLeaveNoSocketsOpen() async throws {
