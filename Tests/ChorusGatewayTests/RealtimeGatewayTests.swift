@@ -13,7 +13,7 @@ import WSCore
 
 /// `/v1/realtime` through a live gateway to a live mock OpenAI Realtime upstream (`MockRealtimeUpstream`), with
 /// WSClient as the client: both sockets real.
-@Suite(.serialized) struct RealtimeGatewayTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct RealtimeGatewayTests {
     static let upstreamKey = "sk-upstream-realtime"
 
     static func config(upstreamPort: Int) -> GatewayConfig {
