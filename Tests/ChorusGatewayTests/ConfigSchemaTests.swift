@@ -87,7 +87,7 @@ import Testing
         "server.media_ttl_seconds": "server: {media_ttl_seconds: 60}", "server.max_image_pixels": "server: {max_image_pixels: 1000}",
         "server.header_timeout_seconds": "server: {header_timeout_seconds: 5}", "server.idle_timeout_seconds": "server: {idle_timeout_seconds: 5}",
         "server.body_timeout_seconds": "server: {body_timeout_seconds: 5}", "server.max_connections": "server: {max_connections: 7}",
-        "server.shutdown_grace_seconds": "server: {shutdown_grace_seconds: 5}", "server.metrics_key": "server: {metrics_key: k}",
+        "server.shutdown_grace_seconds": "server: {shutdown_grace_seconds: 5}", "server.realtime_client_write_timeout_seconds": "server: {realtime_client_write_timeout_seconds: 3}", "server.metrics_key": "server: {metrics_key: k}",
         "server.global_rpm": "server: {global_rpm: 100}",
         "groups": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]\ngroups: {g: [m]}",
         "server.log_retention_days": "server: {log_retention_days: 90}",

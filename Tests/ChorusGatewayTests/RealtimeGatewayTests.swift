@@ -13,7 +13,7 @@ import WSCore
 
 /// `/v1/realtime` through a live gateway to a live mock OpenAI Realtime upstream (`MockRealtimeUpstream`), with
 /// WSClient as the client: both sockets real.
-@Suite(.serialized) struct RealtimeGatewayTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct RealtimeGatewayTests {
     static let upstreamKey = "sk-upstream-realtime"
 
     static func config(upstreamPort: Int) -> GatewayConfig {
@@ -275,6 +275,108 @@ import WSCore
             #expect(mock.received.withLockedValue { $0.closeCodes } == [1008])
             let row = try #require(try await logRows(gateway).first { $0.route == "/realtime" })
             #expect(row.error?.contains("1008") == true)
+        }
+    }
+
+    // MARK: limits
+
+    @Test func anOpenSessionHoldsOneOfItsKeysConcurrencyPlacesUntilItEnds() async throws {
+        try await withRealtime { port, client, _, _ in
+            let (key, _) = try await TenancyTests.createKey(client, #"{"name":"one-session","max_concurrency":1}"#)
+            let headers: HTTPFields = [.authorization: "Bearer \(key)"]
+            let opened = NIOLockedValueBox(false)
+            let release = NIOLockedValueBox(false)
+            let first = Task {
+                try await Self.connect(port, headers: headers) { inbound, outbound, _ in
+                    _ = try await Self.firstText(inbound)
+                    opened.withLockedValue { $0 = true }
+                    while !release.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                    try await outbound.close(.normalClosure, reason: nil)
+                }
+            }
+            for _ in 0..<500 where !opened.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(opened.withLockedValue { $0 })
+            let refused = try await Self.refusal(client, model: "rt", key: key)
+            #expect(refused.status == .tooManyRequests)
+            release.withLockedValue { $0 = true }
+            _ = try await first.value
+            // The place comes back when the session's row is written, just after its close handshake.
+            var reopened = false
+            for _ in 0..<50 where !reopened {
+                let got = NIOLockedValueBox<String?>(nil)
+                _ = try? await Self.connect(port, headers: headers) { inbound, outbound, _ in
+                    let text = try await Self.firstText(inbound)
+                    got.withLockedValue { $0 = text }
+                    try await outbound.close(.normalClosure, reason: nil)
+                }
+                reopened = got.withLockedValue { $0 }?.contains("session.created") == true
+                if !reopened { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(reopened)
+        }
+    }
+
+    // MARK: shutdown
+
+    /// SIGTERM on the real `chorus serve`: an open session is closed with 1001 at once (not after the grace period)
+    /// and its row is written before the process exits.
+    @Test func stoppingTheGatewayClosesOpenSessionsWith1001AndWritesTheirRows() async throws {
+        let binary = try ShutdownTests.chorusBinary()
+        let mock = MockRealtimeUpstream()
+        try await mock.run {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-rt-stop-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let port = try await ShutdownTests.freePort()
+            let database = dir.appendingPathComponent("chorus.sqlite").path
+            let configPath = dir.appendingPathComponent("chorus.yaml").path
+            try """
+                server: {host: 127.0.0.1, port: \(port), shutdown_grace_seconds: 20}
+                database: \(database)
+                voices_dir: \(dir.appendingPathComponent("voices").path)
+                media_dir: \(dir.appendingPathComponent("media").path)
+                providers:
+                  rtmock: {type: openai, base_url: 'http://127.0.0.1:\(mock.port)/v1', api_key: \(Self.upstreamKey)}
+                models:
+                  - {name: rt, provider: rtmock, model: gpt-realtime, capabilities: [realtime]}
+                """.write(toFile: configPath, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = ["serve", "--config", configPath]
+            process.environment = ["CHORUS_MASTER_KEY": masterKey, "PATH": "/usr/bin:/bin"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+            var ready = false
+            for _ in 0..<200 where !ready {
+                ready = await ShutdownTests.canConnect(port: port)
+                if !ready { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            try #require(ready)
+
+            let opened = NIOLockedValueBox(false)
+            let session = Task {
+                try await Self.connect(port) { inbound, _, _ in
+                    var messages = inbound.messages(maxSize: 1 << 24).makeAsyncIterator()
+                    _ = try await Self.nextText(&messages)
+                    opened.withLockedValue { $0 = true }
+                    while try await messages.next() != nil {}
+                }
+            }
+            for _ in 0..<500 where !opened.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+            try #require(opened.withLockedValue { $0 })
+            let signalled = ContinuousClock.now
+            kill(process.processIdentifier, SIGTERM)
+            let close = try await session.value
+            #expect(close.map { UInt16(webSocketErrorCode: $0.closeCode) } == 1001)
+            #expect(ContinuousClock.now - signalled < .seconds(2))
+            while process.isRunning, ContinuousClock.now - signalled < .seconds(25) { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(!process.isRunning)
+            #expect(mock.received.withLockedValue { $0.closeCodes } == [1001])
+            let rows = try await openStorage(database: database).recentUsage(limit: 20).filter { $0.route == "/realtime" }
+            #expect(rows.count == 1)
+            #expect(rows.first?.error?.contains("1001") == true)
         }
     }
 

@@ -1,5 +1,6 @@
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// The error a request body read throws when the client stopped sending it for `server.body_timeout_seconds`.
@@ -37,6 +38,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var responding = false
     /// Cut off by a shutdown out of grace: the cancelled request's own writes are dropped.
     private var cutOff = false
+    /// A request head got through: from then on Hummingbird's request loop answers what the decoder rejects.
+    private var sawHead = false
 
     /// How long a refused connection is kept to read the client's request (closing on unread bytes sends a reset,
     /// which can destroy the 503 before the client reads it).
@@ -129,7 +132,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         // A refused connection's request is read and dropped: it is answered already.
         guard admission == .admitted else { return }
         switch unwrapInboundIn(data) {
-        case .head: timeouts.headArrived(at: .now())
+        case .head:
+            sawHead = true
+            timeouts.headArrived(at: .now())
         case .end: timeouts.endArrived(at: .now())
         case .body: break
         }
@@ -169,6 +174,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             context.write(data, promise: promise)
         }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A first request the decoder rejects: with the WebSocket upgrade handler in front, Hummingbird's request
+        // loop does not exist before a first head is decided, so the 400 it would write (empty, `Connection:
+        // close`) is written here.
+        if error is HTTPParserError, !sawHead, admission == .admitted, !expired {
+            cancelTimer()
+            expired = true
+            answerAndClose(.badRequest, [], context: context)
+            return
+        }
+        context.fireErrorCaught(error)
     }
 
     // MARK: time limits

@@ -2,7 +2,7 @@ import NIOConcurrencyHelpers
 
 /// A bounded first-in first-out queue of frames between one producer and one consumer: `push` suspends while
 /// `capacity` frames wait, so a reader that stops reading stops its writer (back-pressure) instead of growing
-/// memory. `finish` ends it from either side: `push` then returns false and `next` returns nil once drained.
+/// memory. `finish` ends it: `push` then returns false and `next` returns nil once drained.
 final class RealtimeFrameQueue: Sendable {
     private struct State {
         var frames: [RealtimeFrame] = []
@@ -72,8 +72,19 @@ final class RealtimeFrameQueue: Sendable {
                 if ready { continuation.resume(returning: frame) }
             }
         } onCancel: {
-            finish()
+            releaseReader()
         }
+    }
+
+    /// A reader that stopped waiting (its task was cancelled) gets nil; the queue stays open, so the writer goes on
+    /// until whoever owns the queue finishes it (a session closes its far side first, then finishes its queue: the
+    /// far side must hear the close code, not a close of its own making).
+    private func releaseReader() {
+        let reader = state.withLockedValue { state -> CheckedContinuation<RealtimeFrame?, Never>? in
+            defer { state.waitingReader = nil }
+            return state.waitingReader
+        }
+        reader?.resume(returning: nil)
     }
 
     /// Ends the queue: a waiting reader gets nil (after what is queued), a waiting writer false.
@@ -92,6 +103,6 @@ final class RealtimeFrameQueue: Sendable {
 
     /// The frames as a stream (pull-based: nothing is taken before the consumer asks).
     func stream() -> AsyncStream<RealtimeFrame> {
-        AsyncStream(unfolding: { await self.next() }, onCancel: { self.finish() })
+        AsyncStream(unfolding: { await self.next() })
     }
 }

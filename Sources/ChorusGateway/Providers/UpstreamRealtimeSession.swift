@@ -142,10 +142,12 @@ final class UpstreamRealtimeSession: RealtimeSession {
             state.closeRequested = reason
             return state.writer
         }
-        queue.finish()
+        // The close frame first: finishing the queue ends the socket's handler, whose own close would say 1000.
         if let writer {
             try? await writer.close(WebSocketErrorCode(codeNumber: Int(Self.sendable(reason.code))), reason: reason.reason.isEmpty ? nil : reason.reason)
+            queue.finish()
         } else {
+            queue.finish()
             running.withLockedValue { $0 }?.cancel()
         }
         // The client's side is done with the session whatever the upstream does with the close handshake.

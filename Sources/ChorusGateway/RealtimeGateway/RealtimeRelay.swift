@@ -57,12 +57,18 @@ final class RealtimeRelay: Sendable {
         let configuration = WebSocketHandler.Configuration(extensions: [], autoPing: .disabled, closeTimeout: settings.closeTimeout,
                                                            validateUTF8: false, maxFrameSize: settings.maxMessageBytes)
         var clientClose: WebSocketCloseFrame?
+        // WSCore's handler answers the service group's graceful shutdown by closing with 1000 itself; the relay says
+        // 1001 (going away) to both sides instead, so the handler runs where that shutdown cannot reach it: a detached
+        // task (no task locals), awaited right here and cancelled with this one.
+        let handling = Task.detached {
+            try await WebSocketHandler.handle(type: .server, configuration: configuration, asyncChannel: asyncChannel,
+                                              context: Context(logger: logger)) { inbound, outbound, _ in
+                await self.pump(inbound: inbound, outbound: outbound, channel: asyncChannel.channel)
+            }
+        }
         do {
             clientClose = try await withGracefulShutdownHandler {
-                try await WebSocketHandler.handle(type: .server, configuration: configuration, asyncChannel: asyncChannel,
-                                                  context: Context(logger: logger)) { inbound, outbound, _ in
-                    await self.pump(inbound: inbound, outbound: outbound, channel: asyncChannel.channel)
-                }
+                try await withTaskCancellationHandler { try await handling.value } onCancel: { handling.cancel() }
             } onGracefulShutdown: {
                 let session = self.session
                 self.ending.set(RealtimeClose(code: 1001, reason: "server shutting down"), by: .gateway)
