@@ -95,7 +95,6 @@ import Testing
         "server.master_key": "server: {master_key: sk-chorus-a-long-master-key}",
         "server.chat_history_messages": "server: {chat_history_messages: 4}",
         "server.chat_history_characters": "server: {chat_history_characters: 1000}",
-        "server.realtime_client_write_timeout_seconds": "server: {realtime_client_write_timeout_seconds: 3}",
         "database": "database: other.sqlite", "voices_dir": "voices_dir: v2", "media_dir": "media_dir: m2",
         "providers": "providers: {p: {type: builtin}}", "models": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]",
     ]
