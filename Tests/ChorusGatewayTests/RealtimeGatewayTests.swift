@@ -382,11 +382,11 @@ import WSCore
 
     // MARK: leaks
 
-    @Test func twoHundredSessionsOpenedAndDroppedLeaveNoSocketsOpen() async throws {
+    @Test func aThousandSessionsOpenedAndDroppedLeaveNoSocketsOrSessionsBehind() async throws {
         try await withRealtime { port, _, gateway, mock in
             let before = Self.openFileDescriptors()
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<220 {
+                for index in 0..<Self.churn {
                     if index >= 10 { try await group.next() }
                     group.addTask {
                         struct Drop: Error {}
@@ -404,7 +404,7 @@ import WSCore
             }
             #expect(RealtimeRelay.openCount == 0)
             #expect(mock.received.withLockedValue { $0.open } == 0)
-            #expect(mock.received.withLockedValue { $0.opened } == 220)
+            #expect(mock.received.withLockedValue { $0.opened } == Self.churn)
             #expect(gateway.connections.openCount <= 1)
             var after = Self.openFileDescriptors()
             for _ in 0..<100 where after > before + 4 {
@@ -412,10 +412,13 @@ import WSCore
                 after = Self.openFileDescriptors()
             }
             #expect(after <= before + 4, "file descriptors: \(before) before, \(after) after")
-            let rows = try await logRows(gateway, atLeast: 220).filter { $0.route == "/realtime" }
-            #expect(rows.count == 220)
+            let rows = try await logRows(gateway, atLeast: Self.churn).filter { $0.route == "/realtime" }
+            #expect(rows.count == Self.churn)
         }
     }
+
+    /// Sessions the churn test opens and drops (the figure), ten at a time.
+    static let churn = 1000
 
     static func openFileDescriptors() -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
