@@ -17,7 +17,8 @@ struct Ledger: Sendable {
         do {
             admission = try await store.reserve(keyID: keyID, amount: amount, now: Date().timeIntervalSince1970)
         } catch {
-            throw .internalError("The key store could not admit the call: \(error)")
+            // Nothing was held (the hold and its answer are one statement): the client may retry later.
+            throw .storeUnavailable("balance admission: \(error)")
         }
         switch admission {
         case .admitted:

@@ -7,6 +7,8 @@ import PostgresNIO
 /// schema holds the same tables and columns as the SQLite one, so reports read the same either way.
 public final class PostgresStore: Sendable {
     let client: PostgresClient
+    /// The pool with its lease bounded: what the storage operations use (the migrations take `client`).
+    let pool: PostgresLeases
     let logger: Logger
     /// Where it is, without the password: for messages.
     public let location: String
@@ -19,6 +21,7 @@ public final class PostgresStore: Sendable {
         poolLogger.logLevel = max(logger.logLevel, .warning)
         let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: poolLogger)
         self.client = client
+        pool = PostgresLeases(client: client, timeout: location.leaseTimeout, location: location.description)
         self.logger = logger
         self.location = location.description
         // The pool works while `run()` runs; cancelling it closes every connection.
