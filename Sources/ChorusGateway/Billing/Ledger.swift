@@ -17,7 +17,7 @@ struct Ledger: Sendable {
         do {
             admission = try await store.reserve(keyID: keyID, amount: amount, now: Date().timeIntervalSince1970)
         } catch {
-            // Nothing was held (the hold and its answer are one statement): the client may retry later.
+            // The client may retry later; the usage rows are what settle the balance, not this answer.
             throw .storeUnavailable("balance admission: \(error)")
         }
         switch admission {
