@@ -15,9 +15,12 @@ def admin(base, cluster, method, path, body=None):
     return response.json()
 
 
-def chat(base, key, model="gpt-4o-mini", **extra):
+def chat(base, key, model="gpt-4o-mini", stream=False):
+    body = {"model": model, "messages": [{"role": "user", "content": "hi"}]}
+    if stream:
+        body["stream"] = True
     return requests.post(f"{base}/v1/chat/completions", timeout=30, headers={"Authorization": f"Bearer {key}"},
-                         json={"model": model, "messages": [{"role": "user", "content": "hi"}], **extra}, **({"stream": True} if extra.get("stream") else {}))
+                         json=body, stream=stream)
 
 
 def spoken_sample():
@@ -128,7 +131,7 @@ def test_requests_through_nginx_work_for_json_streams_and_uploads(cluster):
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_api_key"
 
 
-def test_an_upload_over_the_limit_is_refused_in_chorus_shape_through_nginx(cluster):
+def test_an_upload_over_the_proxy_limit_is_refused_by_nginx_before_a_replica_reads_it(cluster):
     made = admin(cluster.nginx, cluster, "POST", "keys", {"name": "big-upload"})
     too_big = b"\0" * (27 * 1024 * 1024)
     response = requests.post(f"{cluster.nginx}/v1/audio/voices", headers={"Authorization": f"Bearer {made['key']}"},
