@@ -11,7 +11,10 @@ import Testing
 /// A gateway whose PostgreSQL server goes away under it, each test with a server of its own (ScratchPostgres):
 /// calls keep answering — 200 where the database is not needed (the key cached, no balance), a prompt 503 with
 /// Retry-After where it is — the usage rows wait in memory and are written once, and balances are charged once.
-@Suite(.enabled(if: ScratchPostgres.available, "needs PostgreSQL's server (apt install postgresql)"), .timeLimit(.minutes(2)), .serialized)
+// They choose their database themselves: the suite's second pass on PostgreSQL (CHORUS_TEST_BACKEND) would only
+// repeat them.
+@Suite(.enabled(if: ScratchPostgres.available, "needs PostgreSQL's server (apt install postgresql)"),
+       .enabled(if: StorageBackend.suite == .sqlite, "runs once, in the SQLite pass"), .timeLimit(.minutes(2)), .serialized)
 struct PostgresOutageTests {
     /// A gateway on its own scratch server, `gpt-test` priced 1 a call; the server is stopped at the end.
     static func withGateway(keyCacheSeconds: Double,
