@@ -17,7 +17,7 @@ extension PostgresStore: GatewayStorage {
     }
 
     func fetch<Record: Decodable & Sendable>(_ type: Record.Type, _ query: PostgresQuery) async throws -> [Record] {
-        try await pool.withConnection { connection in try await fetch(type, query, on: connection) }
+        try await pool.withConnection { [self] connection in try await fetch(type, query, on: connection) }
     }
 
     /// `INSERT` of the record's encoded columns; with `returning`, that column of the new row.
@@ -93,7 +93,7 @@ extension PostgresStore: GatewayStorage {
 
     public func updateKey(id: Int64, _ changes: KeyChanges, now: Double) async throws -> APIKeyRecord? {
         try await Self.described {
-            try await pool.withTransaction(logger: logger) { connection in
+            try await pool.withTransaction(logger: logger) { [self] connection in
                 guard var key = try await fetch(APIKeyRecord.self, "SELECT * FROM api_keys WHERE id = \(id) FOR UPDATE", on: connection).first else {
                     return nil
                 }
@@ -117,7 +117,7 @@ extension PostgresStore: GatewayStorage {
                 RETURNING id
                 """, logger: logger)
             for _ in try held.decode(Int64.self) { return Admission.admitted }
-            return try await pool.withTransaction(logger: logger) { connection in
+            return try await pool.withTransaction(logger: logger) { [self] connection in
                 guard var key = try await fetch(APIKeyRecord.self, "SELECT * FROM api_keys WHERE id = \(keyID) FOR UPDATE", on: connection).first else {
                     return .insufficientBalance(retryAfter: nil)
                 }
@@ -134,7 +134,7 @@ extension PostgresStore: GatewayStorage {
     public func appendUsage(_ rows: [UsageRecord]) async throws {
         try await Self.described {
             do {
-                try await pool.withTransaction(logger: logger) { connection in
+                try await pool.withTransaction(logger: logger) { [self] connection in
                     // Rows go in multi-row INSERTs (at most 65 535 bound values a statement: 500 rows of 25 columns
                     // stay well under): one round trip per 500 rows, where one per row fell behind a busy replica.
                     // A row already written (a batch retried after a commit whose reply was lost) is skipped by its
@@ -176,7 +176,7 @@ extension PostgresStore: GatewayStorage {
 
     public func insertVoice(_ voice: VoiceRecord) async throws {
         try await Self.described {
-            try await pool.withConnection { connection in try await insert(voice, into: "voices", on: connection) }
+            try await pool.withConnection { [self] connection in try await insert(voice, into: "voices", on: connection) }
         }
     }
 
@@ -206,7 +206,7 @@ extension PostgresStore: GatewayStorage {
 
     public func insertMedia(_ media: MediaRecord) async throws {
         try await Self.described {
-            try await pool.withConnection { connection in try await insert(media, into: "media", on: connection) }
+            try await pool.withConnection { [self] connection in try await insert(media, into: "media", on: connection) }
         }
     }
 
@@ -218,7 +218,7 @@ extension PostgresStore: GatewayStorage {
 
     public func deleteExpiredMedia(now: Double) async throws -> Set<String> {
         try await Self.described {
-            try await pool.withTransaction(logger: logger) { connection in
+            try await pool.withTransaction(logger: logger) { [self] connection in
                 var expired: Set<String> = []
                 for try await name in try await connection.query("DELETE FROM media WHERE expires_at <= \(now) RETURNING file_name", logger: logger)
                     .decode(String.self) {
