@@ -44,9 +44,11 @@ struct ServeDatabaseFaultTests {
 
     @Test(.enabled(if: StorageBackend.postgresURL != nil, "needs CHORUS_TEST_POSTGRES"))
     func aWrongPasswordNamesTheURLWithoutThePasswordAndExitsAtOnce() async throws {
-        var components = try #require(URLComponents(string: try #require(StorageBackend.postgresURL)))
+        let url = try #require(StorageBackend.postgresURL)
+        var components = try #require(URLComponents(string: url))
         components.password = "wrong-pw-123"
-        let (status, errors, took) = try await Self.serve(database: try #require(components.string))
+        let wrong = try #require(components.string)
+        let (status, errors, took) = try await Self.serve(database: wrong)
         #expect(status != 0)
         #expect(took < .seconds(15), "a refused login is not retried: \(took)")
         let redacted = "postgres://\(components.user ?? "")@\(components.host ?? ""):\(components.port ?? 5432)\(components.path)"
