@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A PostgreSQL server of a test's own (scripts/postgres-scratch on a free port in its own folder), for tests that
 /// stop or restart the server under a gateway: the shared one of `CHORUS_TEST_POSTGRES` must stay up for the rest.
@@ -44,16 +47,34 @@ struct ScratchPostgres: Sendable {
         FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
         process.standardOutput = try FileHandle(forWritingTo: output)
-        let ended = AsyncStream<Int32> { continuation in
-            process.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
-        }
         try process.run()
-        let deadline = Task { try await Task.sleep(for: .seconds(60)); process.terminate() }
-        defer { deadline.cancel() }
-        var status: Int32 = -1
-        for await code in ended { status = code }
+        let status = await exitStatus(of: process, within: .seconds(60))
         guard status == 0 else { throw ScratchPostgresError(arguments: arguments, status: status) }
         return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+    }
+}
+
+/// The exit status of `process`, polled with `waitpid(WNOHANG)` every 50 ms; killed after `limit`.
+///
+/// Not `terminationHandler` nor `waitUntilExit`: in this test process Foundation's child monitor did not always
+/// reap the script (it stayed a zombie and the handler never ran), which is how an earlier version of the outage
+/// tests hung until their time limit. Whichever of the two reaps the child first, this sees it.
+func exitStatus(of process: Process, within limit: Duration) async -> Int32 {
+    let pid = process.processIdentifier
+    let deadline = ContinuousClock.now + limit
+    while true {
+        var status: Int32 = 0
+        let reaped = waitpid(pid, &status, WNOHANG)
+        if reaped == pid {
+            // WIFEXITED / WEXITSTATUS, which do not import: the low 7 bits are the signal, the next 8 the status.
+            return status & 0x7f == 0 ? (status >> 8) & 0xff : -(status & 0x7f)
+        }
+        if reaped == -1, !process.isRunning { return process.terminationStatus }
+        if ContinuousClock.now > deadline {
+            kill(pid, SIGKILL)
+            return -1
+        }
+        try? await Task.sleep(for: .milliseconds(50))
     }
 }
 
