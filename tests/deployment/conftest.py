@@ -95,7 +95,9 @@ error_log {tmp}/nginx-error.log warn;
 {"user root;" if os.getuid() == 0 else ""}
 events {{ worker_connections 256; }}
 http {{
-    access_log {tmp}/nginx-access.log;
+    # Which replica answered each request: the test through nginx checks both did.
+    log_format chorus '$request_method $uri $status $upstream_addr';
+    access_log {tmp}/nginx-access.log chorus;
     client_body_temp_path {tmp}/nginx-body;
     proxy_temp_path {tmp}/nginx-proxy;
     include {tmp}/chorus-site.conf;
@@ -148,6 +150,7 @@ def cluster():
         subprocess.run(["nginx", "-t", "-q", "-c", main, "-p", tmp], check=True, timeout=30)
         processes.append(subprocess.Popen(["nginx", "-c", main, "-p", tmp]))
         c.nginx = f"http://127.0.0.1:{nginx_port}"
+        c.nginx_access_log = os.path.join(tmp, "nginx-access.log")
         wait_for(c.nginx + "/health")
         yield c
     finally:

@@ -111,6 +111,9 @@ def test_requests_through_nginx_work_for_json_streams_and_uploads(cluster):
     for _ in range(6):
         answer = chat(cluster.nginx, key)
         assert answer.status_code == 200, answer.text
+    with open(cluster.nginx_access_log) as f:
+        answered_by = {line.split()[-1] for line in f if line.startswith("POST /v1/chat/completions 200 ")}
+    assert answered_by == {replica[len("http://"):] for replica in cluster.replicas}, answered_by
     # Server-sent events pass unbuffered and whole.
     with chat(cluster.nginx, key, stream=True) as streamed:
         assert streamed.status_code == 200
