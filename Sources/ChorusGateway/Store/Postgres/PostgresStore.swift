@@ -86,7 +86,12 @@ public final class PostgresStore: Sendable {
         do {
             if let schema = location.schema {
                 // Checked to be letters, digits and _ (`PostgresLocation`): safe to name in SQL.
-                try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+                do {
+                    try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+                } catch let error as PSQLError where ["23505", "42P06"].contains(error.serverInfo?[.sqlState] ?? "") {
+                    // IF NOT EXISTS is not safe against a concurrent CREATE: replicas starting together race on
+                    // the catalog's unique index, and the loser's schema exists all the same.
+                }
             }
             try await connection.close()
         } catch {
