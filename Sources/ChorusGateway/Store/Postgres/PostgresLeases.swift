@@ -22,50 +22,34 @@ struct PostgresLeases: Sendable {
     func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let race = NIOLockedValueBox(Race.waiting)
         let (client, timeout, location) = (client, timeout, location)
-        // Unstructured on purpose: postgres-nio's lease misses a cancellation that lands between its
-        // `Task.isCancelled` check and its enqueue, and that request then waits for a connection a stopped server
-        // never gives. A task group would wait for it too — the outage test hung that way, in the gateway's shutdown
-        // flush, with its server stopped. Here the caller is answered by whichever comes first, and a lease that
-        // comes late finds the race lost and gives its connection back without running the body.
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
-            let waiting = NIOLockedValueBox<CheckedContinuation<Result, any Error>?>(continuation)
-            let answer: @Sendable (Swift.Result<Result, any Error>) -> Void = { outcome in
-                waiting.withLockedValue { pending in
-                    pending?.resume(with: outcome)
-                    pending = nil
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    let won = race.withLockedValue { state in
+                        guard state == .waiting else { return false }
+                        state = .leased
+                        return true
+                    }
+                    guard won else { throw StorageError.unavailable(location, "no connection within \(timeout)") }
+                    return try await body(connection)
                 }
             }
-            let lease = NIOLockedValueBox<Task<Void, Never>?>(nil)
-            let timer = Task {
-                try? await Task.sleep(for: timeout)
+            group.addTask {
+                try await Task.sleep(for: timeout)
                 let lost = race.withLockedValue { state in
                     guard state == .waiting else { return false }
                     state = .timedOut
                     return true
                 }
-                guard lost else { return }
-                answer(.failure(StorageError.unavailable(location, "no connection within \(timeout)")))
-                // Frees the queued request in the usual case; in the missed-cancellation case it comes back later.
-                lease.withLockedValue { $0 }?.cancel()
+                if lost { throw StorageError.unavailable(location, "no connection within \(timeout)") }
+                return nil
             }
-            let leasing = Task {
-                // The timer's sleep ends with the answer, so finished operations leave no sleeping task behind.
-                defer { timer.cancel() }
-                do {
-                    answer(.success(try await client.withConnection { connection in
-                        let won = race.withLockedValue { state in
-                            guard state == .waiting else { return false }
-                            state = .leased
-                            return true
-                        }
-                        guard won else { throw StorageError.unavailable(location, "no connection within \(timeout)") }
-                        return try await body(connection)
-                    }))
-                } catch {
-                    answer(.failure(error))
-                }
+            defer { group.cancelAll() }
+            while let outcome = try await group.next() {
+                if let result = outcome { return result }
             }
-            lease.withLockedValue { $0 = leasing }
+            // Both children end with a result or an error; the body's result is always non-nil.
+            throw StorageError.unavailable(location, "the lease ended without an answer")
         }
     }
 
