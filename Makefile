@@ -25,7 +25,8 @@ PREFIX ?= /usr/local
 install: release
 	install -m 755 .build/release/chorus $(PREFIX)/bin/chorus
 
-# Sets up and runs the whole test suite: Swift tests, the official openai SDK against a live gateway, then every
+# Sets up and runs the whole test suite: Swift tests, the official openai SDK against a live gateway, two replicas
+# on one scratch PostgreSQL behind nginx (deploy/nginx.conf; tests/deployment), then every
 # fuzz target for a short fixed-seed run (fuzz/README.md). The suites that keep both cores busy on purpose (long
 # decodes, espeak, recognition and alignment, recognition stopped by a hang-up, each timed against a 1 s bound) run
 # on their own after the rest, one suite at a time (--no-parallel), so they neither miss their bound nor shift the
@@ -38,6 +39,7 @@ test:
 	swift build --build-tests --explicit-target-dependency-import-check error $(SWIFT_BUILD_FLAGS)
 	scripts/test-swift '$(CPU_HEAVY_SUITES)' $(SWIFT_BUILD_FLAGS)
 	scripts/test-sdk
+	tests/deployment/run
 	FUZZ_SEED=1 fuzz/run $(FUZZ_TEST_SECONDS)
 
 # libFuzzer + AddressSanitizer on every parser of caller bytes, FUZZ_SECONDS per target (fuzz/README.md).

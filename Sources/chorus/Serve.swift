@@ -30,11 +30,19 @@ struct Serve: AsyncParsableCommand {
         let generatedKey: String? = Gateway.masterKey(config: config, environment: environment) == nil ? APIKeyHasher.generateKey() : nil
         if let generatedKey { environment["CHORUS_MASTER_KEY"] = generatedKey }
         let (host, models) = (config.server.host, config.models.map(\.name).joined(separator: ", "))
-        let gateway = try await buildGateway(config: config, environment: environment) { port in
-            if let generatedKey {
-                say("CHORUS_MASTER_KEY is not set; this run's master key is:\n  \(generatedKey)\nSet CHORUS_MASTER_KEY (or server.master_key) to keep one across restarts.")
+        let gateway: Gateway
+        do {
+            gateway = try await buildGateway(config: config, environment: environment) { port in
+                if let generatedKey {
+                    say("CHORUS_MASTER_KEY is not set; this run's master key is:\n  \(generatedKey)\nSet CHORUS_MASTER_KEY (or server.master_key) to keep one across restarts.")
+                }
+                say("chorus listening on http://\(host):\(port) — models: \(models)")
             }
-            say("chorus listening on http://\(host):\(port) — models: \(models)")
+        } catch let error as StorageError {
+            // A database that cannot be opened (a PostgreSQL server away or refusing the login): one line naming
+            // it without its password, where the argument parser would print the type's debug form.
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
         }
         do {
             try await gateway.application.runService()

@@ -73,7 +73,9 @@ public final class Authenticator: Sendable {
         do {
             record = try await store.findKey(hash: hash)
         } catch {
-            throw .internalError("The key store is unavailable.")
+            // Without the key the call cannot be authorised: a 503 the client may retry (the database is away,
+            // restarting, or out of connections), not a hang and not a 500 that reads like a bug.
+            throw .storeUnavailable("key lookup: \(error)")
         }
         cache.withLockedValue { cache in
             // Bound the cache: unknown keys are cached too (to blunt key-guessing floods), so it must not grow forever.

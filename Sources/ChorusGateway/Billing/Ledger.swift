@@ -17,7 +17,8 @@ struct Ledger: Sendable {
         do {
             admission = try await store.reserve(keyID: keyID, amount: amount, now: Date().timeIntervalSince1970)
         } catch {
-            throw .internalError("The key store could not admit the call: \(error)")
+            // The client may retry later; the usage rows are what settle the balance, not this answer.
+            throw .storeUnavailable("balance admission: \(error)")
         }
         switch admission {
         case .admitted:

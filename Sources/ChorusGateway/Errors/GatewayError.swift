@@ -221,6 +221,11 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
               retryAfter: retryAfter)
     }
     /// `detail` goes to the log and the usage row; the client reads a generic message and the request id.
+    /// The database a call needs (its key, when not cached; its balance) cannot be reached just now: a 503 the
+    /// client may retry, where the cause (the server's address, its error) goes to the log only.
+    public static func storeUnavailable(_ detail: String) -> Self {
+        .init(.serviceUnavailable, "The gateway's database is unavailable just now. Retry after 2s.", retryAfter: 2, detail: detail)
+    }
     public static func internalError(_ detail: String) -> Self {
         .init(.internalError, "The server had an error while processing your request.", detail: detail)
     }

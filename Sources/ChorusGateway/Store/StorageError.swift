@@ -1,7 +1,7 @@
 /// What a storage backend tells its callers apart from "it failed": the kinds they act on differently.
 /// A struct around a private code so a new kind never breaks a caller's `switch`.
 public struct StorageError: Error, Sendable, CustomStringConvertible {
-    private enum Code: Sendable { case rowRefused, unsupportedDatabase, badDatabaseURL, unreachable }
+    private enum Code: Sendable { case rowRefused, unsupportedDatabase, badDatabaseURL, unreachable, unavailable }
     private let code: Code
     public let message: String
 
@@ -23,7 +23,15 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         .init(code: .unreachable, message: "Could not open the database \(location): \(reason)")
     }
 
+    /// The database server is away while the gateway runs (no connection within the lease timeout): the caller
+    /// answers 503 with a Retry-After, or keeps its rows for the next try. The location has no password.
+    public static func unavailable(_ location: String, _ reason: String) -> Self {
+        .init(code: .unavailable, message: "The database \(location) is unavailable: \(reason)")
+    }
+
     public var isRowRefused: Bool { code == .rowRefused }
+
+    public var isUnavailable: Bool { code == .unavailable }
 
     public var description: String { message }
 }

@@ -15,6 +15,9 @@ struct PostgresLocation: Sendable, CustomStringConvertible {
     /// `schema`: the tables live in this schema (created if missing) instead of `public`, so several gateways
     /// (or test runs) can share one database.
     var schema: String?
+    /// `lease_timeout` (seconds): how long a storage operation waits for a pooled connection before the request
+    /// gets a 503 (`PostgresLeases`).
+    var leaseTimeout: Duration = .seconds(5)
 
     enum TLSMode: String, Sendable {
         /// No TLS (loopback, a private network).
@@ -53,6 +56,11 @@ struct PostgresLocation: Sendable, CustomStringConvertible {
                     throw .badDatabaseURL(Self.redact(url), "pool_size must be from 1 to 1000")
                 }
                 poolSize = size
+            case "lease_timeout":
+                guard let seconds = item.value.flatMap(Double.init), seconds >= 0.1, seconds <= 300 else {
+                    throw .badDatabaseURL(Self.redact(url), "lease_timeout must be from 0.1 to 300 seconds")
+                }
+                leaseTimeout = .milliseconds(Int64(seconds * 1000))
             case "schema":
                 guard let name = item.value, !name.isEmpty, name.count <= 63,
                       name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
@@ -60,7 +68,7 @@ struct PostgresLocation: Sendable, CustomStringConvertible {
                 }
                 schema = name.lowercased()
             default:
-                throw .badDatabaseURL(Self.redact(url), "unknown parameter '\(item.name)' (known: sslmode, pool_size, schema)")
+                throw .badDatabaseURL(Self.redact(url), "unknown parameter '\(item.name)' (known: sslmode, pool_size, lease_timeout, schema)")
             }
         }
     }

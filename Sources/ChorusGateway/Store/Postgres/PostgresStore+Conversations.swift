@@ -6,7 +6,7 @@ import PostgresNIO
 extension PostgresStore {
     public func appendTurn(_ turn: ConversationTurn) async throws -> StoredTurn? {
         try await Self.described {
-            try await client.withTransaction(logger: logger) { connection in
+            try await pool.withTransaction(logger: logger) { [self] connection in
                 var conversation: ConversationRecord
                 if let id = turn.conversationID {
                     guard let owned = try await fetch(ConversationRecord.self, """
@@ -59,7 +59,7 @@ extension PostgresStore {
 
     public func conversations(ownerKeyID: Int64?, limit: Int, offset: Int) async throws -> ConversationPage {
         try await Self.described {
-            try await client.withConnection { connection in
+            try await pool.withConnection { [self] connection in
                 let page = try await fetch(ConversationRecord.self, """
                     SELECT * FROM conversations WHERE owner_key_id IS NOT DISTINCT FROM \(ownerKeyID)
                     ORDER BY updated_at DESC, id DESC LIMIT \(Int64(max(0, limit))) OFFSET \(Int64(max(0, offset)))
@@ -75,7 +75,7 @@ extension PostgresStore {
 
     public func messages(conversationID: Int64, ownerKeyID: Int64?, last limit: Int) async throws -> [ChatMessageRecord]? {
         try await Self.described {
-            try await client.withConnection { connection in
+            try await pool.withConnection { [self] connection in
                 var owned = false
                 for try await _ in try await connection.query("""
                     SELECT id FROM conversations WHERE id = \(conversationID) AND owner_key_id IS NOT DISTINCT FROM \(ownerKeyID)

@@ -16,8 +16,8 @@ extension PostgresStore: GatewayStorage {
         return records
     }
 
-    func fetch<Record: Decodable>(_ type: Record.Type, _ query: PostgresQuery) async throws -> [Record] {
-        try await client.withConnection { connection in try await fetch(type, query, on: connection) }
+    func fetch<Record: Decodable & Sendable>(_ type: Record.Type, _ query: PostgresQuery) async throws -> [Record] {
+        try await pool.withConnection { [self] connection in try await fetch(type, query, on: connection) }
     }
 
     /// `INSERT` of the record's encoded columns; with `returning`, that column of the new row.
@@ -55,9 +55,9 @@ extension PostgresStore: GatewayStorage {
             let (names, bindings) = try PostgresRowCoding.columns(of: draft)
             let placeholders = (1...names.count).map { "$\($0)" }.joined(separator: ", ")
             let sql = "INSERT INTO api_keys (\(names.joined(separator: ", "))) VALUES (\(placeholders)) RETURNING id"
-            let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            let rows = try await pool.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
             var inserted = key
-            for try await id in rows.decode(Int64.self) { inserted.id = id }
+            for id in try rows.decode(Int64.self) { inserted.id = id }
             return inserted
         }
     }
@@ -76,11 +76,11 @@ extension PostgresStore: GatewayStorage {
 
     public func revokeKey(id: Int64, at date: Date) async throws -> Bool {
         try await Self.described {
-            let rows = try await client.query("""
+            let rows = try await pool.query("""
                 UPDATE api_keys SET revoked_at = \(date.timeIntervalSince1970) WHERE id = \(id) AND revoked_at IS NULL RETURNING id
                 """, logger: logger)
             var revoked = false
-            for try await _ in rows.decode(Int64.self) { revoked = true }
+            for _ in try rows.decode(Int64.self) { revoked = true }
             return revoked
         }
     }
@@ -93,7 +93,7 @@ extension PostgresStore: GatewayStorage {
 
     public func updateKey(id: Int64, _ changes: KeyChanges, now: Double) async throws -> APIKeyRecord? {
         try await Self.described {
-            try await client.withTransaction(logger: logger) { connection in
+            try await pool.withTransaction(logger: logger) { [self] connection in
                 guard var key = try await fetch(APIKeyRecord.self, "SELECT * FROM api_keys WHERE id = \(id) FOR UPDATE", on: connection).first else {
                     return nil
                 }
@@ -110,14 +110,14 @@ extension PostgresStore: GatewayStorage {
             // statement, one round trip: the UPDATE's own row lock orders it with every other replica's, and its
             // WHERE is `APIKeyRecord.reserve`'s test. Anything else, or a balance that does not cover the call (whose
             // answer needs the refill time), takes the transaction below with the Swift arithmetic.
-            let held = try await client.query("""
+            let held = try await pool.query("""
                 UPDATE api_keys SET balance = balance - \(amount)
                 WHERE id = \(keyID) AND balance IS NOT NULL AND balance_reset IS NULL AND budget IS NULL AND budget_period IS NULL
                   AND CASE WHEN \(amount) > 0 THEN balance >= \(amount) - 1e-9 ELSE balance > 1e-9 END
                 RETURNING id
                 """, logger: logger)
-            for try await _ in held.decode(Int64.self) { return Admission.admitted }
-            return try await client.withTransaction(logger: logger) { connection in
+            for _ in try held.decode(Int64.self) { return Admission.admitted }
+            return try await pool.withTransaction(logger: logger) { [self] connection in
                 guard var key = try await fetch(APIKeyRecord.self, "SELECT * FROM api_keys WHERE id = \(keyID) FOR UPDATE", on: connection).first else {
                     return .insufficientBalance(retryAfter: nil)
                 }
@@ -134,7 +134,7 @@ extension PostgresStore: GatewayStorage {
     public func appendUsage(_ rows: [UsageRecord]) async throws {
         try await Self.described {
             do {
-                try await client.withTransaction(logger: logger) { connection in
+                try await pool.withTransaction(logger: logger) { [self] connection in
                     // Rows go in multi-row INSERTs (at most 65 535 bound values a statement: 500 rows of 25 columns
                     // stay well under): one round trip per 500 rows, where one per row fell behind a busy replica.
                     // A row already written (a batch retried after a commit whose reply was lost) is skipped by its
@@ -176,7 +176,7 @@ extension PostgresStore: GatewayStorage {
 
     public func insertVoice(_ voice: VoiceRecord) async throws {
         try await Self.described {
-            try await client.withConnection { connection in try await insert(voice, into: "voices", on: connection) }
+            try await pool.withConnection { [self] connection in try await insert(voice, into: "voices", on: connection) }
         }
     }
 
@@ -195,7 +195,7 @@ extension PostgresStore: GatewayStorage {
     public func deleteVoice(id: String) async throws -> Bool {
         try await Self.described {
             var deleted = false
-            for try await _ in try await client.query("DELETE FROM voices WHERE id = \(id) RETURNING id", logger: logger).decode(String.self) {
+            for _ in try await pool.query("DELETE FROM voices WHERE id = \(id) RETURNING id", logger: logger).decode(String.self) {
                 deleted = true
             }
             return deleted
@@ -206,7 +206,7 @@ extension PostgresStore: GatewayStorage {
 
     public func insertMedia(_ media: MediaRecord) async throws {
         try await Self.described {
-            try await client.withConnection { connection in try await insert(media, into: "media", on: connection) }
+            try await pool.withConnection { [self] connection in try await insert(media, into: "media", on: connection) }
         }
     }
 
@@ -218,7 +218,7 @@ extension PostgresStore: GatewayStorage {
 
     public func deleteExpiredMedia(now: Double) async throws -> Set<String> {
         try await Self.described {
-            try await client.withTransaction(logger: logger) { connection in
+            try await pool.withTransaction(logger: logger) { [self] connection in
                 var expired: Set<String> = []
                 for try await name in try await connection.query("DELETE FROM media WHERE expires_at <= \(now) RETURNING file_name", logger: logger)
                     .decode(String.self) {

@@ -44,9 +44,9 @@ extension PostgresStore {
                 GROUP BY grp ORDER BY grp NULLS FIRST
                 """
             var totals: [UsageTotals] = []
-            let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: filter.bindings), logger: logger)
-            for try await (group, keyName, requests, prompt, completion, total, characters, audio, images, cost, errors)
-                in rows.decode((String?, String?, Int, Int, Int, Int, Int, Double, Int, Double, Int).self) {
+            let rows = try await pool.query(PostgresQuery(unsafeSQL: sql, binds: filter.bindings), logger: logger)
+            for (group, keyName, requests, prompt, completion, total, characters, audio, images, cost, errors)
+                in try rows.decode((String?, String?, Int, Int, Int, Int, Int, Double, Int, Double, Int).self) {
                 var entry = UsageTotals(group: group, keyName: keyName)
                 entry.requests = requests
                 entry.promptTokens = prompt
@@ -65,13 +65,13 @@ extension PostgresStore {
 
     public func deleteUsage(before cutoff: Date, limit: Int) async throws -> Int {
         try await Self.described {
-            let rows = try await client.query("""
+            let rows = try await pool.query("""
                 DELETE FROM generation_logs WHERE id IN (
                     SELECT id FROM generation_logs WHERE created_at < \(cutoff.timeIntervalSince1970) ORDER BY created_at LIMIT \(Int64(max(0, limit))))
                 RETURNING id
                 """, logger: logger)
             var deleted = 0
-            for try await _ in rows.decode(Int64.self) { deleted += 1 }
+            for _ in try rows.decode(Int64.self) { deleted += 1 }
             return deleted
         }
     }

@@ -7,6 +7,8 @@ import PostgresNIO
 /// schema holds the same tables and columns as the SQLite one, so reports read the same either way.
 public final class PostgresStore: Sendable {
     let client: PostgresClient
+    /// The pool with its lease bounded: what the storage operations use (the migrations take `client`).
+    let pool: PostgresLeases
     let logger: Logger
     /// Where it is, without the password: for messages.
     public let location: String
@@ -19,6 +21,7 @@ public final class PostgresStore: Sendable {
         poolLogger.logLevel = max(logger.logLevel, .warning)
         let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: poolLogger)
         self.client = client
+        pool = PostgresLeases(client: client, timeout: location.leaseTimeout, location: location.description)
         self.logger = logger
         self.location = location.description
         // The pool works while `run()` runs; cancelling it closes every connection.
@@ -28,8 +31,8 @@ public final class PostgresStore: Sendable {
     deinit { runner.cancel() }
 
     /// Connects, applies the migrations this build has (one replica at a time), and returns the store; a server
-    /// that cannot be reached or refuses the login is an error naming the URL without its password (the probe's
-    /// connect timeout, 10 s). `timeout` bounds the migrations, which may wait for another replica's behind the
+    /// that cannot be reached (for 5 s of retries) or refuses the login is an error naming the URL without its
+    /// password. `timeout` bounds the migrations, which may wait for another replica's behind the
     /// advisory lock: a minute, where 15 s ran out on a loaded 2-core machine opening hundreds of stores at once.
     public static func open(url: String, logger: Logger = Logger(label: "chorus.postgres"),
                             timeout: Duration = .seconds(60)) async throws -> PostgresStore {
@@ -56,18 +59,39 @@ public final class PostgresStore: Sendable {
         return store
     }
 
-    /// Connects once, creates the schema the URL names, and disconnects: reasons for failing come from here.
-    private static func probe(_ location: PostgresLocation, logger: Logger) async throws {
-        let connection: PostgresConnection
-        do {
-            connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)
-        } catch {
-            throw StorageError.unreachable(location.description, reason(error))
+    /// Connects once, creates the schema the URL names, and disconnects: reasons for failing come from here. A
+    /// server that refuses or does not answer the connection is tried again for `patience` (it may be starting
+    /// beside the gateway, as in a compose file or a systemd unit ordered after it); one that answers and refuses the
+    /// login or the database is final at once, since waiting will not change it.
+    private static func probe(_ location: PostgresLocation, logger: Logger, patience: Duration = .seconds(5)) async throws {
+        let deadline = ContinuousClock.now + patience
+        var connection: PostgresConnection?
+        while connection == nil {
+            do {
+                var configuration = try location.connectionConfiguration()
+                // One attempt may not outlast the patience: a black-holed address would otherwise take the
+                // full 10 s connect timeout.
+                let left = deadline - .now
+                configuration.options.connectTimeout = .milliseconds(max(500, min(5_000, Int64(left / .milliseconds(1)))))
+                connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            } catch {
+                let answered = (error as? PSQLError)?.serverInfo != nil
+                guard !answered, ContinuousClock.now + .milliseconds(250) < deadline else {
+                    throw StorageError.unreachable(location.description, reason(error))
+                }
+                try await Task.sleep(for: .milliseconds(250))
+            }
         }
+        guard let connection else { return }
         do {
             if let schema = location.schema {
                 // Checked to be letters, digits and _ (`PostgresLocation`): safe to name in SQL.
-                try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+                do {
+                    try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+                } catch let error as PSQLError where ["23505", "42P06"].contains(error.serverInfo?[.sqlState] ?? "") {
+                    // IF NOT EXISTS is not safe against a concurrent CREATE: replicas starting together race on
+                    // the catalog's unique index, and the loser's schema exists all the same.
+                }
             }
             try await connection.close()
         } catch {

@@ -1,0 +1,84 @@
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+
+/// The pool as the storage operations use it: a connection is waited for at most `timeout`.
+///
+/// postgres-nio's pool queues a lease for as long as it takes; while the server is away (restarting, a network
+/// cut) it keeps trying to connect and every caller waits with it, so a request that needs the database would hang
+/// and the usage writer would stall without end. Here a lease not granted in time fails with
+/// `StorageError.unavailable` (the request answers 503, the usage rows stay buffered for the next flush). Only the
+/// wait for a connection is bounded, never the statements once they run: a statement given up on half-way could
+/// still commit (a balance held for a call that was refused).
+struct PostgresLeases: Sendable {
+    let client: PostgresClient
+    let timeout: Duration
+    let location: String
+
+    /// Who got there first: the lease or the deadline. Whichever does, the other stands down — a lease granted
+    /// after the deadline releases its connection without running the body.
+    private enum Race: Sendable { case waiting, leased, timedOut }
+
+    func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let race = NIOLockedValueBox(Race.waiting)
+        let (client, timeout, location) = (client, timeout, location)
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    let won = race.withLockedValue { state in
+                        guard state == .waiting else { return false }
+                        state = .leased
+                        return true
+                    }
+                    guard won else { throw StorageError.unavailable(location, "no connection within \(timeout)") }
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                let lost = race.withLockedValue { state in
+                    guard state == .waiting else { return false }
+                    state = .timedOut
+                    return true
+                }
+                if lost { throw StorageError.unavailable(location, "no connection within \(timeout)") }
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let outcome = try await group.next() {
+                if let result = outcome { return result }
+            }
+            // Both children end with a result or an error; the body's result is always non-nil.
+            throw StorageError.unavailable(location, "the lease ended without an answer")
+        }
+    }
+
+    func withTransaction<Result: Sendable>(logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await withConnection { connection in
+            try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
+    }
+
+    /// One statement, its rows read in full before the connection goes back to the pool.
+    @discardableResult
+    func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRows {
+        try await withConnection { connection in
+            var rows: [PostgresRow] = []
+            for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
+            return PostgresRows(rows: rows)
+        }
+    }
+}
+
+/// A statement's rows, already read.
+struct PostgresRows: Sendable {
+    let rows: [PostgresRow]
+
+    func decode<Column: PostgresDecodable>(_ type: Column.Type) throws -> [Column] {
+        try rows.map { try $0.decode(Column.self) }
+    }
+
+    func decode<each Column: PostgresDecodable>(_ type: (repeat each Column).Type) throws -> [(repeat each Column)] {
+        try rows.map { try $0.decode(type) }
+    }
+}
