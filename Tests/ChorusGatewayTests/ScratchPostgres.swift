@@ -38,29 +38,35 @@ struct ScratchPostgres: Sendable {
     }
 
     /// Runs the script and waits for it without blocking a thread, at most 60 s (then it is killed).
+    ///
+    /// Spawned with posix_spawn, not Foundation's `Process`: in this test process (many `Process` children at once
+    /// from other suites) Foundation's child monitor did not always reap the script, or reaped it before a
+    /// `waitpid` here could, and the outage tests hung in a full parallel run. A child Foundation does not know
+    /// about is reaped by this `waitpid` alone.
     private static func run(_ arguments: [String], environment: [String: String]) async throws -> String {
-        let process = Process()
-        process.executableURL = script
-        process.arguments = arguments
-        process.environment = environment
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-pg-out-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        try process.run()
-        let status = await exitStatus(of: process, within: .seconds(60))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv = ([script.path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, script.path, &actions, nil, argv, envp)
+        guard spawned == 0 else { throw ScratchPostgresError(arguments: arguments, status: -spawned) }
+        let status = await exitStatus(of: pid, within: .seconds(60))
         guard status == 0 else { throw ScratchPostgresError(arguments: arguments, status: status) }
         return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
     }
 }
 
-/// The exit status of `process`, polled with `waitpid(WNOHANG)` every 50 ms; killed after `limit`.
-///
-/// Not `terminationHandler` nor `waitUntilExit`: in this test process Foundation's child monitor did not always
-/// reap the script (it stayed a zombie and the handler never ran), which is how an earlier version of the outage
-/// tests hung until their time limit. Whichever of the two reaps the child first, this sees it.
-func exitStatus(of process: Process, within limit: Duration) async -> Int32 {
-    let pid = process.processIdentifier
+/// The exit status of child `pid`, polled with `waitpid(WNOHANG)` every 50 ms; killed after `limit`.
+func exitStatus(of pid: pid_t, within limit: Duration) async -> Int32 {
     let deadline = ContinuousClock.now + limit
     while true {
         var status: Int32 = 0
@@ -69,9 +75,10 @@ func exitStatus(of process: Process, within limit: Duration) async -> Int32 {
             // WIFEXITED / WEXITSTATUS, which do not import: the low 7 bits are the signal, the next 8 the status.
             return status & 0x7f == 0 ? (status >> 8) & 0xff : -(status & 0x7f)
         }
-        if reaped == -1, !process.isRunning { return process.terminationStatus }
+        if reaped == -1 { return -1 }
         if ContinuousClock.now > deadline {
             kill(pid, SIGKILL)
+            _ = waitpid(pid, &status, 0)
             return -1
         }
         try? await Task.sleep(for: .milliseconds(50))

@@ -19,12 +19,18 @@ struct PostgresLeases: Sendable {
     /// after the deadline releases its connection without running the body.
     private enum Race: Sendable { case waiting, leased, timedOut }
 
+    /// The lease runs in a task of its own, raced by a timer, and the caller waits on a continuation that the
+    /// first of them resumes. Not a task group: a group waits for all its children, and postgres-nio's lease can
+    /// miss a cancellation that arrives just before it queues (it then waits for a connection a stopped server
+    /// never gives), so a caller in a group could hang past its deadline. Here the caller is resumed at the
+    /// deadline whatever the lease does; a lease granted later gives its connection straight back.
     func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let race = NIOLockedValueBox(Race.waiting)
+        let outcome = LeaseOutcome<Result>()
         let (client, timeout, location) = (client, timeout, location)
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                try await client.withConnection { connection in
+        let lease = Task {
+            do {
+                let result = try await client.withConnection { connection in
                     let won = race.withLockedValue { state in
                         guard state == .waiting else { return false }
                         state = .leased
@@ -33,23 +39,38 @@ struct PostgresLeases: Sendable {
                     guard won else { throw StorageError.unavailable(location, "no connection within \(timeout)") }
                     return try await body(connection)
                 }
+                outcome.finish(.success(result))
+            } catch {
+                outcome.finish(.failure(error))
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                let lost = race.withLockedValue { state in
-                    guard state == .waiting else { return false }
-                    state = .timedOut
-                    return true
-                }
-                if lost { throw StorageError.unavailable(location, "no connection within \(timeout)") }
-                return nil
+        }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            let lost = race.withLockedValue { state in
+                guard state == .waiting else { return false }
+                state = .timedOut
+                return true
             }
-            defer { group.cancelAll() }
-            while let outcome = try await group.next() {
-                if let result = outcome { return result }
+            if lost {
+                outcome.finish(.failure(StorageError.unavailable(location, "no connection within \(timeout)")))
+                lease.cancel()
             }
-            // Both children end with a result or an error; the body's result is always non-nil.
-            throw StorageError.unavailable(location, "the lease ended without an answer")
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await outcome.value()
+        } onCancel: {
+            // A caller gone before its lease stops waiting for one; a body already running finishes (its statements
+            // are never cut half-way).
+            let waiting = race.withLockedValue { state in
+                guard state == .waiting else { return false }
+                state = .timedOut
+                return true
+            }
+            if waiting {
+                outcome.finish(.failure(CancellationError()))
+                lease.cancel()
+            }
         }
     }
 
@@ -80,5 +101,30 @@ struct PostgresRows: Sendable {
 
     func decode<each Column: PostgresDecodable>(_ type: (repeat each Column).Type) throws -> [(repeat each Column)] {
         try rows.map { try $0.decode(type) }
+    }
+}
+
+/// The result of one lease, handed to the caller once: by the lease's task or by the deadline, whichever is first.
+private final class LeaseOutcome<Result: Sendable>: Sendable {
+    private let state = NIOLockedValueBox<(done: Swift.Result<Result, any Error>?, waiter: CheckedContinuation<Result, any Error>?)>((nil, nil))
+
+    func finish(_ result: Swift.Result<Result, any Error>) {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Result, any Error>? in
+            guard state.done == nil else { return nil }
+            state.done = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(with: result)
+    }
+
+    func value() async throws -> Result {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
+            let done = state.withLockedValue { state -> Swift.Result<Result, any Error>? in
+                if state.done == nil { state.waiter = continuation }
+                return state.done
+            }
+            if let done { continuation.resume(with: done) }
+        }
     }
 }
