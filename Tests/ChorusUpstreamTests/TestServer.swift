@@ -208,7 +208,7 @@ final class UnservedConnections: Sendable {
 }
 
 /// Waits until `condition` holds, polling every 10 ms; false if it did not within `seconds`.
-func eventually(within seconds: Double = 1, _ condition: () -> Bool) async -> Bool {
+func eventually(within seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
         if condition() { return true }

@@ -31,7 +31,7 @@ struct RealtimeTranscriptionReader: Sendable {
                 throw GatewayError.clientClosed("The caller went away during the transcription.")
             }
             let end = min(samples.count, start + Self.piece)
-            let append: JSONValue = ["type": "input_audio_buffer.append", "audio": .string(Self.base64(samples[start..<end]))]
+            let append: JSONValue = ["type": "input_audio_buffer.append", "audio": .string(PCM16Wire.encode(samples[start..<end]))]
             await session.receive(.text(append.jsonString))
             start = end
         }
@@ -64,17 +64,5 @@ struct RealtimeTranscriptionReader: Sendable {
         }
         if watchdog.hasExpired { throw GatewayError.upstreamTimeout(provider: provider) }
         throw GatewayError.upstreamFailed(provider: provider, "The realtime session closed before the transcript was done.")
-    }
-
-    /// Samples as little-endian PCM16, base64.
-    static func base64(_ samples: ArraySlice<Int16>) -> String {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(samples.count * 2)
-        for sample in samples {
-            let value = UInt16(bitPattern: sample)
-            bytes.append(UInt8(value & 0xFF))
-            bytes.append(UInt8(value >> 8))
-        }
-        return Data(bytes).base64EncodedString()
     }
 }
