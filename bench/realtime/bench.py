@@ -1,5 +1,6 @@
-"""The realtime relay's cost: per-frame round trips through Chorus vs straight to the mock upstream, and sessions
-held open at once with Chorus's RSS per session. Driven by bench/realtime/run (which starts both servers)."""
+"""The realtime relay's cost: per-frame round trips through Chorus vs straight to the mock upstream and vs nginx (a
+lean WebSocket proxy, the reference), and sessions held open at once with Chorus's RSS per session. Driven by
+bench/realtime/run (which starts the servers)."""
 import asyncio
 import json
 import statistics
@@ -56,16 +57,19 @@ async def hold(url, headers, count, chorus_pid):
 
 
 async def main():
-    chorus, upstream, key, chorus_pid, frames, size, sessions, out = sys.argv[1:9]
+    chorus, upstream, key, chorus_pid, frames, size, sessions, out, nginx = sys.argv[1:10]
     frames, size, sessions = int(frames), int(size), int(sessions)
     via_url = f"ws://127.0.0.1:{chorus}/v1/realtime?model=bench-realtime"
     direct_url = f"ws://127.0.0.1:{upstream}/v1/realtime?model=bench-upstream"
+    nginx_url = f"ws://127.0.0.1:{nginx}/v1/realtime?model=bench-upstream"
     auth = {"Authorization": f"Bearer {key}"}
     results = {"frames": frames, "frame_bytes": size, "rounds": []}
-    for _ in range(3):   # interleaved rounds: direct, then through Chorus
+    for _ in range(3):   # interleaved rounds: direct, through nginx, through Chorus
         direct = await round_trips(direct_url, {}, frames, size)
+        proxied = await round_trips(nginx_url, {}, frames, size)
         via = await round_trips(via_url, auth, frames, size)
         results["rounds"].append({"direct_p50": pct(direct, 50), "direct_p99": pct(direct, 99),
+                                  "nginx_p50": pct(proxied, 50), "nginx_p99": pct(proxied, 99),
                                   "via_p50": pct(via, 50), "via_p99": pct(via, 99)})
     before, held, opened = await hold(via_url, auth, sessions, int(chorus_pid))
     results.update(sessions=sessions, rss_before_kib=before, rss_held_kib=held, open_seconds=opened)
