@@ -58,6 +58,18 @@ extension Tag {
     }
 
     /// Appends in 100 ms slices, as a client streams its microphone.
+    /// A text turn the `slow-realtime` model answers at length, returned once its first audio was sent; with
+    /// `turnDetection` off the client commits (and nothing it sends is taken for speech).
+    static func startLongAnswer(_ probe: SessionProbe, turnDetection: Bool) async throws {
+        if !turnDetection {
+            await probe.send(["type": "session.update", "session": ["audio": ["input": ["turn_detection": .null]]]])
+        }
+        await probe.send(["type": "conversation.item.create",
+                          "item": ["type": "message", "role": "user", "content": [["type": "input_text", "text": "Talk for a while."]]]])
+        await probe.send(["type": "response.create"])
+        _ = try await probe.next("response.output_audio.delta")
+    }
+
     static func stream(_ audio: [Int16], to probe: SessionProbe) async {
         var start = 0
         while start < audio.count {
@@ -178,11 +190,7 @@ extension Tag {
 
     @Test func responseCancelStopsTheChatAndTheVoicePromptly() async throws {
         try await Self.withSession("slow-realtime") { probe, _ in
-            await probe.send(["type": "session.update", "session": ["audio": ["input": ["turn_detection": .null]]]])
-            await probe.send(["type": "conversation.item.create",
-                              "item": ["type": "message", "role": "user", "content": [["type": "input_text", "text": "Talk for a while."]]]])
-            await probe.send(["type": "response.create"])
-            _ = try await probe.next("response.output_audio.delta")
+            try await Self.startLongAnswer(probe, turnDetection: false)
             let asked = ContinuousClock.now
             await probe.send(["type": "response.cancel"])
             let done = try await probe.next("response.done")
@@ -201,10 +209,7 @@ extension Tag {
 
     @Test func theCallerSpeakingDuringAnAnswerInterruptsIt() async throws {
         try await Self.withSession("slow-realtime") { probe, _ in
-            await probe.send(["type": "conversation.item.create",
-                              "item": ["type": "message", "role": "user", "content": [["type": "input_text", "text": "Talk for a while."]]]])
-            await probe.send(["type": "response.create"])
-            _ = try await probe.next("response.output_audio.delta")
+            try await Self.startLongAnswer(probe, turnDetection: true)
             await Self.stream(VoiceActivityDetectorTestAudio.tone(ms: 300), to: probe)
             _ = try await probe.next("input_audio_buffer.speech_started")
             let done = try await probe.next("response.done")
@@ -215,11 +220,7 @@ extension Tag {
 
     @Test func aClientThatCommitsFasterThanTheEngineAnswersIsHeldInReceive() async throws {
         try await Self.withSession("slow-realtime") { probe, _ in
-            await probe.send(["type": "session.update", "session": ["audio": ["input": ["turn_detection": .null]]]])
-            await probe.send(["type": "conversation.item.create",
-                              "item": ["type": "message", "role": "user", "content": [["type": "input_text", "text": "Talk for a while."]]]])
-            await probe.send(["type": "response.create"])
-            _ = try await probe.next("response.output_audio.delta")
+            try await Self.startLongAnswer(probe, turnDetection: false)
             // A second response while the first is spoken is refused, not queued.
             await probe.send(["type": "response.create"])
             let refused = try await probe.next("error")

@@ -27,7 +27,7 @@ struct RealtimeSpeechReader: Sendable {
             throw GatewayError.internalError("Could not start the audio encoder: \(error)")
         }
         let samples = NIOLockedValueBox(0)
-        let started = StartSignal()
+        let started = OneShotResult<Void>()
         let watchdog = RealtimeWatchdog(seconds: idleSeconds)
         for event in requests(for: job, voice: voice) {
             await session.receive(.text(event.jsonString))
@@ -51,12 +51,12 @@ struct RealtimeSpeechReader: Sendable {
                             throw GatewayError.audioTooLong(seconds: nil, limit: maxSeconds, provider: provider, param: "input")
                         }
                         let bytes = try await encoder.run { try $0.feed(block) }
-                        started.open()
+                        started.finish(.success(()))
                         if !bytes.isEmpty { continuation.yield(bytes) }
                     case "response.done":
                         try Self.check(event["response"], provider: provider)
                         let tail = try await encoder.run { try $0.finish() }
-                        started.open()
+                        started.finish(.success(()))
                         if !tail.isEmpty { continuation.yield(tail) }
                         return
                     case "error":
@@ -69,12 +69,12 @@ struct RealtimeSpeechReader: Sendable {
                     ? GatewayError.upstreamTimeout(provider: provider)
                     : GatewayError.upstreamFailed(provider: provider, "The realtime session closed before the speech was done.")
             } catch {
-                started.fail(error)
+                started.finish(.failure(error))
                 throw error
             }
         }
         do {
-            try await started.wait()
+            try await started.value()
         } catch let error as GatewayError {
             throw error
         } catch {
@@ -126,33 +126,5 @@ struct RealtimeSpeechReader: Sendable {
             return .invalidParameter("voice", message)
         }
         return .upstreamFailed(provider: provider, message)
-    }
-}
-
-/// Opened once by the reading task: when the first audio is encoded, or with the error that came first.
-private final class StartSignal: Sendable {
-    private let state = NIOLockedValueBox<(done: Result<Void, any Error>?, waiter: CheckedContinuation<Void, any Error>?)>((nil, nil))
-
-    func open() { settle(.success(())) }
-    func fail(_ error: any Error) { settle(.failure(error)) }
-
-    func wait() async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let done = state.withLockedValue { state -> Result<Void, any Error>? in
-                if state.done == nil { state.waiter = continuation }
-                return state.done
-            }
-            if let done { continuation.resume(with: done) }
-        }
-    }
-
-    private func settle(_ result: Result<Void, any Error>) {
-        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
-            guard state.done == nil else { return nil }
-            state.done = result
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(with: result)
     }
 }

@@ -26,7 +26,7 @@ struct PostgresLeases: Sendable {
     /// deadline whatever the lease does; a lease granted later gives its connection straight back.
     func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let race = NIOLockedValueBox(Race.waiting)
-        let outcome = LeaseOutcome<Result>()
+        let outcome = OneShotResult<Result>()
         let (client, timeout, location) = (client, timeout, location)
         let lease = Task {
             do {
@@ -101,30 +101,5 @@ struct PostgresRows: Sendable {
 
     func decode<each Column: PostgresDecodable>(_ type: (repeat each Column).Type) throws -> [(repeat each Column)] {
         try rows.map { try $0.decode(type) }
-    }
-}
-
-/// The result of one lease, handed to the caller once: by the lease's task or by the deadline, whichever is first.
-private final class LeaseOutcome<Result: Sendable>: Sendable {
-    private let state = NIOLockedValueBox<(done: Swift.Result<Result, any Error>?, waiter: CheckedContinuation<Result, any Error>?)>((nil, nil))
-
-    func finish(_ result: Swift.Result<Result, any Error>) {
-        let waiter = state.withLockedValue { state -> CheckedContinuation<Result, any Error>? in
-            guard state.done == nil else { return nil }
-            state.done = result
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(with: result)
-    }
-
-    func value() async throws -> Result {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
-            let done = state.withLockedValue { state -> Swift.Result<Result, any Error>? in
-                if state.done == nil { state.waiter = continuation }
-                return state.done
-            }
-            if let done { continuation.resume(with: done) }
-        }
     }
 }
