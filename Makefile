@@ -22,8 +22,11 @@ run: release
 
 # Puts the release `chorus` on the PATH (PREFIX=/usr/local by default).
 PREFIX ?= /usr/local
+# The web console's files (/ui) travel beside the binary, in the resource folder SwiftPM copies next to it.
 install: release
 	install -m 755 .build/release/chorus $(PREFIX)/bin/chorus
+	rm -rf $(PREFIX)/bin/Chorus_ChorusGateway.resources
+	cp -r .build/release/Chorus_ChorusGateway.resources $(PREFIX)/bin/
 
 # Sets up and runs the whole test suite: Swift tests, the official openai SDK against a live gateway, two replicas
 # on one scratch PostgreSQL behind nginx (deploy/nginx.conf; tests/deployment), then every

@@ -98,7 +98,10 @@ let package = Package(
             .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
-        ], swiftSettings: swiftSettings),
+        ],
+        // The web console's static files (/ui), copied next to the executable as Chorus_ChorusGateway.resources.
+        resources: [.copy("Console/Assets")],
+        swiftSettings: swiftSettings),
         .executableTarget(name: "chorus", dependencies: [
             "ChorusGateway", "ChorusUpstream", "ChorusEngines",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

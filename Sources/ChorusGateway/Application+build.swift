@@ -66,6 +66,7 @@ public func buildGateway(
     router.add(middleware: ErrorMiddleware(logger: logger))
     OperationalRoutes(services: services, metricsKey: config.server.metricsKey).register(on: router)
     PublicCatalogRoutes(catalog: catalog, voices: voices.presets.names).register(on: router)
+    ConsoleRoutes(assets: ConsoleAssets(environment: environment)).register(on: router)
     let concurrency = ConcurrencyLimiter()
     let globalLimiter = RateLimiter()
     /// `errors`: the group's own error shape (another platform's API); nil = OpenAI's, with no middleware for it.
@@ -123,6 +124,18 @@ public func buildGateway(
     SpeechRoutes(services: services, voices: voices).register(on: stoppingWhenClientLeaves(lollms))
     VoiceRoutes(services: services, voices: voices).registerLoLLMs(on: lollms)
     TokenizeRoutes(services: services).register(on: lollms)
+    // Its model calls cost points: they stop when the client leaves.
+    LongContextRoutes(services: services).register(on: stoppingWhenClientLeaves(lollms))
+    // The playground: the /v1 routes again, for the console and other UIs, whose event streams end with Chorus's
+    // own `chorus.timing` and `chorus.usage` events (PlaygroundMiddleware; nowhere else).
+    let playground = authenticated("api/playground").add(middleware: PlaygroundMiddleware())
+    TextRoutes(services: services, chatImages: ChatImageDispatch(routes: images)).register(on: playground)
+    ModelRoutes(services: services).register(on: playground)
+    SpeechRoutes(services: services, voices: voices).register(on: stoppingWhenClientLeaves(playground))
+    VoiceRoutes(services: services, voices: voices).register(on: playground)
+    TranscriptionRoutes(services: services).register(on: stoppingWhenClientLeaves(playground))
+    images.register(on: playground)
+    PlaygroundRoutes(services: services).register(on: playground)
 
     var background: [any Service] = [services.usageLog, media, ShutdownService { await upstream.shutdown(); await catalog.shutdown() }]
     if config.server.logRetentionDays > 0 { background.append(UsageRetention(store: store, days: config.server.logRetentionDays, logger: logger)) }

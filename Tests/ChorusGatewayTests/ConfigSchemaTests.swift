@@ -92,6 +92,7 @@ import Testing
         "groups": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]\ngroups: {g: [m]}",
         "server.log_retention_days": "server: {log_retention_days: 90}",
         "server.max_rerank_documents": "server: {max_rerank_documents: 10}",
+        "server.long_context_concurrency": "server: {long_context_concurrency: 2}",
         "server.master_key": "server: {master_key: sk-chorus-a-long-master-key}",
         "server.chat_history_messages": "server: {chat_history_messages: 4}",
         "server.chat_history_characters": "server: {chat_history_characters: 1000}",

@@ -33,3 +33,15 @@ def test_sdk_samples_without_their_model_exit_nonzero_with_the_gateways_message(
         assert done.returncode != 0, script
         assert "does not exist" in done.stderr and "this sample needs:" in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_long_context_sample_streams_progress_then_the_answer(env, tmp_path):
+    long_text = tmp_path / "long.txt"
+    long_text.write_text("".join(f"Line {i}: the lighthouse keeper writes the weather down.\n" for i in range(4000)))
+    done = run(env, [sys.executable, os.path.join(SAMPLES, "long_context.py"), str(long_text), "Summarise."], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "map round 0:" in done.stderr and "chunks" in done.stderr
+    assert done.stdout.strip(), "the combined answer is printed"
+    missing = run(env, [sys.executable, os.path.join(SAMPLES, "long_context.py"), str(long_text)], tmp_path,
+                  CHORUS_MODEL="no-such-model")
+    assert missing.returncode != 0 and "this sample needs:" in missing.stderr and "Traceback" not in missing.stderr

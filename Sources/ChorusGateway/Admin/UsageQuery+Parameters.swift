@@ -2,9 +2,9 @@ import Foundation
 
 extension UsageQuery {
     /// The filters `/admin/logs` and `/admin/usage` share.
-    static let filterParameters: Set<String> = ["key_id", "model", "route", "status", "since", "until"]
+    static let filterParameters: Set<String> = ["key_id", "model", "route", "request_id", "status", "since", "until"]
 
-    /// `key_id` (a key's id, `master`, or `none` for requests without a valid key), `model`, `route` (exact), `status` (`429` or `4xx`), `since`, `until`
+    /// `key_id` (a key's id, `master`, or `none` for requests without a valid key), `model`, `route` (exact), `request_id`, `status` (`429` or `4xx`), `since`, `until`
     /// (Unix seconds or `YYYY-MM-DD`, UTC; since ≤ until).
     init(filters parameters: QueryParameters, defaultSince: Date? = nil, defaultUntil: Date? = nil) throws {
         self.init()
@@ -21,6 +21,7 @@ extension UsageQuery {
         }
         model = parameters.string("model")
         route = parameters.string("route")
+        requestID = parameters.string("request_id")
         if let text = parameters.string("status") {
             status = try Self.status(text)
         }

@@ -43,6 +43,9 @@ public struct ConfigLoader: Sendable {
             let s = try reader.mapping(server, path: "server", allowed: ConfigSchema.server)
             if let v = s["host"] { config.server.host = try reader.string(v, path: "server.host") }
             if let v = s["port"] { config.server.port = try reader.int(v, path: "server.port", range: 0...65535) }
+            if let v = s["long_context_concurrency"] {
+                config.server.longContextConcurrency = try reader.int(v, path: "server.long_context_concurrency", range: 1...64)
+            }
             if let v = s["max_rerank_documents"] {
                 config.server.maxRerankDocuments = try reader.int(v, path: "server.max_rerank_documents", range: 1...100_000)
             }

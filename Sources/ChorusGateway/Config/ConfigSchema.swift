@@ -8,7 +8,7 @@ public enum ConfigSchema {
         "host", "port", "max_upload_mb", "max_body_mb", "public_url", "default_rpm", "replicas", "key_cache_seconds", "log_level",
         "voice_sample_min_seconds", "voice_sample_max_seconds", "media_ttl_seconds", "max_image_pixels",
         "header_timeout_seconds", "idle_timeout_seconds", "body_timeout_seconds", "max_connections",
-        "shutdown_grace_seconds", "metrics_key", "global_rpm", "log_retention_days", "master_key", "max_rerank_documents",
+        "shutdown_grace_seconds", "metrics_key", "global_rpm", "log_retention_days", "master_key", "max_rerank_documents", "long_context_concurrency",
         "chat_history_messages", "chat_history_characters", "realtime_client_write_timeout_seconds",
     ]
 

@@ -119,6 +119,8 @@ public struct ServerConfig: Sendable {
     public var logRetentionDays = 0
     /// Documents one rerank request may carry (Cohere's own limit); more is a 400 before any provider is asked.
     public var maxRerankDocuments = 1000
+    /// `/lollms/v1/long_context_process`: model calls one request runs at once (its map calls, then its reduce calls).
+    public var longContextConcurrency = 4
     /// The LoopGpt-style chat API sends at most this many of a conversation's latest messages upstream as history
     /// (user and assistant messages count one each; 0 sends none).
     public var chatHistoryMessages = 40

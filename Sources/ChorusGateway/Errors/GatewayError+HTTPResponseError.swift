@@ -22,14 +22,17 @@ extension GatewayError: HTTPResponseError {
     public var body: [UInt8] { body(requestID: nil) }
 
     func body(requestID: String?) -> [UInt8] {
-        let text = publicMessage(requestID: requestID)
-        let error: JSONValue = [
-            "message": .string(text),
+        let body: JSONValue = ["error": errorObject(requestID: requestID)]
+        return body.serialized()
+    }
+
+    /// The `{"message", "type", "param", "code"}` inside `error`: also what an event stream's `error` event carries.
+    func errorObject(requestID: String?) -> JSONValue {
+        [
+            "message": .string(publicMessage(requestID: requestID)),
             "type": .string(type),
             "param": param.map(JSONValue.string) ?? .null,
             "code": codeString.map(JSONValue.string) ?? .null,
         ]
-        let body: JSONValue = ["error": error]
-        return body.serialized()
     }
 }

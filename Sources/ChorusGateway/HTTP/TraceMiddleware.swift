@@ -21,15 +21,17 @@ struct TraceMiddleware: RouterMiddleware {
     static func isMetered(_ endpoint: String?) -> Bool {
         guard let endpoint else { return false }
         return endpoint != "NotFound" && endpoint != "/health" && endpoint != "/metrics" && !publicEndpoints.contains(endpoint)
+            && endpoint != "/ui" && !endpoint.hasPrefix("/ui/")
     }
 
     /// The route as usage rows and metrics name it: the same for `/v1/x` and `/api/v1/x`, and `/lollms/x` for
-    /// `/lollms/v1/x` (`/ollama/x` for `/ollama/v1/x`).
+    /// `/lollms/v1/x` (`/ollama/x` for `/ollama/v1/x`, `/playground/x` for `/api/playground/x`).
     static func usageRoute(_ endpoint: String) -> String {
         if endpoint.hasPrefix("/api/v1/") { return String(endpoint.dropFirst(7)) }
         if endpoint.hasPrefix("/v1/") { return String(endpoint.dropFirst(3)) }
         if endpoint.hasPrefix("/lollms/v1/") { return "/lollms" + endpoint.dropFirst(10) }
         if endpoint.hasPrefix("/ollama/v1/") { return "/ollama" + endpoint.dropFirst(10) }
+        if endpoint.hasPrefix("/api/playground/") { return "/playground" + endpoint.dropFirst(15) }
         return endpoint
     }
 

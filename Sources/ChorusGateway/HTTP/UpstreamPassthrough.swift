@@ -52,6 +52,8 @@ struct UpstreamPassthrough: Sendable {
                 } else {
                     try await Self.pump(upstreamBody, into: &writer, scanner: &scanner, trace: trace)
                 }
+                // Counted before the body finishes: what finishing writes (the playground's usage event) reads it.
+                Self.record(scanner, status: status, trace: trace)
                 try await writer.finish(nil)
             } catch {
                 upstreamBody.cancel()
@@ -67,7 +69,6 @@ struct UpstreamPassthrough: Sendable {
                 }
                 throw error
             }
-            Self.record(scanner, status: status, trace: trace)
             trace.finish(status: status)
         }
         return Response(status: .init(code: status), headers: headers, body: body)

@@ -59,8 +59,8 @@ struct AudioResponse: Sendable {
                     bytesOut += done.readableBytes
                     try await writer.write(done)
                 }
-                try await writer.finish(nil)
                 trace.update { $0.bytesOut = bytesOut; $0.audioSeconds = seconds }
+                try await writer.finish(nil)
                 trace.finish(status: 200)
             } catch {
                 trace.update { $0.bytesOut = bytesOut; $0.audioSeconds = secondsProduced() }

@@ -37,6 +37,8 @@ public struct UsageQuery: Sendable, Equatable {
     public var key: KeyMatch?
     public var model: String?
     public var route: String?
+    /// One request's rows (a long-context request writes one per model call under its id).
+    public var requestID: String?
     public var status: StatusMatch?
     /// Rows created at or after this time.
     public var since: Date?
@@ -45,11 +47,12 @@ public struct UsageQuery: Sendable, Equatable {
     public var order: Order = .newestFirst(before: nil)
     public var limit = 100
 
-    public init(key: KeyMatch? = nil, model: String? = nil, route: String? = nil, status: StatusMatch? = nil,
+    public init(key: KeyMatch? = nil, model: String? = nil, route: String? = nil, requestID: String? = nil, status: StatusMatch? = nil,
                 since: Date? = nil, until: Date? = nil, order: Order = .newestFirst(before: nil), limit: Int = 100) {
         self.key = key
         self.model = model
         self.route = route
+        self.requestID = requestID
         self.status = status
         self.since = since
         self.until = until

@@ -23,6 +23,8 @@ final class RequestTrace: Sendable {
         var unpriced = false
         /// How the request's errors are written: OpenAI's shape unless its route family set its own.
         var errorStyle: any ErrorStyle = OpenAIErrorStyle()
+        /// The request came through `/api/playground`: its event streams end with `chorus.*` events.
+        var syntheticEvents = false
     }
 
     let start = ContinuousClock.now
@@ -35,10 +37,12 @@ final class RequestTrace: Sendable {
     /// A model's price by name: the row's `cost` is the price of the model that answered.
     private let pricing: @Sendable (String) -> ModelPrice?
 
+    /// `requestID`: a call made on behalf of another request (a long-context map call) writes its own row under
+    /// that request's id; nil makes a new one.
     init(route: String, method: String, usageLog: UsageLog, metrics: GatewayMetrics, logger: Logger,
-         pricing: @escaping @Sendable (String) -> ModelPrice? = { _ in nil }) {
+         pricing: @escaping @Sendable (String) -> ModelPrice? = { _ in nil }, requestID: String? = nil) {
         self.pricing = pricing
-        let requestID = Self.makeRequestID()
+        let requestID = requestID ?? Self.makeRequestID()
         self.requestID = requestID
         self.method = method
         self.state = NIOLockedValueBox(State(record: UsageRecord(requestID: requestID, route: route)))
@@ -111,6 +115,32 @@ final class RequestTrace: Sendable {
     var errorStyle: any ErrorStyle {
         get { state.withLockedValue { $0.errorStyle } }
         set { state.withLockedValue { $0.errorStyle = newValue } }
+    }
+
+    var syntheticEvents: Bool {
+        get { state.withLockedValue { $0.syntheticEvents } }
+        set { state.withLockedValue { $0.syntheticEvents = newValue } }
+    }
+
+    /// What the row says so far: the counts, the time to first byte, the time taken until now (the latency once
+    /// settled) and the cost `finish` would charge for it if the call ends well.
+    struct Snapshot: Sendable {
+        var record: UsageRecord
+        var ttfbMs: Double?
+        var elapsedMs: Double
+        var cost: Double?
+    }
+
+    func snapshot() -> Snapshot {
+        let now = ContinuousClock.now
+        return state.withLockedValue { state in
+            let record = state.record
+            let ttfb = state.firstByte.map { Self.milliseconds($0 - start) }
+            guard !state.finished else { return Snapshot(record: record, ttfbMs: record.ttfbMs ?? ttfb, elapsedMs: record.latencyMs, cost: record.cost) }
+            var cost: Double?
+            if !state.unpriced, let model = record.model, let price = pricing(model) { cost = price.cost(of: record) }
+            return Snapshot(record: record, ttfbMs: ttfb, elapsedMs: Self.milliseconds(now - start), cost: cost)
+        }
     }
 
     /// Whether the row is settled (an answer built whole settles it before it is returned).

@@ -91,6 +91,7 @@ extension PostgresStore {
             }
             if let model = query.model { add("l.model = ", model) }
             if let route = query.route { add("l.route = ", route) }
+            if let requestID = query.requestID { add("l.request_id = ", requestID) }
             if let status = query.status {
                 let low = bind(Int64(status.range.lowerBound))
                 let high = bind(Int64(status.range.upperBound))

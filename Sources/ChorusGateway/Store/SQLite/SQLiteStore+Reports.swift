@@ -88,6 +88,7 @@ extension SQLiteStore {
         }
         if let model = query.model { conditions.append("l.model = ?"); arguments += [model] }
         if let route = query.route { conditions.append("l.route = ?"); arguments += [route] }
+        if let requestID = query.requestID { conditions.append("l.request_id = ?"); arguments += [requestID] }
         if let status = query.status {
             conditions.append("l.status >= ? AND l.status < ?")
             arguments += [status.range.lowerBound, status.range.upperBound]

@@ -1,0 +1,72 @@
+import ChorusWire
+import HTTPTypes
+import NIOCore
+
+/// One model call of a long-context request, made the way `/v1/chat/completions` makes it (the caller's access,
+/// points held and settled, fallbacks, retries, circuits) with a usage row of its own: route `/chat/completions`,
+/// under the long-context request's id, so the log shows every call the request made and what each cost.
+struct LongContextCall: Sendable {
+    struct Answer: Sendable {
+        var text: String
+        var promptTokens: Int
+        var completionTokens: Int
+        var cost: Double
+    }
+
+    let services: GatewayServices
+    let caller: Caller
+    let model: ResolvedModel
+    /// The long-context request's id: every call's row carries it.
+    let requestID: String
+    let maxGenerationTokens: Int
+
+    /// Largest chat completion read from the provider.
+    static let maxAnswerBytes = 16 << 20
+
+    /// `label` goes into the row's prompt summary ("map 3/10", "reduce 1/2").
+    func run(system: String, user: String, label: String) async throws(GatewayError) -> Answer {
+        let trace = RequestTrace(route: "/chat/completions", method: "POST", usageLog: services.usageLog, metrics: services.metrics,
+                                 logger: services.logger, pricing: { [catalog = services.catalog] in catalog.resolve($0)?.config.price },
+                                 requestID: requestID)
+        let caller = self.caller
+        let modelName = model.name
+        trace.update {
+            $0.keyID = caller.keyID
+            $0.model = modelName
+            $0.promptSummary = UsageRecord.summarize("long_context_process \(label): \(user)")
+        }
+        do {
+            let answer = try await call(system: system, user: user, trace: trace)
+            trace.update {
+                $0.promptTokens = answer.promptTokens
+                $0.completionTokens = answer.completionTokens
+                $0.totalTokens = answer.promptTokens + answer.completionTokens
+            }
+            trace.answerComplete()
+            trace.finishWhole(status: 200)
+            return Answer(text: answer.text, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
+                          cost: trace.snapshot().cost ?? 0)
+        } catch {
+            trace.finish(status: error.code == .clientClosed ? 499 : Int(error.status.code), error: error.description)
+            throw error
+        }
+    }
+
+    private func call(system: String, user: String, trace: RequestTrace) async throws(GatewayError) -> (text: String, promptTokens: Int, completionTokens: Int) {
+        let messages: JSONValue = [["role": "system", "content": .string(system)], ["role": "user", "content": .string(user)]]
+        let json: JSONValue = ["model": .string(model.name), "messages": messages, "max_tokens": .number(maxGenerationTokens)]
+        let call = TextCall(route: .chat, body: ByteBuffer(bytes: json.serialized()), json: json, stream: false)
+        let (upstream, answered) = try await services.failover.run(model, caller: caller, capability: .chat, trace: trace) {
+            candidate throws(GatewayError) in
+            guard let provider = candidate.provider.text else { throw candidate.provider.missing(.chat) }
+            return try await provider.send(call, model: candidate.config)
+        }
+        trace.markFirstByte()
+        let reply = try await ChatCompletionAnswer.read(upstream, provider: answered.providerName, limit: Self.maxAnswerBytes)
+        if answered.name != model.name { trace.update { $0.model = answered.name } }
+        // A provider that reports no usage is counted by the same estimate the plan fits chunks with.
+        let prompt = reply.promptTokens ?? LongContextPlan.tokens(system) + LongContextPlan.tokens(user)
+        let completion = reply.completionTokens ?? LongContextPlan.tokens(reply.text)
+        return (reply.text, prompt, completion)
+    }
+}
