@@ -203,6 +203,25 @@ func pngDeclaring(width: UInt32, height: UInt32) -> [UInt8] {
         }
     }
 
+    @Test func theAdminLogRowOfAStoringRequestLinksToItsImages() async throws {
+        try await withImageGateway { client, gateway, _ in
+            let response = try await Self.generate(client, #"{"model":"gpt-image","prompt":"p","size":"40x30","response_format":"url"}"#)
+            let url = try #require((jsonObject(response.body)["data"] as? [[String: Any]])?.first?["url"] as? String)
+            let requestID = try #require(response.headers[HTTPField.Name("x-request-id")!])
+            _ = try await logRows(gateway)
+            let logs = try await client.execute(uri: "/admin/logs?request_id=\(requestID)", method: .get, headers: bearer(masterKey))
+            let rows = jsonObject(logs.body)["data"] as? [[String: Any]] ?? []
+            #expect(rows.count == 1)
+            let media = try #require(rows.first?["media"] as? [[String: Any]])
+            #expect(media.count == 1 && media.first?["url"] as? String == url && media.first?["content_type"] as? String == "image/png")
+            // A row whose request stored nothing has no media entry.
+            _ = try await Self.generate(client, #"{"model":"gpt-image","prompt":"p","size":"8x8","response_format":"b64_json"}"#)
+            _ = try await logRows(gateway, atLeast: 2)
+            let all = jsonObject(try await client.execute(uri: "/admin/logs", method: .get, headers: bearer(masterKey)).body)["data"] as? [[String: Any]] ?? []
+            #expect(all.filter { $0["media"] != nil }.count == 1)
+        }
+    }
+
     /// Only "gone after the TTL" is checked here, so a slow machine cannot make it flaky (a first fetch racing a
     /// 2 s TTL failed under the sanitizers); serving before expiry is the test above.
     @Test func storedImageURLIsGoneAfterItsExpiry() async throws {

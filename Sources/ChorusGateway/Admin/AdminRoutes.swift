@@ -32,6 +32,25 @@ struct AdminRoutes: Sendable {
         UsageReportRoutes(services: services).register(on: admin)
     }
 
+    /// The images the rows' requests stored that are still there, by request id: `{"id", "url", "content_type",
+    /// "bytes", "expires_at"}` each, so a log viewer can show them while they last.
+    private func storedMedia(of requestIDs: [String]) async throws(GatewayError) -> [String: [JSONValue]] {
+        let now = Date().timeIntervalSince1970
+        let records = try await store { try await $0.media(requestIDs: Array(Set(requestIDs))) }
+        var media: [String: [JSONValue]] = [:]
+        for record in records where record.expiresAt > now {
+            guard let requestID = record.requestID else { continue }
+            media[requestID, default: []].append(.object([
+                ("id", .string(record.id)),
+                ("url", .string(services.config.server.publicURL + "/v1/media/" + record.id)),
+                ("content_type", .string(record.contentType)),
+                ("bytes", .number(record.bytes)),
+                ("expires_at", .number(Int(record.expiresAt))),
+            ]))
+        }
+        return media
+    }
+
     /// A storage failure is a 500 that names the store, never a 404 or a half answer.
     private func store<T>(_ work: (any GatewayStorage) async throws -> T) async throws(GatewayError) -> T {
         do { return try await work(services.store) } catch { throw .internalError("The key store failed: \(error)") }
@@ -126,7 +145,13 @@ struct AdminRoutes: Sendable {
         let rows = try await store { try await $0.usageRows(query) }
         let page = rows.prefix(limit)
         let hasMore = rows.count > limit
-        var answer: JSONValue = ["object": "list", "data": .array(page.map(\.json)), "has_more": .bool(hasMore)]
+        let media = try await storedMedia(of: page.map(\.requestID))
+        let data: [JSONValue] = page.map { row in
+            var json = row.json
+            if let images = media[row.requestID] { json.set("media", .array(images)) }
+            return json
+        }
+        var answer: JSONValue = ["object": "list", "data": .array(data), "has_more": .bool(hasMore)]
         answer.set("next_before", hasMore ? page.last.map { JSONValue.number(Int($0.id)) } ?? .null : .null)
         return answer
     }

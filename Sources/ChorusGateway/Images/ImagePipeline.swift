@@ -80,7 +80,7 @@ struct ImagePipeline: Sendable {
     /// URL (the stored image records `caller`'s key as its owner); `b64_json` fetches a provider URL under the
     /// provider's fetch rules and inlines it.
     func finish(_ produced: ProducedImages, job: ImageJob, model: ResolvedModel, caller: Caller,
-                responseFormat: ImageJob.ResponseFormat?) async throws(GatewayError) -> [Finished] {
+                responseFormat: ImageJob.ResponseFormat?, requestID: String? = nil) async throws(GatewayError) -> [Finished] {
         var finished: [Finished] = []
         for (item, revised) in produced.items {
             var bytes: [UInt8]?
@@ -104,7 +104,7 @@ struct ImagePipeline: Sendable {
                     result.b64 = Data(converted).base64EncodedString()
                 case .url:
                     let record: MediaRecord
-                    do { record = try await media.save(converted, format: info.format, ownerKeyID: caller.ownerKeyID) } catch {
+                    do { record = try await media.save(converted, format: info.format, ownerKeyID: caller.ownerKeyID, requestID: requestID) } catch {
                         throw .internalError("could not store the image: \(error)")
                     }
                     result.url = services.config.server.publicURL + "/v1/media/" + record.id

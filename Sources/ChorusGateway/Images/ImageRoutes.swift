@@ -190,7 +190,8 @@ struct ImageRoutes: Sendable {
                 .response(for: upstream, connection: connection, watchClientClose: job.stream)
         case .images(let produced):
             trace.markFirstByte()
-            let finished = try await pipeline.finish(produced, job: job, model: model, caller: caller, responseFormat: job.stream ? .b64JSON : job.responseFormat)
+            let finished = try await pipeline.finish(produced, job: job, model: model, caller: caller, responseFormat: job.stream ? .b64JSON : job.responseFormat,
+                                                  requestID: trace.requestID)
             Self.recordUsage(finished, produced: produced, job: job, trace: trace)
             let response: Response
             if lollms {

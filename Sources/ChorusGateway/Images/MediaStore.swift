@@ -51,14 +51,15 @@ public final class MediaStore: Service, Sendable {
     /// Stores the blob (once per content) and a row that expires `ttl` seconds from now, recording `ownerKeyID`
     /// (the key whose request made the image; nil for the master key). `GET /v1/media/{id}` does not check the
     /// owner — an <img> tag has no key to send, and the id is the secret — the owner is kept for reports and listings.
-    public func save(_ bytes: [UInt8], format: ImageFormat, ownerKeyID: Int64?, now: Date = Date()) async throws -> MediaRecord {
+    public func save(_ bytes: [UInt8], format: ImageFormat, ownerKeyID: Int64?, requestID: String? = nil, now: Date = Date()) async throws -> MediaRecord {
         // Megabytes of hashing: on the thread pool, off the caller's executor.
         let sha = try await NIOThreadPool.singleton.runIfActive { Hex.encode(SHA256.hash(data: bytes)) }
         let name = sha + "." + format.fileExtension
         try await blobs.put(bytes, name: name)
         let created = now.timeIntervalSince1970
         let record = MediaRecord(id: Self.makeID(), sha256: sha, contentType: format.contentType, fileName: name,
-                                 bytes: bytes.count, createdAt: created, expiresAt: created + ttl, ownerKeyID: ownerKeyID)
+                                 bytes: bytes.count, createdAt: created, expiresAt: created + ttl, ownerKeyID: ownerKeyID,
+                                 requestID: requestID)
         try await store.insertMedia(record)
         // A sweep that ran between the put and the insert may have removed an expired twin's blob (it was then no
         // live row's). Checked after the insert, when no later sweep can take it: the rare rewrite puts it back.

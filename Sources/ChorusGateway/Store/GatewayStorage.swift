@@ -53,6 +53,8 @@ public protocol GatewayStorage: Sendable {
     func insertMedia(_ media: MediaRecord) async throws
     /// The row for `id`, expired or not: expiry is the caller's decision.
     func media(id: String) async throws -> MediaRecord?
+    /// The rows stored by these requests, expired or not.
+    func media(requestIDs: [String]) async throws -> [MediaRecord]
     /// Deletes every row that expired at or before `now` (Unix seconds) and returns the file names those rows
     /// used that no remaining row uses, so the caller can remove the files.
     func deleteExpiredMedia(now: Double) async throws -> Set<String>

@@ -11,9 +11,12 @@ public struct MediaRecord: Sendable, Equatable, Codable {
     public var expiresAt: Double
     /// The key whose request stored the image; nil for the master key.
     public var ownerKeyID: Int64?
+    /// The request that made the image (`x-request-id`): its usage row in `/admin/logs` links to the image while
+    /// it is stored. Nil on rows stored before the column existed.
+    public var requestID: String?
 
     public init(id: String, sha256: String, contentType: String, fileName: String, bytes: Int, createdAt: Double, expiresAt: Double,
-                ownerKeyID: Int64? = nil) {
+                ownerKeyID: Int64? = nil, requestID: String? = nil) {
         self.id = id
         self.sha256 = sha256
         self.contentType = contentType
@@ -22,6 +25,7 @@ public struct MediaRecord: Sendable, Equatable, Codable {
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.ownerKeyID = ownerKeyID
+        self.requestID = requestID
     }
 
     enum CodingKeys: String, CodingKey {
@@ -32,5 +36,6 @@ public struct MediaRecord: Sendable, Equatable, Codable {
         case createdAt = "created_at"
         case expiresAt = "expires_at"
         case ownerKeyID = "owner_key_id"
+        case requestID = "request_id"
     }
 }

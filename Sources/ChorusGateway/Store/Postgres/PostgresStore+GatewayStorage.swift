@@ -216,6 +216,13 @@ extension PostgresStore: GatewayStorage {
         }
     }
 
+    public func media(requestIDs: [String]) async throws -> [MediaRecord] {
+        guard !requestIDs.isEmpty else { return [] }
+        return try await Self.described {
+            try await fetch(MediaRecord.self, "SELECT * FROM media WHERE request_id = ANY(\(requestIDs)) ORDER BY created_at")
+        }
+    }
+
     public func deleteExpiredMedia(now: Double) async throws -> Set<String> {
         try await Self.described {
             try await pool.withTransaction(logger: logger) { [self] connection in

@@ -74,6 +74,11 @@ extension PostgresStore {
             "ALTER TABLE generation_logs ADD COLUMN output_audio_tokens BIGINT",
             "ALTER TABLE generation_logs ADD COLUMN session_seconds DOUBLE PRECISION",
         ]),
+        ("v7-media-request", [
+            // The request that stored an image, so its usage row can link to it (issue 15: the console's logs).
+            "ALTER TABLE media ADD COLUMN request_id TEXT",
+            "CREATE INDEX media_request ON media(request_id)",
+        ]),
     ]
 
     /// The advisory lock replicas take so that one at a time migrates: this constant and the schema's hash, so

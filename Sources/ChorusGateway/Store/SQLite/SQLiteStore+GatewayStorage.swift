@@ -121,6 +121,13 @@ extension SQLiteStore: GatewayStorage {
         try await pool.read { db in try MediaRecord.fetchOne(db, key: id) }
     }
 
+    public func media(requestIDs: [String]) async throws -> [MediaRecord] {
+        guard !requestIDs.isEmpty else { return [] }
+        return try await pool.read { db in
+            try MediaRecord.filter(requestIDs.contains(MediaRecord.CodingKeys.requestID)).order(MediaRecord.CodingKeys.createdAt).fetchAll(db)
+        }
+    }
+
     public func deleteExpiredMedia(now: Double) async throws -> Set<String> {
         try await pool.write { db in
             let expired = MediaRecord.filter(MediaRecord.CodingKeys.expiresAt <= now)

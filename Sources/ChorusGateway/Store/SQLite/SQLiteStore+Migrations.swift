@@ -146,6 +146,13 @@ extension SQLiteStore {
                 ALTER TABLE generation_logs ADD COLUMN session_seconds DOUBLE;
                 """)
         }
+        migrator.registerMigration("v12-media-request") { db in
+            // The request that stored an image, so its usage row can link to it (issue 15: the console's logs).
+            try db.execute(sql: """
+                ALTER TABLE media ADD COLUMN request_id TEXT;
+                CREATE INDEX media_request ON media(request_id);
+                """)
+        }
         return migrator
     }
 }
