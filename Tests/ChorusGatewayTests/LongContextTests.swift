@@ -173,6 +173,29 @@ struct LongContextTests {
         }
     }
 
+    @Test func aClientThatLeavesStopsTheCallsInFlight() async throws {
+        try await withGateway(config: { port in
+            var config = Self.config(port: port)
+            for index in config.models.indices where config.models[index].name == "hang" {
+                config.models[index].contextLength = 1024
+            }
+            return config
+        }) { client, gateway, mock in
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: [
+                "model": "hang", "text": String(Self.longText.prefix(20_000)), "prompt": "Summarise."]), as: UTF8.self)
+            try await RawHTTPConnection.with(port: try #require(client.port)) { connection in
+                try await connection.post("/lollms/v1/long_context_process", json: body)
+                #expect(await eventually(within: 5) { mock.received.count == 4 }, "four calls at once (long_context_concurrency)")
+            }
+            #expect(await eventually(within: 5) { mock.hangClosedAt.count == 4 }, "each call's connection closed when the client left")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(mock.received.count == 4, "no further call started")
+            let rows = try await logRows(gateway, atLeast: 5)
+            #expect(rows.filter { $0.route == "/chat/completions" }.map(\.status) == [499, 499, 499, 499])
+            #expect(rows.first { $0.route == "/lollms/long_context_process" }?.status == 499)
+        }
+    }
+
     @Test func chunksRejoinToTheTextAndStayWithinTheirSize() {
         let texts = [Self.longText, String(repeating: "日本語の文章です。", count: 3000), String(repeating: "x", count: 10_000),
                      "one\n\ntwo\nthree. four " + String(repeating: "🇫🇷", count: 500)]

@@ -47,7 +47,13 @@ struct LongContextCall: Sendable {
             return Answer(text: answer.text, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
                           cost: trace.snapshot().cost ?? 0)
         } catch {
-            trace.finish(status: error.code == .clientClosed ? 499 : Int(error.status.code), error: error.description)
+            // Cancelled because the client left (or a sibling call failed): nobody got this answer, whatever error
+            // the aborted transfer surfaced as.
+            if Task.isCancelled || error.code == .clientClosed {
+                trace.finish(status: 499, error: "the long-context request ended before this call answered")
+                throw .clientClosed("The request was cancelled.")
+            }
+            trace.finish(status: Int(error.status.code), error: error.description)
             throw error
         }
     }
