@@ -123,6 +123,7 @@ public func buildGateway(
     SpeechRoutes(services: services, voices: voices).register(on: stoppingWhenClientLeaves(lollms))
     VoiceRoutes(services: services, voices: voices).registerLoLLMs(on: lollms)
     TokenizeRoutes(services: services).register(on: lollms)
+    RAGRoutes(services: services).register(on: lollms)
 
     var background: [any Service] = [services.usageLog, media, ShutdownService { await upstream.shutdown(); await catalog.shutdown() }]
     if config.server.logRetentionDays > 0 { background.append(UsageRetention(store: store, days: config.server.logRetentionDays, logger: logger)) }
