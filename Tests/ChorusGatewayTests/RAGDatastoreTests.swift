@@ -25,12 +25,12 @@ struct RAGDatastoreTests {
     }
 
     /// Long enough that the answer's paragraph is a chunk of its own (default chunks: 1000 characters).
-    static let almanac: [String: Any] = {
+    static var almanac: [String: Any] {
         let fog = (0..<11).map { "Fog rolls over the harbour of Port Quillan on morning \($0 + 1) and the gulls stay on the quay." }
         let fleet = (0..<12).map { "Fishing boat \($0 + 1) of the Port Quillan fleet lands herring and mackerel before noon." }
         let answer = "The lighthouse keeper of Port Quillan is Ardwick Pelling, who has tended its lamp every night since 1987."
         return ["title": "Port Quillan almanac", "text": fog.joined(separator: " ") + "\n\n" + answer + "\n\n" + fleet.joined(separator: " ")]
-    }()
+    }
 
     @Test func aQueryReturnsTheChunkHoldingTheAnswerFirstFromFiftyDocuments() async throws {
         try await withGateway(config: { ragConfig(upstreamPort: $0) }) { client, gateway, mock in
@@ -138,7 +138,7 @@ struct RAGDatastoreTests {
 
             // The owner deletes it, documents and all.
             let deleted = try await master.delete("databases/\(shared)")
-            #expect(deleted.status == .ok && (try RAGClient.object(deleted)["deleted"] as? Bool) == true)
+            #expect(try deleted.status == .ok && RAGClient.object(deleted)["deleted"] as? Bool == true)
             #expect(try await master.get("databases/\(shared)").status == .notFound)
             #expect(try await alice.query(shared, "green tea").status == .notFound)
         }
@@ -156,7 +156,7 @@ struct RAGDatastoreTests {
                 #expect(try errorBody(response).param == "vectorizer")
             }
             let unnamed = try await RAGClient(client: client).post("databases", ["name": "  ", "vectorizer": "embed"])
-            #expect(unnamed.status == .badRequest && (try errorBody(unnamed).param) == "name")
+            #expect(try unnamed.status == .badRequest && errorBody(unnamed).param == "name")
             #expect(try RAGClient.data(try await RAGClient(client: client).get("databases")).isEmpty)
             #expect(mock.received.isEmpty, "creating a datastore asks no provider")
         }
@@ -208,7 +208,7 @@ struct RAGDatastoreTests {
                                                 title: "Tide notes")
             #expect(try RAGClient.object(markdown)["title"] as? String == "Tide notes")
             let image = try await rag.upload(id, file: [0x89, 0x50, 0x4E, 0x47], filename: "photo.png")
-            #expect(image.status == .unsupportedMediaType && (try errorBody(image).param) == "file")
+            #expect(try image.status == .unsupportedMediaType && errorBody(image).param == "file")
             #expect(try RAGClient.object(try await rag.get("databases/\(id)"))["documents"] as? Int == 2)
         }
     }

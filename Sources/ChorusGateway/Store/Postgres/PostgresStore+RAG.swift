@@ -39,7 +39,7 @@ extension PostgresStore {
                     VALUES (\(draft.ownerKeyID), \(draft.name), \(draft.description), \(draft.vectorizer), \(draft.isPublic), \(draft.createdAt))
                     RETURNING id
                     """, logger: logger).decode(Int64.self) { id = inserted }
-                let query = try Self.datastoreQuery(where: "s.id = $2") { try $0.encode(id) }
+                let query = try Self.datastoreQuery(where: "s.id = $2") { try $0.append(id) }
                 guard let stored = try await datastores(query, on: connection).first else {
                     throw PostgresStoreError(reason: "rag datastore \(id) vanished after its insert")
                 }
@@ -50,7 +50,7 @@ extension PostgresStore {
 
     public func datastores(visibleTo ownerKeyID: Int64?) async throws -> [RAGDatastore] {
         try await Self.described {
-            let query = try Self.datastoreQuery(where: "s.owner_key_id IS NOT DISTINCT FROM $2 OR s.is_public") { try $0.encode(ownerKeyID) }
+            let query = try Self.datastoreQuery(where: "s.owner_key_id IS NOT DISTINCT FROM $2 OR s.is_public") { try $0.append(ownerKeyID) }
             return try await pool.withConnection { [self] connection in try await datastores(query, on: connection) }
         }
     }
@@ -58,8 +58,8 @@ extension PostgresStore {
     public func datastore(id: Int64, visibleTo ownerKeyID: Int64?) async throws -> RAGDatastore? {
         try await Self.described {
             let query = try Self.datastoreQuery(where: "s.id = $2 AND (s.owner_key_id IS NOT DISTINCT FROM $3 OR s.is_public)") {
-                try $0.encode(id)
-                try $0.encode(ownerKeyID)
+                try $0.append(id)
+                try $0.append(ownerKeyID)
             }
             return try await pool.withConnection { [self] connection in try await datastores(query, on: connection).first }
         }

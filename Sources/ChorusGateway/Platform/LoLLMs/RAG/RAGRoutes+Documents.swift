@@ -1,3 +1,4 @@
+import ChorusWire
 import Foundation
 import Hummingbird
 

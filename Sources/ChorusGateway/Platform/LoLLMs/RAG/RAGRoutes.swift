@@ -97,7 +97,8 @@ struct RAGRoutes: Sendable {
 
     /// A string member, trimmed, at most `limit` characters; "" when optional and absent.
     static func text(_ json: JSONValue, _ key: String, required: Bool, limit: Int) throws(GatewayError) -> String {
-        let value = (required ? try json.requiredString(key) : try json.optionalString(key) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let raw = try required ? json.requiredString(key) : json.optionalString(key) ?? ""
+        let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if required, value.isEmpty { throw .invalidParameter(key, "'\(key)' must not be empty.") }
         guard value.count <= limit else { throw .invalidParameter(key, "'\(key)' is longer than \(limit) characters.") }
         return value
