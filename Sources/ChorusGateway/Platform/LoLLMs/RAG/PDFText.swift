@@ -18,6 +18,7 @@ enum PDFText {
         let process = Process()
         process.executableURL = executable
         process.arguments = ["-enc", "UTF-8", "-", "-"]
+        _ = brokenPipesIgnored
         let input = Pipe()
         let output = Pipe()
         process.standardInput = input
@@ -52,6 +53,11 @@ enum PDFText {
         }
         return String(decoding: text, as: UTF8.self)
     }
+
+    /// A write to the pipe of a pdftotext that was killed (or died) would raise SIGPIPE, whose default action ends
+    /// the whole gateway; ignored, the write fails with EPIPE instead (NIO's sockets never raise it, so nothing else
+    /// changes). Set once, before the first extraction.
+    private static let brokenPipesIgnored: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
     private static func locate(_ name: String) -> URL? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
