@@ -249,6 +249,32 @@ struct RAGDatastoreTests {
         }
     }
 
+    /// Two embedding batches hold the model's points twice while the request runs; the one row gives both holds
+    /// back and pays its cost once.
+    @Test func aMeteredKeyPaysOneRowForADocumentEmbeddedInSeveralBatches() async throws {
+        try await withGateway(config: { port in
+            var config = ragConfig(upstreamPort: port)
+            if let index = config.models.firstIndex(where: { $0.name == "embed" }) {
+                var price = ModelPrice()
+                price.perRequest = 1
+                config.models[index].price = price
+            }
+            return config
+        }) { client, gateway, mock in
+            var limits = KeyChanges()
+            limits.balance = .some(100)
+            let (key, record) = try await gateway.services.store.createKey(name: "metered", limits: limits)
+            let rag = RAGClient(client: client, key: key)
+            let id = try await rag.create("paid")
+            let added = try await rag.post("databases/\(id)/documents", ["documents": (0..<40).map(Self.report)])
+            #expect(added.status == .ok, "\(String(buffer: added.body))")
+            #expect(mock.received.filter { $0.path == "/v1/embeddings" }.count == 2)
+            let row = try #require(try await logRows(gateway, atLeast: 2).first { $0.route.hasSuffix("/documents") })
+            #expect(row.cost == 1)
+            #expect(try await gateway.services.store.key(id: record.id)?.balance == 99)
+        }
+    }
+
     @Test func anEmbeddingsUpstreamThatIsDownIs502AndStoresNothing() async throws {
         try await withGateway(config: { ragConfig(upstreamPort: $0) }) { client, gateway, _ in
             let rag = RAGClient(client: client)
