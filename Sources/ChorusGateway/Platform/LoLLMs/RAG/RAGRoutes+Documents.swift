@@ -15,23 +15,26 @@ extension RAGRoutes {
             let vectorizer = RAGVectorizer(services: services)
             let model = try vectorizer.resolve(datastore.vectorizer, for: caller, trace: trace)
             let (documents, listed) = try await RAGDocumentInput.read(request, services: services, trace: trace)
+            let chunker = RAGTextChunker(size: services.config.server.ragChunkCharacters, overlap: services.config.server.ragChunkOverlap)
+            // Tens of megabytes of text take a while to walk: on the thread pool, not the request's executor.
+            let (chunked, characters) = try await Offload.run { () throws(GatewayError) in
+                (documents.map { chunker.chunks(of: $0.text) }, documents.map(\.text.count))
+            }
             trace.update { record in
-                record.characters = documents.reduce(0) { $0 + $1.text.count }
+                record.characters = characters.reduce(0, +)
                 record.promptSummary = UsageRecord.summarize(documents.map(\.title).joined(separator: "; "))
             }
-
-            let chunker = RAGTextChunker(size: services.config.server.ragChunkCharacters, overlap: services.config.server.ragChunkOverlap)
-            let chunked = documents.map { chunker.chunks(of: $0.text) }
             let vectors = try await vectorizer.embed(chunked.flatMap { $0 }, with: model, caller: caller, trace: trace)
 
             var drafts: [RAGDocumentDraft] = []
             var offset = 0
             let now = Date().timeIntervalSince1970
-            for (document, chunks) in zip(documents, chunked) {
+            for (index, document) in documents.enumerated() {
+                let chunks = chunked[index]
                 let embedded = zip(chunks, vectors[offset..<(offset + chunks.count)]).map { RAGChunkDraft(text: $0, vector: $1) }
                 offset += chunks.count
                 drafts.append(RAGDocumentDraft(datastoreID: datastore.id, title: document.title, chunks: embedded,
-                                               characters: document.text.count, createdAt: now))
+                                               characters: characters[index], createdAt: now))
             }
             var added: [JSONValue] = []
             for draft in drafts {
