@@ -7,10 +7,10 @@ import PostgresNIO
 extension PostgresStore {
     private typealias DatastoreRow = (Int64, Int64?, String, String, String, Bool, Double, String, Int64, Int64)
 
-    private static func datastoreQuery(where condition: String, _ binds: (inout PostgresBindings) throws -> Void) throws -> PostgresQuery {
+    private static func datastoreQuery(where condition: String, _ binds: (inout PostgresBindings) -> Void) -> PostgresQuery {
         var bindings = PostgresBindings()
         bindings.append(RAGDatastore.masterOwnerName)
-        try binds(&bindings)
+        binds(&bindings)
         return PostgresQuery(unsafeSQL: """
             SELECT s.id, s.owner_key_id, s.name, s.description, s.vectorizer, s.is_public, s.created_at,
                 CASE WHEN s.owner_key_id IS NULL THEN $1 ELSE COALESCE(k.name, '') END AS owner_name,
@@ -39,7 +39,7 @@ extension PostgresStore {
                     VALUES (\(draft.ownerKeyID), \(draft.name), \(draft.description), \(draft.vectorizer), \(draft.isPublic), \(draft.createdAt))
                     RETURNING id
                     """, logger: logger).decode(Int64.self) { id = inserted }
-                let query = try Self.datastoreQuery(where: "s.id = $2") { try $0.append(id) }
+                let query = Self.datastoreQuery(where: "s.id = $2") { $0.append(id) }
                 guard let stored = try await datastores(query, on: connection).first else {
                     throw PostgresStoreError(reason: "rag datastore \(id) vanished after its insert")
                 }
@@ -50,16 +50,16 @@ extension PostgresStore {
 
     public func datastores(visibleTo ownerKeyID: Int64?) async throws -> [RAGDatastore] {
         try await Self.described {
-            let query = try Self.datastoreQuery(where: "s.owner_key_id IS NOT DISTINCT FROM $2 OR s.is_public") { try $0.append(ownerKeyID) }
+            let query = Self.datastoreQuery(where: "s.owner_key_id IS NOT DISTINCT FROM $2 OR s.is_public") { $0.append(ownerKeyID) }
             return try await pool.withConnection { [self] connection in try await datastores(query, on: connection) }
         }
     }
 
     public func datastore(id: Int64, visibleTo ownerKeyID: Int64?) async throws -> RAGDatastore? {
         try await Self.described {
-            let query = try Self.datastoreQuery(where: "s.id = $2 AND (s.owner_key_id IS NOT DISTINCT FROM $3 OR s.is_public)") {
-                try $0.append(id)
-                try $0.append(ownerKeyID)
+            let query = Self.datastoreQuery(where: "s.id = $2 AND (s.owner_key_id IS NOT DISTINCT FROM $3 OR s.is_public)") {
+                $0.append(id)
+                $0.append(ownerKeyID)
             }
             return try await pool.withConnection { [self] connection in try await datastores(query, on: connection).first }
         }
