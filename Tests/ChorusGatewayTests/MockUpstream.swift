@@ -82,11 +82,18 @@ final class MockUpstream: Sendable {
         return vector
     }
 
-    /// `/v1/embeddings`: one vector per input (a string or a list of strings), 4 prompt tokens per input.
-    static func embeddingsJSON(input: Any?, model: String) -> String {
+    /// `/v1/embeddings`: one vector per input (a string or a list of strings), 4 prompt tokens per input; with
+    /// `encoding_format: base64`, each vector's Float32 little-endian bytes in base64, as OpenAI sends them.
+    static func embeddingsJSON(input: Any?, model: String, base64: Bool = false) -> String {
         let texts = (input as? [String]) ?? [(input as? String) ?? ""]
         let data = texts.enumerated().map { index, text in
-            let numbers = embedding(of: text).map { $0 == 0 ? "0" : String($0) }.joined(separator: ",")
+            let vector = embedding(of: text)
+            if base64 {
+                var bytes = Data()
+                for value in vector { withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+                return #"{"object":"embedding","index":\#(index),"embedding":"\#(bytes.base64EncodedString())"}"#
+            }
+            let numbers = vector.map { $0 == 0 ? "0" : String($0) }.joined(separator: ",")
             return #"{"object":"embedding","index":\#(index),"embedding":[\#(numbers)]}"#
         }
         return #"{"object":"list","data":[\#(data.joined(separator: ","))],"model":"\#(model)","usage":{"prompt_tokens":\#(4 * texts.count),"total_tokens":\#(4 * texts.count)}}"#
@@ -299,7 +306,7 @@ final class MockUpstream: Sendable {
         let answer: String
         switch path {
         case "/v1/embeddings":
-            answer = Self.embeddingsJSON(input: json["input"], model: model)
+            answer = Self.embeddingsJSON(input: json["input"], model: model, base64: json["encoding_format"] as? String == "base64")
         case "/v1/completions":
             answer = #"{"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"\#(model)","choices":[{"text":" world","index":0,"finish_reason":"stop"}],"usage":{"prompt_tokens":2,"completion_tokens":1,"total_tokens":3}}"#
         default:

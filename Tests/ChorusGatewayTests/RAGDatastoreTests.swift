@@ -275,6 +275,17 @@ struct RAGDatastoreTests {
         }
     }
 
+    @Test func aVectorizerAnsweringBase64FindsTheSameChunks() async throws {
+        try await withGateway(config: { ragConfig(upstreamPort: $0) }) { client, _, mock in
+            let rag = RAGClient(client: client)
+            let id = try await rag.create("encoded", vectorizer: "embed-base64")
+            #expect(try await rag.post("databases/\(id)/documents", ["documents": [Self.almanac] + (0..<10).map(Self.report)]).status == .ok)
+            #expect(mock.received.last?.body.contains(#""encoding_format":"base64""#) == true)
+            let best = try #require(try RAGClient.data(try await rag.query(id, "Who is the lighthouse keeper of Port Quillan?")).first)
+            #expect((best["text"] as? String)?.contains("Ardwick Pelling") == true)
+        }
+    }
+
     @Test func anEmbeddingsUpstreamThatIsDownIs502AndStoresNothing() async throws {
         try await withGateway(config: { ragConfig(upstreamPort: $0) }) { client, gateway, _ in
             let rag = RAGClient(client: client)

@@ -1,4 +1,5 @@
 import ChorusGateway
+import ChorusWire
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -7,7 +8,7 @@ import NIOFoundationCompat
 import Testing
 
 /// `platformConfig` plus embeddings models for the RAG datastores: `embed` on the mock (hashed bag-of-words
-/// vectors), `embed-down` on a provider nobody listens to, and `chat-only` (no embeddings) from the platform config.
+/// vectors; `embed-base64` asks for them base64-encoded), `embed-down` on a provider nobody listens to, and `chat-only` (no embeddings) from the platform config.
 func ragConfig(upstreamPort: Int) -> GatewayConfig {
     var config = platformConfig(upstreamPort: upstreamPort)
     var down = ProviderConfig(name: "down", type: .openai)
@@ -18,6 +19,8 @@ func ragConfig(upstreamPort: Int) -> GatewayConfig {
     config.models += [
         ModelConfig(name: "embed", provider: "mock", model: "upstream-embed", capabilities: [.embeddings]),
         ModelConfig(name: "embed-down", provider: "down", model: "upstream-embed", capabilities: [.embeddings]),
+        ModelConfig(name: "embed-base64", provider: "mock", model: "upstream-embed", defaults: ["encoding_format": .string("base64")],
+                    capabilities: [.embeddings]),
     ]
     return config
 }

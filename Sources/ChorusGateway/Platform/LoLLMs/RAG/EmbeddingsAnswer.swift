@@ -1,5 +1,6 @@
 import ChorusUpstream
 import ChorusWire
+import Foundation
 import NIOCore
 
 /// The vectors of a provider's `/embeddings` answer in the order of the inputs (by each entry's `index`), with the
@@ -25,8 +26,16 @@ struct EmbeddingsAnswer: Sendable {
         var vectors = [[Float]?](repeating: nil, count: inputs)
         for (position, entry) in data.enumerated() {
             let index = entry["index"]?.intValue ?? position
-            guard vectors.indices.contains(index), vectors[index] == nil,
-                  let numbers = entry["embedding"]?.arrayValue, !numbers.isEmpty else {
+            guard vectors.indices.contains(index), vectors[index] == nil else {
+                throw .upstreamFailed(provider: provider, "its answer's embedding \(position) has no index of its own")
+            }
+            // `encoding_format: base64` in a provider's defaults: the Float32 little-endian bytes, base64-encoded.
+            if let encoded = entry["embedding"]?.stringValue, let bytes = Data(base64Encoded: encoded),
+               let vector = RAGVector.vector(from: bytes), !vector.isEmpty, vector.allSatisfy(\.isFinite) {
+                vectors[index] = vector
+                continue
+            }
+            guard let numbers = entry["embedding"]?.arrayValue, !numbers.isEmpty else {
                 throw .upstreamFailed(provider: provider, "its answer's embedding \(position) is missing or not a list of numbers")
             }
             var vector: [Float] = []
