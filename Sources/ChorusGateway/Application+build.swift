@@ -124,6 +124,7 @@ public func buildGateway(
     SpeechRoutes(services: services, voices: voices).register(on: stoppingWhenClientLeaves(lollms))
     VoiceRoutes(services: services, voices: voices).registerLoLLMs(on: lollms)
     TokenizeRoutes(services: services).register(on: lollms)
+    RAGRoutes(services: services).register(on: lollms)
     // Its model calls cost points: they stop when the client leaves.
     LongContextRoutes(services: services).register(on: stoppingWhenClientLeaves(lollms))
     // The playground: the /v1 routes again, for the console and other UIs, whose event streams end with Chorus's

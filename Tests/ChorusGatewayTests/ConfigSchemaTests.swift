@@ -96,6 +96,8 @@ import Testing
         "server.master_key": "server: {master_key: sk-chorus-a-long-master-key}",
         "server.chat_history_messages": "server: {chat_history_messages: 4}",
         "server.chat_history_characters": "server: {chat_history_characters: 1000}",
+        "server.rag_chunk_chars": "server: {rag_chunk_chars: 500}",
+        "server.rag_chunk_overlap": "server: {rag_chunk_overlap: 50}",
         "database": "database: other.sqlite", "voices_dir": "voices_dir: v2", "media_dir": "media_dir: m2",
         "providers": "providers: {p: {type: builtin}}", "models": "providers: {p: {type: builtin}}\nmodels: [{name: m, provider: p}]",
     ]

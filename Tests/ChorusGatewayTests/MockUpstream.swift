@@ -66,6 +66,39 @@ final class MockUpstream: Sendable {
         return events
     }
 
+    /// Dimensions of the mock's embeddings.
+    static let embeddingDimensions = 256
+
+    /// A hashed bag of words: each lowercased word adds 1 to the dimension its FNV-1a hash picks, so texts that
+    /// share words have a high cosine similarity and texts that share none are near 0 — enough for a RAG search
+    /// to find the chunk that holds a query's words.
+    static func embedding(of text: String) -> [Double] {
+        var vector = [Double](repeating: 0, count: embeddingDimensions)
+        for word in text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }) {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in word.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            vector[Int(hash % UInt64(embeddingDimensions))] += 1
+        }
+        return vector
+    }
+
+    /// `/v1/embeddings`: one vector per input (a string or a list of strings), 4 prompt tokens per input; with
+    /// `encoding_format: base64`, each vector's Float32 little-endian bytes in base64, as OpenAI sends them.
+    static func embeddingsJSON(input: Any?, model: String, base64: Bool = false) -> String {
+        let texts = (input as? [String]) ?? [(input as? String) ?? ""]
+        let data = texts.enumerated().map { index, text in
+            let vector = embedding(of: text)
+            if base64 {
+                var bytes = Data()
+                for value in vector { withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+                return #"{"object":"embedding","index":\#(index),"embedding":"\#(bytes.base64EncodedString())"}"#
+            }
+            let numbers = vector.map { $0 == 0 ? "0" : String($0) }.joined(separator: ",")
+            return #"{"object":"embedding","index":\#(index),"embedding":[\#(numbers)]}"#
+        }
+        return #"{"object":"list","data":[\#(data.joined(separator: ","))],"model":"\#(model)","usage":{"prompt_tokens":\#(4 * texts.count),"total_tokens":\#(4 * texts.count)}}"#
+    }
+
     static func chatJSON(model: String) -> String {
         #"{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"\#(model)","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there."},"finish_reason":"stop"}],"usage":{"prompt_tokens":11,"completion_tokens":3,"total_tokens":14}}"#
     }
@@ -273,7 +306,7 @@ final class MockUpstream: Sendable {
         let answer: String
         switch path {
         case "/v1/embeddings":
-            answer = #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,-0.2,0.3]}],"model":"\#(model)","usage":{"prompt_tokens":4,"total_tokens":4}}"#
+            answer = Self.embeddingsJSON(input: json["input"], model: model, base64: json["encoding_format"] as? String == "base64")
         case "/v1/completions":
             answer = #"{"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"\#(model)","choices":[{"text":" world","index":0,"finish_reason":"stop"}],"usage":{"prompt_tokens":2,"completion_tokens":1,"total_tokens":3}}"#
         default:

@@ -66,6 +66,14 @@ def parse_multipart(content_type, body):
 SPOKEN_ANSWER = "Please turn off the lights in the kitchen. The quick brown fox jumps over the lazy dog."
 
 
+def bag_of_words(text, dimensions=256):
+    """Each lowercased word adds 1 to the dimension its CRC-32 picks."""
+    vector = [0.0] * dimensions
+    for word in "".join(c if c.isalnum() else " " for c in text.lower()).split():
+        vector[zlib.crc32(word.encode()) % dimensions] += 1
+    return vector
+
+
 def sse_events(model):
     events = []
     if model == "speaker":
@@ -194,6 +202,13 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/detokenize":
             return self.send_json(200, {"prompt": bytes(req.get("tokens", [])).decode(errors="replace")})
         if self.path.endswith("/embeddings"):
+            if isinstance(req.get("input"), list):
+                # A list (the RAG datastores send theirs so): a hashed bag of words per input, so texts that share
+                # words are similar.
+                inputs = req["input"]
+                return self.send_json(200, {"object": "list", "model": model, "data": [
+                    {"object": "embedding", "index": i, "embedding": bag_of_words(text)} for i, text in enumerate(inputs)],
+                    "usage": {"prompt_tokens": 4 * len(inputs), "total_tokens": 4 * len(inputs)}})
             return self.send_json(200, {"object": "list", "model": model, "data": [
                 {"object": "embedding", "index": 0, "embedding": [0.1, -0.2, 0.3]}],
                 "usage": {"prompt_tokens": 4, "total_tokens": 4}})

@@ -77,3 +77,35 @@ def test_rerank_sample_ranks_and_round_trips_tokens(env, tmp_path):
     missing = subprocess.run([sys.executable, os.path.join(SAMPLES, "rerank.py")], cwd=tmp_path, capture_output=True,
                              text=True, timeout=60, env=dict(environ, CHORUS_RERANK_MODEL="no-such-model"))
     assert missing.returncode != 0 and "this sample needs:" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_rag_sample_finds_the_answer_and_a_pdf_becomes_searchable(env, tmp_path):
+    """samples/rag.py end to end: a datastore on the embeddings model, three documents and a PDF, a query whose
+    answer is first, and the datastore deleted again."""
+    text = "Ardwick Pelling keeps the lighthouse of Port Quillan."
+    content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET"
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+               f"<< /Length {len(content)} >>\nstream\n{content}\nendstream", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    pdf, offsets = "%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += f"{number} 0 obj\n{body}\nendobj\n"
+    xref = len(pdf)
+    pdf += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n" + "".join(f"{o:010d} 00000 n \n" for o in offsets)
+    pdf += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    (tmp_path / "keeper.pdf").write_text(pdf)
+    environ = dict(os.environ, CHORUS_URL=env.base_url, CHORUS_KEY=env.key, CHORUS_EMBEDDINGS_MODEL="text-embedding-3-small",
+                   CHORUS_RAG_FILE=str(tmp_path / "keeper.pdf"))
+    done = subprocess.run([sys.executable, os.path.join(SAMPLES, "rag.py")], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60, env=environ)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "added file 'keeper.pdf' in 1 chunk(s)" in lines
+    hits = [line for line in lines if "%  [" in line]
+    assert "lighthouse" in hits[0] and "Ardwick Pelling" in hits[0], done.stdout
+    listed = requests.get(root(env) + "/lollms/v1/rag/databases", headers={"Authorization": f"Bearer {env.key}"}).json()
+    assert listed == {"object": "list", "data": []}, "the sample deletes its datastore"
+    missing = subprocess.run([sys.executable, os.path.join(SAMPLES, "rag.py")], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=60, env=dict(environ, CHORUS_EMBEDDINGS_MODEL="no-such-model"))
+    assert missing.returncode != 0 and "this sample needs:" in missing.stderr and "Traceback" not in missing.stderr

@@ -22,7 +22,8 @@ struct Ledger: Sendable {
         }
         switch admission {
         case .admitted:
-            trace.update { $0.reserved = amount }
+            // Added up: a request that makes several calls (a RAG document's embedding batches) holds for each.
+            trace.update { $0.reserved += amount }
         case .insufficientBalance(let retryAfter):
             throw .insufficientBalance(retryAfter: retryAfter)
         case .overBudget(let retryAfter):

@@ -110,6 +110,12 @@ public struct ConfigLoader: Sendable {
             if let v = s["chat_history_characters"] {
                 config.server.chatHistoryCharacters = try reader.int(v, path: "server.chat_history_characters", range: 0...100_000_000)
             }
+            if let v = s["rag_chunk_chars"] {
+                config.server.ragChunkCharacters = try reader.int(v, path: "server.rag_chunk_chars", range: 100...100_000)
+            }
+            if let v = s["rag_chunk_overlap"] {
+                config.server.ragChunkOverlap = try reader.int(v, path: "server.rag_chunk_overlap", range: 0...50_000)
+            }
             if config.server.voiceSampleMinSeconds > config.server.voiceSampleMaxSeconds {
                 throw reader.error("server.voice_sample_min_seconds", "must not exceed voice_sample_max_seconds", server)
             }

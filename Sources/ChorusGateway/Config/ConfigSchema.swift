@@ -9,7 +9,7 @@ public enum ConfigSchema {
         "voice_sample_min_seconds", "voice_sample_max_seconds", "media_ttl_seconds", "max_image_pixels",
         "header_timeout_seconds", "idle_timeout_seconds", "body_timeout_seconds", "max_connections",
         "shutdown_grace_seconds", "metrics_key", "global_rpm", "log_retention_days", "master_key", "max_rerank_documents", "long_context_concurrency",
-        "chat_history_messages", "chat_history_characters", "realtime_client_write_timeout_seconds",
+        "chat_history_messages", "chat_history_characters", "rag_chunk_chars", "rag_chunk_overlap", "realtime_client_write_timeout_seconds",
     ]
 
     public static let provider: Set<String> = [

@@ -127,6 +127,10 @@ public struct ServerConfig: Sendable {
     /// …and of those, only the latest whose text adds up to at most this many characters (the new message is sent
     /// whole and does not count).
     public var chatHistoryCharacters = 32_000
+    /// RAG datastores: a document is cut into chunks of at most this many characters for embedding…
+    public var ragChunkCharacters = 1000
+    /// …each starting with at most this many characters (whole sentences) of the chunk before; at most half a chunk.
+    public var ragChunkOverlap = 200
 
     public init() {}
 }

@@ -6,7 +6,7 @@ import HTTPTypes
 public struct GatewayError: Error, Sendable, CustomStringConvertible {
     enum Code: String, Sendable {
         case invalidRequest, invalidJSON, missingParameter, invalidParameter
-        case missingKey, invalidKey, modelNotAllowed
+        case missingKey, invalidKey, modelNotAllowed, forbidden
         case modelNotFound, notFound, payloadTooLarge, unsupportedMediaType
         case rateLimited, insufficientQuota, notImplemented, upstreamUnreachable, upstreamTimeout, upstreamFailed
         case serviceUnavailable, internalError, clientClosed
@@ -51,7 +51,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         return switch code {
         case .invalidRequest, .invalidJSON, .missingParameter, .invalidParameter, .audioTooLong: .badRequest
         case .missingKey, .invalidKey: .unauthorized
-        case .modelNotAllowed: .forbidden
+        case .modelNotAllowed, .forbidden: .forbidden
         case .modelNotFound, .notFound: .notFound
         case .modelShutDown: .gone
         case .payloadTooLarge: .contentTooLarge
@@ -72,7 +72,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     public var type: String {
         switch code {
         case .missingKey, .invalidKey: "authentication_error"
-        case .modelNotAllowed: "permission_error"
+        case .modelNotAllowed, .forbidden: "permission_error"
         case .rateLimited: "rate_limit_error"
         case .insufficientQuota: "insufficient_quota"
         case .upstreamUnreachable, .upstreamTimeout, .upstreamFailed, .serviceUnavailable, .shuttingDown, .internalError: "api_error"
@@ -90,6 +90,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case .missingKey: "missing_api_key"
         case .invalidKey: "invalid_api_key"
         case .modelNotAllowed: "model_not_allowed"
+        case .forbidden: "permission_denied"
         case .modelNotFound: "model_not_found"
         case .payloadTooLarge: "payload_too_large"
         case .unsupportedMediaType: "unsupported_media_type"
@@ -132,6 +133,8 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     public static func modelNotAllowed(_ model: String) -> Self {
         .init(.modelNotAllowed, "This API key is not allowed to use the model '\(echo(model))'.", param: "model")
     }
+    /// The caller sees what it asked for but may not change it (another key's public RAG datastore).
+    public static func forbidden(_ message: String, param: String? = nil) -> Self { .init(.forbidden, message, param: param) }
     public static func modelNotFound(_ model: String) -> Self {
         .init(.modelNotFound, "The model '\(echo(model))' does not exist or you do not have access to it.", param: "model")
     }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Everything the gateway keeps between requests: API keys, usage rows, custom voices, stored media and the chat
-/// API's conversations.
+/// Everything the gateway keeps between requests: API keys, usage rows, custom voices, stored media, the chat
+/// API's conversations and the RAG datastores.
 ///
 /// The signatures carry the gateway's own value types only, never a database library's, so a second backend
 /// (PostgreSQL) is a second conformance run against the same tests. `SQLiteStore` is the embedded default.
@@ -97,6 +97,26 @@ public protocol GatewayStorage: Sendable {
     func conversations(ownerKeyID: Int64?, limit: Int, offset: Int) async throws -> ConversationPage
     /// The conversation's last `limit` messages, oldest first; nil when `ownerKeyID` does not own it.
     func messages(conversationID: Int64, ownerKeyID: Int64?, last limit: Int) async throws -> [ChatMessageRecord]?
+
+    // MARK: RAG datastores (the LoLLMs surface)
+
+    // Owners as for conversations (nil = the master key's own). A datastore is visible to its owner and, when
+    // public, to every key; only its owner writes to it.
+
+    /// Stores a new datastore and returns it with its id and owner's name.
+    func insertDatastore(_ draft: RAGDatastoreDraft) async throws -> RAGDatastore
+    /// The datastores `ownerKeyID` sees (its own and the public ones), oldest first, with their counts.
+    func datastores(visibleTo ownerKeyID: Int64?) async throws -> [RAGDatastore]
+    /// The datastore when `ownerKeyID` sees it.
+    func datastore(id: Int64, visibleTo ownerKeyID: Int64?) async throws -> RAGDatastore?
+    /// Deletes the datastore with its documents and chunks when `ownerKeyID` owns it; false otherwise.
+    func deleteDatastore(id: Int64, ownerKeyID: Int64?) async throws -> Bool
+    /// Stores the document and all its chunks in one transaction. Nil (and nothing written) when the datastore is
+    /// not `ownerKeyID`'s (any more).
+    func insertDocument(_ document: RAGDocumentDraft, ownerKeyID: Int64?) async throws -> RAGDocument?
+    /// The datastore's `limit` chunks most similar to `query` (cosine, `RAGVector`) with a similarity of at least
+    /// `minSimilarity`, best first. Chunks of another dimension than the query's are left out.
+    func searchChunks(datastoreID: Int64, query: [Float], limit: Int, minSimilarity: Double) async throws -> [RAGMatch]
 }
 
 extension GatewayStorage {

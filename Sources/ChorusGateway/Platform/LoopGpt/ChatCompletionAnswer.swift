@@ -35,7 +35,8 @@ struct ChatCompletionAnswer: Sendable {
                     totalTokens: usage?["total_tokens"]?.intValue)
     }
 
-    private static func refusal(_ response: UpstreamResponse, provider: String) async -> GatewayError {
+    /// The error a non-2xx answer becomes (the RAG vectorizer calls read theirs the same way).
+    static func refusal(_ response: UpstreamResponse, provider: String) async -> GatewayError {
         let status = response.status
         let body = try? await collect(response, provider: provider, limit: maxErrorBytes)
         let said = body.flatMap(parse)?["error"].flatMap { $0["message"]?.stringValue ?? $0.stringValue }
@@ -50,7 +51,7 @@ struct ChatCompletionAnswer: Sendable {
         }
     }
 
-    private static func collect(_ response: UpstreamResponse, provider: String, limit: Int) async throws(GatewayError) -> ByteBuffer {
+    static func collect(_ response: UpstreamResponse, provider: String, limit: Int) async throws(GatewayError) -> ByteBuffer {
         do {
             return try await response.body.collect(upTo: limit)
         } catch let error as UpstreamError {

@@ -74,6 +74,29 @@ extension PostgresStore {
             "ALTER TABLE generation_logs ADD COLUMN output_audio_tokens BIGINT",
             "ALTER TABLE generation_logs ADD COLUMN session_seconds DOUBLE PRECISION",
         ]),
+        ("v6-rag", [
+            // RAG datastores (issue 15), as SQLite's v11-rag: vectors are Float32 little-endian bytea with their norm.
+            """
+            CREATE TABLE rag_datastores (
+                id BIGSERIAL PRIMARY KEY, owner_key_id BIGINT, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+                vectorizer TEXT NOT NULL, is_public BOOLEAN NOT NULL DEFAULT FALSE, created_at DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE INDEX rag_datastores_owner ON rag_datastores(owner_key_id)",
+            """
+            CREATE TABLE rag_documents (
+                id BIGSERIAL PRIMARY KEY, datastore_id BIGINT NOT NULL REFERENCES rag_datastores(id) ON DELETE CASCADE,
+                title TEXT NOT NULL, chunk_count BIGINT NOT NULL, characters BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE INDEX rag_documents_datastore ON rag_documents(datastore_id)",
+            """
+            CREATE TABLE rag_chunks (
+                id BIGSERIAL PRIMARY KEY, document_id BIGINT NOT NULL REFERENCES rag_documents(id) ON DELETE CASCADE,
+                datastore_id BIGINT NOT NULL REFERENCES rag_datastores(id) ON DELETE CASCADE, chunk_index BIGINT NOT NULL,
+                text TEXT NOT NULL, vector BYTEA NOT NULL, norm DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE INDEX rag_chunks_datastore ON rag_chunks(datastore_id, id)",
+            "CREATE INDEX rag_chunks_document ON rag_chunks(document_id)",
+        ]),
         ("v7-media-request", [
             // The request that stored an image, so its usage row can link to it (issue 15: the console's logs).
             "ALTER TABLE media ADD COLUMN request_id TEXT",

@@ -146,6 +146,43 @@ extension SQLiteStore {
                 ALTER TABLE generation_logs ADD COLUMN session_seconds DOUBLE;
                 """)
         }
+        migrator.registerMigration("v11-rag") { db in
+            // RAG datastores (issue 15): per key, public or not; documents and their embedded chunks go with them.
+            // A chunk's vector is Float32 little-endian bytes with its norm (RAGVector); `datastore_id` on the chunk
+            // lets a search scan one datastore without a join.
+            try db.execute(sql: """
+                CREATE TABLE rag_datastores (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    owner_key_id INTEGER,
+                    name TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    vectorizer TEXT NOT NULL,
+                    is_public INTEGER NOT NULL DEFAULT 0,
+                    created_at DOUBLE NOT NULL
+                );
+                CREATE INDEX rag_datastores_owner ON rag_datastores(owner_key_id);
+                CREATE TABLE rag_documents (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    datastore_id INTEGER NOT NULL REFERENCES rag_datastores(id) ON DELETE CASCADE,
+                    title TEXT NOT NULL,
+                    chunk_count INTEGER NOT NULL,
+                    characters INTEGER NOT NULL,
+                    created_at DOUBLE NOT NULL
+                );
+                CREATE INDEX rag_documents_datastore ON rag_documents(datastore_id);
+                CREATE TABLE rag_chunks (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    document_id INTEGER NOT NULL REFERENCES rag_documents(id) ON DELETE CASCADE,
+                    datastore_id INTEGER NOT NULL REFERENCES rag_datastores(id) ON DELETE CASCADE,
+                    chunk_index INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    vector BLOB NOT NULL,
+                    norm DOUBLE NOT NULL
+                );
+                CREATE INDEX rag_chunks_datastore ON rag_chunks(datastore_id, id);
+                CREATE INDEX rag_chunks_document ON rag_chunks(document_id);
+                """)
+        }
         migrator.registerMigration("v12-media-request") { db in
             // The request that stored an image, so its usage row can link to it (issue 15: the console's logs).
             try db.execute(sql: """
