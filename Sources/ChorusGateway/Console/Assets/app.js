@@ -1,0 +1,102 @@
+// Hash routing: each page is a <template> in index.html plus a module exporting mount(root). Pages that need the
+// master key are listed in ADMIN; without a key every route shows the sign-in page.
+import { session, signIn, forgetModels } from './api.js';
+import { $, announce } from './dom.js';
+
+const PAGES = {
+  speak: () => import('./speak.js'),
+  transcribe: () => import('./transcribe.js'),
+  images: () => import('./images.js'),
+  chat: () => import('./chat.js'),
+  voices: () => import('./voices.js'),
+  keys: () => import('./keys.js'),
+  usage: () => import('./usage.js'),
+  logs: () => import('./logs.js'),
+};
+const ADMIN = new Set(['keys', 'usage', 'logs']);
+const TITLES = { signin: 'Sign in' };
+
+let current = null;
+
+function showNav(signedIn) {
+  $('#nav').hidden = !signedIn;
+  for (const item of document.querySelectorAll('#nav .admin')) item.hidden = !session.admin;
+}
+
+function render(name) {
+  const view = $('#view');
+  current?.unmount?.();
+  current = null;
+  view.replaceChildren($(`#page-${name}`).content.cloneNode(true));
+  document.title = `${TITLES[name] ?? name[0].toUpperCase() + name.slice(1)} · Chorus console`;
+  for (const link of document.querySelectorAll('#nav a')) {
+    if (link.getAttribute('href') === `#/${name}`) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  return view;
+}
+
+function mountSignIn() {
+  const view = render('signin');
+  const form = $('#signin-form', view);
+  const error = $('#signin-error', view);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const key = $('#signin-key', view).value.trim();
+    error.hidden = true;
+    announce('Checking the key…');
+    try {
+      await signIn(key);
+      announce(session.admin ? 'Signed in with the master key.' : 'Signed in.');
+      showNav(true);
+      if (location.hash === '' || location.hash === '#/signin') location.hash = '#/speak';
+      else route();
+    } catch (e) {
+      session.forget();
+      error.textContent = e.status === 401 ? 'That key was not accepted.' : `Sign-in failed: ${e.message}`;
+      error.hidden = false;
+      announce('');
+    }
+  });
+  $('#signin-key', view).focus();
+}
+
+async function route() {
+  const name = location.hash.replace(/^#\/?/, '') || 'speak';
+  if (!session.key() || !session.info) {
+    showNav(false);
+    return mountSignIn();
+  }
+  const page = PAGES[name] && !(ADMIN.has(name) && !session.admin) ? name : 'speak';
+  const load = PAGES[page];
+  const view = render(page);
+  try {
+    current = await load();
+    await current.mount(view);
+  } catch (e) {
+    announce(`The ${page} page failed to load: ${e.message}`);
+  }
+}
+
+async function start() {
+  $('#sign-out').addEventListener('click', () => {
+    session.forget();
+    forgetModels();
+    location.hash = '#/signin';
+    route();
+  });
+  window.addEventListener('hashchange', route);
+  // A reload keeps the tab's key: check it again (it may have been revoked meanwhile).
+  const stored = session.key();
+  if (stored) {
+    try {
+      await signIn(stored);
+      showNav(true);
+    } catch {
+      session.forget();
+    }
+  }
+  route();
+}
+
+start();
