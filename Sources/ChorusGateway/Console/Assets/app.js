@@ -28,6 +28,7 @@ function render(name) {
   current?.unmount?.();
   current = null;
   view.replaceChildren($(`#page-${name}`).content.cloneNode(true));
+  delete view.dataset.page;
   document.title = `${TITLES[name] ?? name[0].toUpperCase() + name.slice(1)} · Chorus console`;
   for (const link of document.querySelectorAll('#nav a')) {
     if (link.getAttribute('href') === `#/${name}`) link.setAttribute('aria-current', 'page');
@@ -70,11 +71,16 @@ async function route() {
   const page = PAGES[name] && !(ADMIN.has(name) && !session.admin) ? name : 'speak';
   const load = PAGES[page];
   const view = render(page);
+  // aria-busy until the page has its data (models, lists); the browser tests wait on it too.
+  view.setAttribute('aria-busy', 'true');
   try {
     current = await load();
     await current.mount(view);
   } catch (e) {
     announce(`The ${page} page failed to load: ${e.message}`);
+  } finally {
+    view.dataset.page = page;
+    view.setAttribute('aria-busy', 'false');
   }
 }
 

@@ -8,6 +8,8 @@ import { recordButton } from './recorder.js';
 import { fillVoices, voices } from './voicelist.js';
 
 let sample = null;
+// The previous request's 'playing' listener, dropped when a new request starts so it cannot write into its figures.
+let lastRequest = null;
 
 function setSample(root, blob) {
   sample = blob;
@@ -37,34 +39,35 @@ async function speak(root) {
   }
   const audio = $('#speak-audio', root);
   const stats = $('#speak-stats', root);
-  fillStats(stats, []);
+  // The figures arrive at different times (playback may start before or after the stream ends): one record,
+  // redrawn whole on each change.
+  const figures = new Map([['Audio started after', null], ['Server time to first audio', null], ['Server total', null],
+    ['Characters', null], ['Audio seconds', null], ['Cost', null], ['Playback', null]]);
+  const show = (changes) => {
+    for (const [name, value] of Object.entries(changes)) figures.set(name, value);
+    fillStats(stats, figures);
+  };
+  show({});
   const started = performance.now();
-  let firstAudio = null;
-  audio.addEventListener('playing', () => {
-    firstAudio ??= performance.now() - started;
-    fillStats(stats, [['Audio started after', ms(firstAudio)]]);
-  }, { once: true });
+  lastRequest?.abort();
+  lastRequest = new AbortController();
+  audio.addEventListener('playing', () => show({ 'Audio started after': ms(performance.now() - started) }),
+    { once: true, signal: lastRequest.signal });
   announce('Speaking…');
   const response = await call(playground('audio/speech'), { json: body });
   const player = streamingPlayer(audio, format);
-  let timing = null;
-  let usage = null;
+  show({ Playback: player.streaming ? 'streamed (Media Source)' : 'after download' });
   for await (const { event, data } of events(response)) {
     const json = parse(data);
-    if (event === 'chorus.timing') timing = json;
-    else if (event === 'chorus.usage') usage = json;
-    else if (json?.type === 'speech.audio.delta') player.push(bytesFromBase64(json.audio));
+    if (event === 'chorus.timing') {
+      show({ 'Server time to first audio': ms(json?.ttfb_ms), 'Server total': ms(json?.total_ms) });
+    } else if (event === 'chorus.usage') {
+      show({ Characters: json?.characters, 'Audio seconds': json?.audio_seconds, Cost: json?.cost });
+    } else if (json?.type === 'speech.audio.delta') {
+      player.push(bytesFromBase64(json.audio));
+    }
   }
   player.end();
-  fillStats(stats, [
-    ['Audio started after', ms(firstAudio)],
-    ['Server time to first audio', ms(timing?.ttfb_ms)],
-    ['Server total', ms(timing?.total_ms)],
-    ['Characters', usage?.characters],
-    ['Audio seconds', usage?.audio_seconds],
-    ['Cost', usage?.cost],
-    ['Playback', player.streaming ? 'streamed (Media Source)' : 'after download'],
-  ]);
   announce('Speech received.');
 }
 

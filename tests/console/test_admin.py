@@ -1,0 +1,62 @@
+"""The admin pages and chat in a real browser: a key made in the Keys page works on /v1, chat streams with the
+playground's figures, and the usage chart is drawn."""
+import urllib.error
+import urllib.request
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from console import open_page, poll, severe_console_entries, sign_in, wait
+
+
+def status_of(url, key):
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_key_created_in_the_keys_page_works_on_v1(driver, stack):
+    sign_in(driver, stack, stack.master)
+    open_page(driver, "keys")
+    driver.find_element(By.ID, "kc-name").send_keys("made in the browser")
+    driver.find_element(By.ID, "kc-rpm").send_keys("120")
+    driver.find_element(By.CSS_SELECTOR, "#kc-form button[type=submit]").click()
+    secret = poll(lambda: driver.find_element(By.ID, "kc-secret").get_attribute("value"))
+    assert secret.startswith("sk-")
+    assert status_of(stack.base + "/v1/models", secret) == 200
+    row = poll(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "#kl-body tr") if "made in the browser" in r.text])
+    assert "120" in row[0].text
+    # Revoking it from the page stops it at once.
+    driver.execute_script("window.confirm = () => true")
+    row[0].find_element(By.CSS_SELECTOR, "button.danger").click()
+    poll(lambda: status_of(stack.base + "/v1/models", secret) == 401)
+    assert severe_console_entries(driver) == []
+
+
+def test_chat_streams_the_answer_with_timing_and_usage(driver, stack):
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "chat")
+    driver.find_element(By.ID, "chat-input").send_keys("Say something")
+    driver.find_element(By.CSS_SELECTOR, "#chat-form button[type=submit]").click()
+    answer = poll(lambda: (lambda t: t if "tok9" in t else None)(
+        driver.find_element(By.CSS_SELECTOR, "#chat-log .assistant p").text), timeout=30)
+    assert answer.startswith("tok0")
+    terms = poll(lambda: [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#chat-stats dt")])
+    values = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#chat-stats dd")]
+    figures = dict(zip(terms, values))
+    assert figures["Completion tokens"] == "10" and figures["Server total"].endswith(" ms")
+
+
+def test_the_usage_page_draws_a_bar_per_model_and_logs_list_rows(driver, stack):
+    status_of(stack.base + "/v1/models", stack.key)
+    sign_in(driver, stack, stack.master)
+    open_page(driver, "usage")
+    Select(driver.find_element(By.ID, "us-group")).select_by_visible_text("model")
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#us-chart svg rect.bar")
+                       and "by model" in d.find_element(By.CSS_SELECTOR, "#us-chart figcaption").text)
+    open_page(driver, "logs")
+    rows = poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#lg-body tr"))
+    assert rows and "/" in rows[0].text

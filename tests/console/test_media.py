@@ -1,0 +1,127 @@
+"""Speech, transcription and images through the console in a real browser, checked where it matters: the audio
+element plays to its end, and the mask the provider receives has the painted pixels transparent."""
+import base64
+import json
+import os
+import urllib.request
+
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+import pngread
+from console import open_page, poll, severe_console_entries, sign_in, wait
+
+
+def stats(driver, list_id):
+    terms = driver.find_elements(By.CSS_SELECTOR, f"#{list_id} dt")
+    values = driver.find_elements(By.CSS_SELECTOR, f"#{list_id} dd")
+    return {t.text: v.text for t, v in zip(terms, values)}
+
+
+def test_a_speech_request_streams_and_plays_to_the_end(driver, stack):
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "speak")
+    text = driver.find_element(By.ID, "speak-text")
+    text.clear()
+    text.send_keys("Chorus speaks this while it streams.")
+    Select(driver.find_element(By.ID, "speak-format")).select_by_visible_text("mp3")
+    driver.find_element(By.CSS_SELECTOR, "#speak-form button[type=submit]").click()
+    poll(lambda: driver.execute_script("return document.getElementById('speak-audio').ended"), timeout=40)
+    figures = poll(lambda: (lambda s: s if "Server total" in s else None)(stats(driver, "speak-stats")))
+    assert figures["Playback"] == "streamed (Media Source)"
+    assert figures["Audio started after"].endswith(" ms") and int(figures["Characters"]) > 0
+    assert severe_console_entries(driver) == []
+
+
+def test_a_wav_answer_plays_to_the_end_from_a_blob(driver, stack):
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "speak")
+    Select(driver.find_element(By.ID, "speak-format")).select_by_visible_text("wav")
+    driver.find_element(By.CSS_SELECTOR, "#speak-form button[type=submit]").click()
+    poll(lambda: driver.execute_script("return document.getElementById('speak-audio').ended"), timeout=40)
+    assert stats(driver, "speak-stats")["Playback"] == "after download"
+
+
+def spoken_wav(stack, text):
+    request = urllib.request.Request(stack.base + "/v1/audio/speech", method="POST",
+                                     data=json.dumps({"model": "tts-1", "input": text, "voice": "alloy",
+                                                      "response_format": "wav"}).encode(),
+                                     headers={"Authorization": f"Bearer {stack.key}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        return response.read()
+
+
+def test_a_verbose_transcript_shows_words_with_timings(driver, stack, tmp_path):
+    sample = tmp_path / "hello.wav"
+    sample.write_bytes(spoken_wav(stack, "Please turn off the lights in the kitchen."))
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "transcribe")
+    driver.find_element(By.ID, "tr-file").send_keys(str(sample))
+    Select(driver.find_element(By.ID, "tr-format")).select_by_value("verbose_json")
+    driver.find_element(By.CSS_SELECTOR, "#tr-form button[type=submit]").click()
+    rows = poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#tr-result caption + thead + tbody tr"), timeout=60)
+    words = [r.find_element(By.TAG_NAME, "td").text.lower() for r in rows]
+    assert "kitchen" in " ".join(words) or "lights" in " ".join(words), words
+    start, end = (float(c.text) for c in rows[0].find_elements(By.CSS_SELECTOR, "td.num"))
+    assert 0 <= start <= end
+
+
+def paint(driver, canvas, points):
+    """Drags the mouse through `points` given in the canvas's own pixels."""
+    size = driver.execute_script("const c = arguments[0], r = c.getBoundingClientRect();"
+                                 "return [r.width / c.width, r.height / c.height, r.width, r.height]", canvas)
+    sx, sy, width, height = size
+
+    def offset(point):
+        return int(point[0] * sx - width / 2), int(point[1] * sy - height / 2)
+
+    actions = ActionChains(driver)
+    actions.move_to_element_with_offset(canvas, *offset(points[0])).click_and_hold()
+    for point in points[1:]:
+        actions.move_to_element_with_offset(canvas, *offset(point))
+    actions.release().perform()
+
+
+def test_a_painted_mask_reaches_the_provider_with_painted_pixels_transparent(driver, stack, tmp_path):
+    image = tmp_path / "photo.png"
+    image.write_bytes(pngread.write(256, 256))
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "images")
+    driver.find_element(By.ID, "edit-file").send_keys(str(image))
+    canvas = driver.find_element(By.ID, "edit-mask")
+    poll(lambda: driver.execute_script("return arguments[0].width", canvas) == 256)
+    # The default brush is 32 px wide: a stroke along y = 60 from x = 40 to x = 200.
+    paint(driver, canvas, [(40, 60), (120, 60), (200, 60)])
+    Select(driver.find_element(By.ID, "edit-model")).select_by_value("gpt-image-1")
+    driver.find_element(By.CSS_SELECTOR, "#edit-form button[type=submit]").click()
+    poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#img-results figure img"), timeout=30)
+    with urllib.request.urlopen(stack.upstream + "/debug/last-image-request") as response:
+        received = json.load(response)
+    assert received["path"].endswith("/images/edits")
+    files = {f["name"]: base64.b64decode(f["b64"]) for f in received["files"]}
+    width, height, mask = pngread.read(files["mask"])
+    assert (width, height) == (256, 256) and pngread.read(files["image"])[:2] == (256, 256)
+    for x in (40, 80, 120, 160, 200):
+        assert mask[60][x][3] == 0, (x, mask[60][x])
+    for x, y in ((10, 10), (128, 150), (250, 250), (120, 100)):
+        assert mask[y][x][3] == 255, (x, y, mask[y][x])
+    assert severe_console_entries(driver) == []
+
+
+def test_inverting_the_mask_makes_the_unpainted_area_transparent(driver, stack, tmp_path):
+    image = tmp_path / "photo.png"
+    image.write_bytes(pngread.write(128, 64))
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "images")
+    driver.find_element(By.ID, "edit-file").send_keys(str(image))
+    canvas = driver.find_element(By.ID, "edit-mask")
+    poll(lambda: driver.execute_script("return arguments[0].width", canvas) == 128)
+    paint(driver, canvas, [(20, 32), (40, 32)])
+    driver.find_element(By.ID, "edit-invert").click()
+    driver.find_element(By.CSS_SELECTOR, "#edit-form button[type=submit]").click()
+    poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#img-results figure img"), timeout=30)
+    with urllib.request.urlopen(stack.upstream + "/debug/last-image-request") as response:
+        files = {f["name"]: base64.b64decode(f["b64"]) for f in json.load(response)["files"]}
+    _, _, mask = pngread.read(files["mask"])
+    assert mask[32][30][3] == 255 and mask[5][120][3] == 0 and mask[60][100][3] == 0
