@@ -3,6 +3,7 @@ playground's figures, and the usage chart is drawn."""
 import urllib.error
 import urllib.request
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -18,6 +19,16 @@ def status_of(url, key):
         return error.code
 
 
+def new_key_row(driver):
+    try:
+        if driver.find_element(By.ID, "kc-form").find_element(By.TAG_NAME, "button").get_attribute("disabled"):
+            return None
+        rows = [r for r in driver.find_elements(By.CSS_SELECTOR, "#kl-body tr") if "made in the browser" in r.text]
+        return rows[0] if rows else None
+    except StaleElementReferenceException:
+        return None
+
+
 def test_a_key_created_in_the_keys_page_works_on_v1(driver, stack):
     sign_in(driver, stack, stack.master)
     open_page(driver, "keys")
@@ -27,11 +38,12 @@ def test_a_key_created_in_the_keys_page_works_on_v1(driver, stack):
     secret = poll(lambda: driver.find_element(By.ID, "kc-secret").get_attribute("value"))
     assert secret.startswith("sk-")
     assert status_of(stack.base + "/v1/models", secret) == 200
-    row = poll(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "#kl-body tr") if "made in the browser" in r.text])
-    assert "120" in row[0].text
+    # The list is redrawn after the key is made: wait until it has settled with the new key in it.
+    row = poll(lambda: new_key_row(driver))
+    assert "120" in row.text
     # Revoking it from the page stops it at once.
     driver.execute_script("window.confirm = () => true")
-    row[0].find_element(By.CSS_SELECTOR, "button.danger").click()
+    row.find_element(By.CSS_SELECTOR, "button.danger").click()
     poll(lambda: status_of(stack.base + "/v1/models", secret) == 401)
     assert severe_console_entries(driver) == []
 

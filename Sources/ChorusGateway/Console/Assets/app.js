@@ -48,16 +48,17 @@ function mountSignIn() {
     announce('Checking the key…');
     try {
       await signIn(key);
-      announce(session.admin ? 'Signed in with the master key.' : 'Signed in.');
-      showNav(true);
-      if (location.hash === '' || location.hash === '#/signin') location.hash = '#/speak';
-      else route();
     } catch (e) {
       session.forget();
       error.textContent = e.status === 401 ? 'That key was not accepted.' : `Sign-in failed: ${e.message}`;
       error.hidden = false;
       announce('');
+      return;
     }
+    showNav(true);
+    if (location.hash === '' || location.hash === '#/signin') history.replaceState(null, '', '#/speak');
+    await route();
+    announce(session.admin ? 'Signed in with the master key.' : 'Signed in.');
   });
   $('#signin-key', view).focus();
 }
@@ -88,10 +89,17 @@ async function start() {
   $('#sign-out').addEventListener('click', () => {
     session.forget();
     forgetModels();
-    location.hash = '#/signin';
+    history.replaceState(null, '', '#/signin');
+    announce('Signed out.');
     route();
   });
-  window.addEventListener('hashchange', route);
+  // A new page starts with an empty status line; sign-in's own message is set after its first route.
+  // Focus moves to the new page's content, so keyboard and screen reader users start there.
+  window.addEventListener('hashchange', async () => {
+    announce('');
+    await route();
+    $('#view').focus({ preventScroll: true });
+  });
   // A reload keeps the tab's key: check it again (it may have been revoked meanwhile).
   const stored = session.key();
   if (stored) {
