@@ -125,3 +125,19 @@ def test_inverting_the_mask_makes_the_unpainted_area_transparent(driver, stack, 
         files = {f["name"]: base64.b64decode(f["b64"]) for f in json.load(response)["files"]}
     _, _, mask = pngread.read(files["mask"])
     assert mask[32][30][3] == 255 and mask[5][120][3] == 0 and mask[60][100][3] == 0
+
+
+def test_generated_images_show_from_b64_and_from_a_stored_url(driver, stack):
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "images")
+    Select(driver.find_element(By.ID, "gen-size")).select_by_visible_text("256x256")
+    submit = driver.find_element(By.CSS_SELECTOR, "#gen-form button[type=submit]")
+    submit.click()
+    poll(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#img-results figure img")) == 1)
+    driver.find_element(By.ID, "gen-store").click()
+    poll(lambda: submit.is_enabled())
+    submit.click()
+    widths = poll(lambda: (lambda w: w if len(w) == 2 and all(w) else None)(driver.execute_script(
+        "return [...document.querySelectorAll('#img-results figure img')].map(i => i.complete ? i.naturalWidth : 0)")))
+    assert widths == [256, 256]
+    assert severe_console_entries(driver) == []

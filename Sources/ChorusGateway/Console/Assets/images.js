@@ -9,7 +9,10 @@ let editor = null;
 
 async function blobOf(item) {
   if (item.b64_json) return new Blob([bytesFromBase64(item.b64_json)], { type: 'image/png' });
-  return (await fetch(item.url)).blob();
+  // Stored images are served by this server whatever host public_url names; the path keeps fetch within 'self'.
+  const response = await fetch(new URL(item.url, location.href).pathname);
+  if (!response.ok) throw new Error(`The stored image could not be read (${response.status}).`);
+  return response.blob();
 }
 
 async function showResults(root, json, label) {
@@ -42,7 +45,7 @@ async function generate(root) {
     prompt: $('#gen-prompt', root).value,
     size: $('#gen-size', root).value,
     n: Number($('#gen-n', root).value) || 1,
-    response_format: 'b64_json',
+    response_format: $('#gen-store', root).checked ? 'url' : 'b64_json',
   };
   announce('Generating…');
   await showResults(root, await (await call(playground('images/generations'), { json })).json(), json.prompt);
