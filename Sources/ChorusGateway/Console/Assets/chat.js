@@ -4,6 +4,8 @@ import { call, events, fillModels, parse, playground } from './api.js';
 import { $, announce, busy, el, fillStats, ms } from './dom.js';
 
 let history = [];
+// The last answer's figures, shown again when the page is opened again.
+let lastFigures = [];
 
 function bubble(root, role, text) {
   const body = el('p', {}, text);
@@ -17,7 +19,7 @@ async function send(root) {
   if (!text) return;
   const system = $('#chat-system', root).value.trim();
   history.push({ role: 'user', content: text });
-  bubble(root, 'user', text);
+  const asked = bubble(root, 'user', text);
   input.value = '';
   const messages = system ? [{ role: 'system', content: system }, ...history] : history;
   const answer = bubble(root, 'assistant', '');
@@ -43,18 +45,29 @@ async function send(root) {
         }
       }
     }
+  } catch (error) {
+    // Nothing arrived: take the turn back so the message can be sent again; a partial answer stays.
+    if (!answer.textContent) {
+      answer.closest('li').remove();
+      asked.closest('li').remove();
+      history.pop();
+      input.value = text;
+      throw error;
+    }
+    announce(`The answer was cut off: ${error.message}`);
   } finally {
     answer.removeAttribute('aria-busy');
   }
   history.push({ role: 'assistant', content: answer.textContent });
-  fillStats($('#chat-stats', root), [
+  lastFigures = [
     ['First token after', ms(firstToken)],
     ['Server time to first byte', ms(timing?.ttfb_ms)],
     ['Server total', ms(timing?.total_ms)],
     ['Prompt tokens', usage?.prompt_tokens],
     ['Completion tokens', usage?.completion_tokens],
     ['Cost', usage?.cost],
-  ]);
+  ];
+  fillStats($('#chat-stats', root), lastFigures);
   announce('Answer complete.');
 }
 
@@ -62,6 +75,7 @@ export async function mount(root) {
   const form = $('#chat-form', root);
   const submit = form.querySelector('button[type=submit]');
   for (const message of history) bubble(root, message.role, message.content);
+  fillStats($('#chat-stats', root), lastFigures);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     busy(submit, submit, () => send(root));
@@ -75,6 +89,7 @@ export async function mount(root) {
   });
   $('#chat-clear', root).addEventListener('click', () => {
     history = [];
+    lastFigures = [];
     $('#chat-log', root).replaceChildren();
     fillStats($('#chat-stats', root), []);
   });
