@@ -113,3 +113,33 @@ export async function fillModels(select, capability) {
   if (!list.length) select.append(new Option(`no ${capability} model`, ''));
   return list;
 }
+
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The usage row of the request `response` answered (its x-request-id), or null. Rows are written in batches a
+ *  few tens of milliseconds apart, so the first look waits a little and a 404 is retried for about 2 s. */
+export async function usageRow(response) {
+  const id = response.headers.get('x-request-id');
+  if (!id) return null;
+  await pause(400);
+  for (let attempt = 0; attempt < 8; attempt++) {
+    try {
+      return await getJSON(playground(`requests/${encodeURIComponent(id)}`));
+    } catch (error) {
+      if (error.status !== 404) return null;
+    }
+    await pause(250);
+  }
+  return null;
+}
+
+/** A usage row as label/value pairs for fillStats. */
+export function rowFigures(row) {
+  if (!row) return [];
+  const ms = (v) => (typeof v === 'number' ? `${Math.round(v)} ms` : null);
+  return [
+    ['Time to first byte', ms(row.ttfb_ms)], ['Total time', ms(row.latency_ms)],
+    ['Tokens', row.total_tokens || null], ['Characters', row.characters || null],
+    ['Audio seconds', row.audio_seconds || null], ['Images', row.images || null], ['Cost', row.cost],
+  ];
+}

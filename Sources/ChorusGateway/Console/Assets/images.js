@@ -1,8 +1,8 @@
 // Images: generate, edit with a painted mask (MaskEditor), and variations of a result or an upload. Results come
 // back as b64_json and are kept as Blobs (the CSP's connect-src does not let fetch read data: or blob: URLs), shown
 // through blob: URLs, which img-src allows.
-import { call, fillModels, playground } from './api.js';
-import { $, announce, busy, bytesFromBase64, el } from './dom.js';
+import { call, fillModels, playground, rowFigures, usageRow } from './api.js';
+import { $, announce, busy, bytesFromBase64, el, fillStats } from './dom.js';
 import { MaskEditor } from './maskcanvas.js';
 
 let editor = null;
@@ -32,6 +32,12 @@ async function showResults(root, json, label) {
   announce(`${items.length} image${items.length === 1 ? '' : 's'} ready.`);
 }
 
+/** The results of `response`, then the request's usage row (time, images, cost) under them. */
+async function shown(root, response, label) {
+  await showResults(root, await response.json(), label);
+  fillStats($('#img-stats', root), rowFigures(await usageRow(response)));
+}
+
 async function loadIntoEditor(root, blob) {
   const bitmap = await createImageBitmap(blob);
   editor.load(bitmap, bitmap.width, bitmap.height);
@@ -48,7 +54,7 @@ async function generate(root) {
     response_format: $('#gen-store', root).checked ? 'url' : 'b64_json',
   };
   announce('Generating…');
-  await showResults(root, await (await call(playground('images/generations'), { json })).json(), json.prompt);
+  await shown(root, await call(playground('images/generations'), { json }), json.prompt);
 }
 
 async function edit(root) {
@@ -60,7 +66,7 @@ async function edit(root) {
   form.append('image', await editor.imagePNG(), 'image.png');
   form.append('mask', await editor.maskPNG(), 'mask.png');
   announce('Editing…');
-  await showResults(root, await (await call(playground('images/edits'), { form })).json(), 'Edit');
+  await shown(root, await call(playground('images/edits'), { form }), 'Edit');
 }
 
 async function variations(root, blob) {
@@ -70,7 +76,7 @@ async function variations(root, blob) {
   form.append('response_format', 'b64_json');
   form.append('image', blob, 'image.png');
   announce('Making a variation…');
-  await showResults(root, await (await call(playground('images/variations'), { form })).json(), 'Variation');
+  await shown(root, await call(playground('images/variations'), { form }), 'Variation');
 }
 
 export async function mount(root) {
