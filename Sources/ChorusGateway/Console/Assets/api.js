@@ -116,30 +116,35 @@ export async function fillModels(select, capability) {
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The usage row of the request `response` answered (its x-request-id), or null. Rows are written in batches a
- *  few tens of milliseconds apart, so the first look waits a little and a 404 is retried for about 2 s. */
-export async function usageRow(response) {
+/** The usage rows of the request `response` answered (its x-request-id; several when the gateway made several
+ *  upstream calls for it), or []. Rows are written in batches a few tens of milliseconds apart, so the first look
+ *  waits a little and a 404 is retried for about 2 s. */
+export async function usageRows(response) {
   const id = response.headers.get('x-request-id');
-  if (!id) return null;
+  if (!id) return [];
   await pause(400);
   for (let attempt = 0; attempt < 8; attempt++) {
     try {
-      return await getJSON(playground(`requests/${encodeURIComponent(id)}`));
+      return (await getJSON(playground(`requests/${encodeURIComponent(id)}`))).data ?? [];
     } catch (error) {
-      if (error.status !== 404) return null;
+      if (error.status !== 404) return [];
     }
     await pause(250);
   }
-  return null;
+  return [];
 }
 
-/** A usage row as label/value pairs for fillStats. */
-export function rowFigures(row) {
-  if (!row) return [];
+/** Usage rows summed into label/value pairs for fillStats (null where no row has the figure). */
+export function rowFigures(rows) {
+  if (!rows.length) return [];
+  const sum = (name) => {
+    const values = rows.map((row) => row[name]).filter((v) => typeof v === 'number');
+    return values.length ? Math.round(values.reduce((a, b) => a + b, 0) * 1e6) / 1e6 : null;
+  };
   const ms = (v) => (typeof v === 'number' ? `${Math.round(v)} ms` : null);
   return [
-    ['Time to first byte', ms(row.ttfb_ms)], ['Total time', ms(row.latency_ms)],
-    ['Tokens', row.total_tokens || null], ['Characters', row.characters || null],
-    ['Audio seconds', row.audio_seconds || null], ['Images', row.images || null], ['Cost', row.cost],
+    ['Time to first byte', ms(rows[0].ttfb_ms)], ['Total time', ms(Math.max(...rows.map((r) => r.latency_ms ?? 0)))],
+    ['Tokens', sum('total_tokens')], ['Characters', sum('characters')], ['Audio seconds', sum('audio_seconds')],
+    ['Images', sum('images')], ['Cost', sum('cost')],
   ];
 }

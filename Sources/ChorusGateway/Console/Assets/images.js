@@ -1,7 +1,7 @@
 // Images: generate, edit with a painted mask (MaskEditor), and variations of a result or an upload. Results come
 // back as b64_json and are kept as Blobs (the CSP's connect-src does not let fetch read data: or blob: URLs), shown
 // through blob: URLs, which img-src allows.
-import { call, fillModels, playground, rowFigures, usageRow } from './api.js';
+import { call, fillModels, playground, rowFigures, usageRows } from './api.js';
 import { $, announce, busy, bytesFromBase64, el, fillStats } from './dom.js';
 import { MaskEditor } from './maskcanvas.js';
 
@@ -35,7 +35,7 @@ async function showResults(root, json, label) {
 /** The results of `response`, then the request's usage row (time, images, cost) under them. */
 async function shown(root, response, label) {
   await showResults(root, await response.json(), label);
-  fillStats($('#img-stats', root), rowFigures(await usageRow(response)));
+  fillStats($('#img-stats', root), rowFigures(await usageRows(response)));
 }
 
 async function loadIntoEditor(root, blob) {

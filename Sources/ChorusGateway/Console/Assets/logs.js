@@ -62,7 +62,7 @@ function rowOf(root, row) {
 
 async function load(root, append) {
   const query = new URLSearchParams({ limit: '50' });
-  for (const [id, name] of [['lg-key', 'key_id'], ['lg-model', 'model'], ['lg-route', 'route'], ['lg-status', 'status']]) {
+  for (const [id, name] of [['lg-key', 'key_id'], ['lg-model', 'model'], ['lg-route', 'route'], ['lg-status', 'status'], ['lg-request', 'request_id']]) {
     const value = $(`#${id}`, root).value.trim();
     if (value) query.set(name, value);
   }

@@ -1,6 +1,6 @@
 // Transcribe or translate an upload or a recording, shown as the chosen response_format reads best: plain text,
 // subtitles in a <pre>, or verbose_json's words as a table of timings.
-import { call, fillModels, playground, rowFigures, usageRow } from './api.js';
+import { call, fillModels, playground, rowFigures, usageRows } from './api.js';
 import { $, announce, busy, el, fillStats } from './dom.js';
 import { recordButton, sampleName } from './recorder.js';
 
@@ -56,7 +56,7 @@ async function transcribe(root) {
       el('pre', { class: 'transcript' }, await response.text()));
   }
   announce('Transcript ready.');
-  fillStats($('#tr-stats', root), rowFigures(await usageRow(response)));
+  fillStats($('#tr-stats', root), rowFigures(await usageRows(response)));
 }
 
 export async function mount(root) {
