@@ -1,5 +1,6 @@
 """The admin pages and chat in a real browser: a key made in the Keys page works on /v1, chat streams with the
 playground's figures, and the usage chart is drawn."""
+import json
 import urllib.error
 import urllib.request
 
@@ -19,11 +20,19 @@ def status_of(url, key):
         return error.code
 
 
-def new_key_row(driver):
+def admin_key(stack, key_id):
+    request = urllib.request.Request(f"{stack.base}/admin/keys/{key_id}", headers={"Authorization": f"Bearer {stack.master}"})
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+
+def new_key_row(driver, cell):
+    """The row of the key made in the test once it shows `cell` (the list is redrawn after each change)."""
     try:
         if driver.find_element(By.ID, "kc-form").find_element(By.TAG_NAME, "button").get_attribute("disabled"):
             return None
-        rows = [r for r in driver.find_elements(By.CSS_SELECTOR, "#kl-body tr") if "made in the browser" in r.text]
+        rows = [r for r in driver.find_elements(By.CSS_SELECTOR, "#kl-body tr")
+                if "made in the browser" in r.text and cell in [td.text for td in r.find_elements(By.TAG_NAME, "td")]]
         return rows[0] if rows else None
     except StaleElementReferenceException:
         return None
@@ -39,8 +48,16 @@ def test_a_key_created_in_the_keys_page_works_on_v1(driver, stack):
     assert secret.startswith("sk-")
     assert status_of(stack.base + "/v1/models", secret) == 200
     # The list is redrawn after the key is made: wait until it has settled with the new key in it.
-    row = poll(lambda: new_key_row(driver))
-    assert "120" in row.text
+    row = poll(lambda: new_key_row(driver, "120"))
+    key_id = row.find_element(By.TAG_NAME, "td").text
+    # Its limits change through the dialog (a method="dialog" form, which the CSP's form-action 'none' allows).
+    row.find_element(By.XPATH, ".//button[text()='Limits']").click()
+    rpm = wait(driver).until(lambda d: d.find_element(By.ID, "ke-rpm") if d.find_element(By.ID, "ke-dialog").is_displayed() else None)
+    rpm.clear()
+    rpm.send_keys("60")
+    driver.find_element(By.CSS_SELECTOR, "#ke-dialog button[value=save]").click()
+    poll(lambda: admin_key(stack, key_id)["rpm"] == 60)
+    row = poll(lambda: new_key_row(driver, "60"))
     # Revoking it from the page stops it at once.
     driver.execute_script("window.confirm = () => true")
     row.find_element(By.CSS_SELECTOR, "button.danger").click()

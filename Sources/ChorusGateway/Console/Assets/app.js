@@ -17,6 +17,8 @@ const ADMIN = new Set(['keys', 'usage', 'logs']);
 const TITLES = { signin: 'Sign in' };
 
 let current = null;
+// Counts routings: a page that finishes mounting after the user has moved on must not mark the view as its own.
+let routing = 0;
 
 function showNav(signedIn) {
   $('#nav').hidden = !signedIn;
@@ -38,6 +40,7 @@ function render(name) {
 }
 
 function mountSignIn() {
+  routing++;
   const view = render('signin');
   const form = $('#signin-form', view);
   const error = $('#signin-error', view);
@@ -72,16 +75,21 @@ async function route() {
   const page = PAGES[name] && !(ADMIN.has(name) && !session.admin) ? name : 'speak';
   const load = PAGES[page];
   const view = render(page);
+  const turn = ++routing;
   // aria-busy until the page has its data (models, lists); the browser tests wait on it too.
   view.setAttribute('aria-busy', 'true');
   try {
-    current = await load();
+    const module = await load();
+    if (turn !== routing) return;
+    current = module;
     await current.mount(view);
   } catch (e) {
-    announce(`The ${page} page failed to load: ${e.message}`);
+    if (turn === routing) announce(`The ${page} page failed to load: ${e.message}`);
   } finally {
-    view.dataset.page = page;
-    view.setAttribute('aria-busy', 'false');
+    if (turn === routing) {
+      view.dataset.page = page;
+      view.setAttribute('aria-busy', 'false');
+    }
   }
 }
 
