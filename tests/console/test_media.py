@@ -141,3 +141,23 @@ def test_generated_images_show_from_b64_and_from_a_stored_url(driver, stack):
         "return [...document.querySelectorAll('#img-results figure img')].map(i => i.complete ? i.naturalWidth : 0)")))
     assert widths == [256, 256]
     assert severe_console_entries(driver) == []
+
+
+def test_the_mask_can_be_painted_from_the_keyboard(driver, stack, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    image = tmp_path / "photo.png"
+    image.write_bytes(pngread.write(128, 128))
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "images")
+    driver.find_element(By.ID, "edit-file").send_keys(str(image))
+    canvas = driver.find_element(By.ID, "edit-mask")
+    poll(lambda: driver.execute_script("return arguments[0].width", canvas) == 128)
+    # The brush starts in the middle: Space starts painting, two steps right paint along, Space stops.
+    canvas.send_keys(Keys.SPACE, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT, Keys.SPACE)
+    driver.find_element(By.CSS_SELECTOR, "#edit-form button[type=submit]").click()
+    poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#img-results figure img"), timeout=30)
+    with urllib.request.urlopen(stack.upstream + "/debug/last-image-request") as response:
+        files = {f["name"]: base64.b64decode(f["b64"]) for f in json.load(response)["files"]}
+    _, _, mask = pngread.read(files["mask"])
+    assert mask[64][64][3] == 0 and mask[64][90][3] == 0 and mask[10][10][3] == 255 and mask[64][120][3] == 255
