@@ -89,3 +89,20 @@ def test_the_usage_page_draws_a_bar_per_model_and_logs_list_rows(driver, stack):
     open_page(driver, "logs")
     rows = poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#lg-body tr"))
     assert rows and "/" in rows[0].text
+
+
+def test_a_stored_image_can_be_viewed_from_its_log_row(driver, stack):
+    sign_in(driver, stack, stack.master)
+    open_page(driver, "images")
+    Select(driver.find_element(By.ID, "gen-size")).select_by_visible_text("256x256")
+    driver.find_element(By.ID, "gen-store").click()
+    submit = driver.find_element(By.CSS_SELECTOR, "#gen-form button[type=submit]")
+    submit.click()
+    poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#img-results figure img") and submit.is_enabled())
+    open_page(driver, "logs")
+    view = poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#lg-body button[aria-label^='View media']"))
+    view[0].click()
+    width = poll(lambda: driver.execute_script(
+        "const i = document.querySelector('#lg-media img'); return i && i.complete ? i.naturalWidth : 0"))
+    assert width == 256
+    assert severe_console_entries(driver) == []

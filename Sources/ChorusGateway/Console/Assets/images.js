@@ -4,6 +4,7 @@
 import { call, fillModels, playground, rowFigures, usageRows } from './api.js';
 import { $, announce, busy, bytesFromBase64, el, fillStats } from './dom.js';
 import { MaskEditor } from './maskcanvas.js';
+import { rememberMedia } from './media.js';
 
 let editor = null;
 
@@ -34,7 +35,9 @@ async function showResults(root, json, label) {
 
 /** The results of `response`, then the request's usage row (time, images, cost) under them. */
 async function shown(root, response, label) {
-  await showResults(root, await response.json(), label);
+  const json = await response.json();
+  rememberMedia(response.headers.get('x-request-id'), (json.data ?? []).map((item) => item.url).filter(Boolean));
+  await showResults(root, json, label);
   fillStats($('#img-stats', root), rowFigures(await usageRows(response)));
 }
 

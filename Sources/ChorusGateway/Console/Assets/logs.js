@@ -1,14 +1,16 @@
-// Logs (master key only): /admin/logs newest first with its filters, a page at a time. A row that names stored
-// media (a /v1/media/… address in any of its fields) gets a View button; the media is loaded from this server's
-// path, so the CSP's 'self' covers it, and a 404 says it has expired.
+// Logs (master key only): /admin/logs newest first with its filters, a page at a time. A row with stored media —
+// a /v1/media/… address in one of its fields, or an image this tab stored under that request id (media.js) —
+// gets a View button; the media is loaded from this server's path, so the CSP's 'self' covers it, and a 404
+// says it has expired.
 import { getJSON } from './api.js';
 import { $, announce, busy, el } from './dom.js';
+import { mediaOf } from './media.js';
 
 const MEDIA = /\/v1\/media\/[A-Za-z0-9._-]+/g;
 let before = null;
 
 function mediaPaths(row) {
-  const found = new Set();
+  const found = new Set(mediaOf(row.request_id));
   for (const value of Object.values(row)) {
     for (const text of [value].flat()) {
       if (typeof text === 'string') for (const match of text.matchAll(MEDIA)) found.add(match[0]);
