@@ -37,7 +37,7 @@ providers:
   local:
     type: builtin
 models:
-  - {{name: gpt-4o-mini, provider: mock, model: upstream-chat}}
+  - {{name: gpt-4o-mini, provider: mock, model: upstream-chat, capabilities: [chat]}}
   - {{name: tts-1, provider: local, model: espeak}}
   - {{name: whisper-1, provider: local, model: pocketsphinx}}
   - {{name: gpt-image-1, provider: mock, model: upstream-image, capabilities: [images, image_edits]}}

@@ -22,6 +22,7 @@ def stats(driver, list_id):
 def test_a_speech_request_streams_and_plays_to_the_end(driver, stack):
     sign_in(driver, stack, stack.key)
     open_page(driver, "speak")
+    Select(driver.find_element(By.ID, "speak-model")).select_by_visible_text("tts-1")
     text = driver.find_element(By.ID, "speak-text")
     text.clear()
     text.send_keys("Chorus speaks this while it streams.")
@@ -37,6 +38,7 @@ def test_a_speech_request_streams_and_plays_to_the_end(driver, stack):
 def test_a_wav_answer_plays_to_the_end_from_a_blob(driver, stack):
     sign_in(driver, stack, stack.key)
     open_page(driver, "speak")
+    Select(driver.find_element(By.ID, "speak-model")).select_by_visible_text("tts-1")
     Select(driver.find_element(By.ID, "speak-format")).select_by_visible_text("wav")
     driver.find_element(By.CSS_SELECTOR, "#speak-form button[type=submit]").click()
     poll(lambda: driver.execute_script("return document.getElementById('speak-audio').ended"), timeout=40)
@@ -58,6 +60,7 @@ def test_a_verbose_transcript_shows_words_with_timings(driver, stack, tmp_path):
     sign_in(driver, stack, stack.key)
     open_page(driver, "transcribe")
     driver.find_element(By.ID, "tr-file").send_keys(str(sample))
+    Select(driver.find_element(By.ID, "tr-model")).select_by_visible_text("whisper-1")
     Select(driver.find_element(By.ID, "tr-format")).select_by_value("verbose_json")
     driver.find_element(By.CSS_SELECTOR, "#tr-form button[type=submit]").click()
     rows = poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#tr-result caption + thead + tbody tr"), timeout=60)
