@@ -39,6 +39,7 @@ providers:
 models:
   - {{name: gpt-4o-mini, provider: mock, model: upstream-chat, capabilities: [chat]}}
   - {{name: tts-1, provider: local, model: espeak}}
+  - {{name: wav-speaker, provider: mock, model: upstream-tts, capabilities: [speech]}}
   - {{name: whisper-1, provider: local, model: pocketsphinx}}
   - {{name: gpt-image-1, provider: mock, model: upstream-image, capabilities: [images, image_edits]}}
 """

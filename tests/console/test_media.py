@@ -45,6 +45,16 @@ def test_a_wav_answer_plays_to_the_end_from_a_blob(driver, stack):
     assert stats(driver, "speak-stats")["Playback"] == "after download"
 
 
+def test_an_mp3_stream_media_source_cannot_parse_still_plays(driver, stack):
+    # The mock provider answers WAV whatever format is asked, and Chorus passes a provider's audio through.
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "speak")
+    Select(driver.find_element(By.ID, "speak-model")).select_by_visible_text("wav-speaker")
+    Select(driver.find_element(By.ID, "speak-format")).select_by_visible_text("mp3")
+    driver.find_element(By.CSS_SELECTOR, "#speak-form button[type=submit]").click()
+    poll(lambda: driver.execute_script("return document.getElementById('speak-audio').ended"), timeout=40)
+
+
 def spoken_wav(stack, text):
     request = urllib.request.Request(stack.base + "/v1/audio/speech", method="POST",
                                      data=json.dumps({"model": "tts-1", "input": text, "voice": "alloy",
