@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Saves a PNG of every console page (wide, and narrow for a few) into a directory, default docs/console/:
 python3 tests/console/screenshots.py [DIR]. Starts the same stack as the tests and puts a little data in first
-(a chat turn, a speech request, an edit with a painted mask), so the pages show something real."""
+(a chat turn, a played speech request, an edit with a painted mask), so the pages show something real."""
 import os
 import sys
 import tempfile
@@ -62,6 +62,8 @@ def main():
                     canvas = driver.find_element(By.ID, "edit-mask")
                     poll(lambda: driver.execute_script("return arguments[0].width", canvas) == 256)
                     paint(driver, canvas, [(60, 80), (130, 120), (190, 90)])
+                    driver.find_element(By.CSS_SELECTOR, "#edit-form button[type=submit]").click()
+                    poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#img-stats dt"), timeout=30)
                 shoot(driver, directory, page)
             for page in NARROW:
                 driver.set_window_size(390, 844)

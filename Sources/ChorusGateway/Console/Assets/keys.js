@@ -62,7 +62,7 @@ async function saveEdit(root) {
 async function refresh(root) {
   const keys = (await getJSON('/admin/keys')).data ?? [];
   $('#kl-body', root).replaceChildren(...keys.map((key) => {
-    const actions = el('td', { class: 'row' });
+    const actions = el('span', { class: 'row' });
     if (key.status === 'active') {
       const change = el('button', { type: 'button', 'aria-label': `Edit limits of key ${key.id}` }, 'Limits');
       change.addEventListener('click', () => edit(root, key));
@@ -74,7 +74,7 @@ async function refresh(root) {
     return el('tr', { class: key.status === 'active' ? null : 'inactive' },
       el('td', { class: 'num' }, key.id), el('td', {}, key.name), el('td', {}, el('code', {}, key.hint)),
       el('td', {}, key.status), el('td', { class: 'num' }, shown(key.rpm)), el('td', { class: 'num' }, shown(key.max_concurrency)),
-      el('td', { class: 'num' }, shown(key.balance)), el('td', {}, budget), el('td', { class: 'num' }, shown(key.spend)), actions);
+      el('td', { class: 'num' }, shown(key.balance)), el('td', {}, budget), el('td', { class: 'num' }, shown(key.spend)), el('td', {}, actions));
   }));
 }
 

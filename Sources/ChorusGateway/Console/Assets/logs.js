@@ -47,7 +47,7 @@ async function view(root, path, row) {
 function rowOf(root, row) {
   const when = new Date(row.created_at * 1000);
   const key = row.key_id ?? (row.unauthenticated ? 'none' : 'master');
-  const media = el('td', { class: 'row' });
+  const media = el('span', { class: 'row' });
   for (const path of mediaPaths(row)) {
     const button = el('button', { type: 'button', 'aria-label': `View media of request ${row.request_id}` }, 'View');
     button.addEventListener('click', () => busy(button, button, () => view(root, path, row)));
@@ -59,7 +59,7 @@ function rowOf(root, row) {
     el('td', {}, el('time', { datetime: when.toISOString() }, when.toLocaleString())), el('td', {}, key),
     el('td', {}, row.route), el('td', {}, row.model ?? '—'), status,
     el('td', { class: 'num' }, `${Math.round(row.latency_ms)} ms`), el('td', {}, usageText(row)),
-    el('td', { class: 'num' }, row.cost ?? '—'), media);
+    el('td', { class: 'num' }, row.cost ?? '—'), el('td', {}, media));
 }
 
 async function load(root, append) {

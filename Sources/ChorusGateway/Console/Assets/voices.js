@@ -36,14 +36,14 @@ async function refresh(root) {
   body.replaceChildren(...list.map((voice) => {
     const play = el('button', { type: 'button', 'aria-label': `Preview ${voice.name}` }, 'Preview');
     play.addEventListener('click', () => busy(play, play, () => preview(root, voice)));
-    const actions = el('td', { class: 'row' }, play);
+    const actions = el('span', { class: 'row' }, play);
     if (voice.type !== 'preset') {
       const drop = el('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${voice.name}` }, 'Delete');
       drop.addEventListener('click', () => busy(drop, drop, () => remove(root, voice)));
       actions.append(drop);
     }
     const kind = voice.type === 'preset' ? 'preset' : `custom, ${voice.duration ?? '?'} s`;
-    return el('tr', {}, el('td', {}, voice.name), el('td', {}, kind), el('td', {}, el('code', {}, voice.id)), actions);
+    return el('tr', {}, el('td', {}, voice.name), el('td', {}, kind), el('td', {}, el('code', {}, voice.id)), el('td', {}, actions));
   }));
 }
 
