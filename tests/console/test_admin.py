@@ -1,6 +1,7 @@
 """The admin pages and chat in a real browser: a key made in the Keys page works on /v1, chat streams with the
 playground's figures, and the usage chart is drawn."""
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -105,4 +106,27 @@ def test_a_stored_image_can_be_viewed_from_its_log_row(driver, stack):
     width = poll(lambda: driver.execute_script(
         "const i = document.querySelector('#lg-media img'); return i && i.complete ? i.naturalWidth : 0"))
     assert width == 256
+    assert severe_console_entries(driver) == []
+
+
+def test_a_recorded_voice_is_added_previewed_and_deleted_in_the_voices_page(driver, stack):
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "voices")
+    record = driver.find_element(By.ID, "vadd-record")
+    record.click()
+    poll(lambda: record.get_attribute("aria-pressed") == "true")
+    # Chromium's fake microphone: a few seconds of its beep make a sample the library accepts.
+    time.sleep(3.5)
+    record.click()
+    poll(lambda: "Recording:" in driver.find_element(By.ID, "vadd-source").text)
+    driver.find_element(By.ID, "vadd-name").send_keys("fake mic")
+    driver.find_element(By.CSS_SELECTOR, "#vadd-form button[type=submit]").click()
+    rows = "return [...document.querySelectorAll('#voices-body tr')].map(r => r.textContent).filter(t => t.includes('fake mic'))"
+    added = poll(lambda: driver.execute_script(rows))
+    assert "custom" in added[0]
+    driver.find_element(By.CSS_SELECTOR, "#voices-body button[aria-label='Preview alloy']").click()
+    poll(lambda: driver.execute_script("return document.getElementById('voices-audio').ended"), timeout=30)
+    driver.execute_script("window.confirm = () => true")
+    driver.find_element(By.CSS_SELECTOR, "#voices-body button[aria-label='Delete fake mic']").click()
+    poll(lambda: driver.execute_script(rows) == [])
     assert severe_console_entries(driver) == []

@@ -68,3 +68,12 @@ def test_ui_answers_carry_the_csp_and_no_key(driver, stack):
     served.append(driver.page_source)
     for text in served:
         assert stack.master not in text and stack.key not in text
+
+
+def test_every_page_fits_a_narrow_screen_without_sideways_scrolling(driver, stack):
+    driver.set_window_size(390, 844)
+    sign_in(driver, stack, stack.master)
+    for page in PAGES:
+        open_page(driver, page)
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, (page, overflow)
