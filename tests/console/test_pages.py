@@ -16,13 +16,18 @@ def storage(driver):
         "return {session: sessionStorage.length, local: localStorage.length, cookies: document.cookie}")
 
 
-def test_every_page_loads_with_no_browser_console_errors(driver, stack):
+def test_every_page_loads_with_no_browser_console_errors_and_every_control_labelled(driver, stack):
     sign_in(driver, stack, stack.master)
     for page in PAGES:
         open_page(driver, page)
         heading = driver.find_element(By.CSS_SELECTOR, "#view h2")
         assert heading.is_displayed() and heading.text
         assert driver.find_element(By.ID, "status").text.find("failed to load") < 0, page
+        unlabelled = driver.execute_script(
+            "return [...document.querySelectorAll('#view input, #view select, #view textarea, #view button')]"
+            ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())"
+            ".map(e => e.id || e.outerHTML)")
+        assert unlabelled == [], page
     assert severe_console_entries(driver) == []
 
 
@@ -68,6 +73,14 @@ def test_ui_answers_carry_the_csp_and_no_key(driver, stack):
     served.append(driver.page_source)
     for text in served:
         assert stack.master not in text and stack.key not in text
+
+
+def test_the_skip_link_focuses_the_page_without_leaving_it(driver, stack):
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "chat")
+    driver.execute_script("document.querySelector('.skip').click()")
+    assert driver.execute_script("return document.activeElement.id") == "view"
+    assert driver.execute_script("return location.hash") == "#/chat"
 
 
 def test_every_page_fits_a_narrow_screen_without_sideways_scrolling(driver, stack):

@@ -94,6 +94,11 @@ async function route() {
 }
 
 async function start() {
+  // The skip link's target is an element, not a route: focus it instead of letting '#view' reach the router.
+  $('.skip').addEventListener('click', (event) => {
+    event.preventDefault();
+    $('#view').focus();
+  });
   $('#sign-out').addEventListener('click', () => {
     session.forget();
     forgetModels();
