@@ -82,6 +82,25 @@ def test_a_verbose_transcript_shows_words_with_timings(driver, stack, tmp_path):
     assert 0 <= start <= end
 
 
+def test_an_uploaded_sample_clones_a_voice_and_is_saved_to_the_library(driver, stack, tmp_path):
+    sample = tmp_path / "me.wav"
+    sample.write_bytes(spoken_wav(stack, "This is how I sound when I read a sentence aloud for the voice library."))
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "speak")
+    Select(driver.find_element(By.ID, "speak-model")).select_by_visible_text("tts-1")
+    driver.find_element(By.ID, "clone-file").send_keys(str(sample))
+    assert driver.find_element(By.ID, "speak-use-sample").is_selected()
+    driver.find_element(By.CSS_SELECTOR, "#speak-form button[type=submit]").click()
+    poll(lambda: driver.execute_script("return document.getElementById('speak-audio').ended"), timeout=40)
+    driver.find_element(By.ID, "clone-name").send_keys("my uploaded voice")
+    driver.find_element(By.CSS_SELECTOR, "#clone-form button[type=submit]").click()
+    chosen = poll(lambda: (lambda s: s if s.startswith("voice_") else None)(
+        driver.execute_script("return document.getElementById('speak-voice').value")))
+    assert Select(driver.find_element(By.ID, "speak-voice")).first_selected_option.text == "my uploaded voice"
+    assert not driver.find_element(By.ID, "speak-use-sample").is_selected() and chosen
+    assert severe_console_entries(driver) == []
+
+
 def test_an_srt_transcript_shows_numbered_cues(driver, stack, tmp_path):
     sample = tmp_path / "hello.wav"
     sample.write_bytes(spoken_wav(stack, "Please turn off the lights in the kitchen."))
