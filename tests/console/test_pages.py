@@ -51,6 +51,14 @@ def test_the_right_key_signs_in_into_session_storage_only_and_hides_admin_pages(
     wait(driver).until(lambda d: d.execute_script("return document.getElementById('view').dataset.page") == "speak")
 
 
+def test_signing_out_empties_session_storage_and_shows_the_sign_in_page(driver, stack):
+    sign_in(driver, stack, stack.key)
+    driver.find_element(By.ID, "sign-out").click()
+    wait(driver).until(EC.visibility_of_element_located((By.ID, "signin-key")))
+    assert storage(driver) == {"session": 0, "local": 0, "cookies": ""}
+    assert not driver.find_element(By.ID, "nav").is_displayed()
+
+
 def test_the_master_key_unlocks_the_admin_pages(driver, stack):
     sign_in(driver, stack, stack.master)
     for page in ("keys", "usage", "logs"):

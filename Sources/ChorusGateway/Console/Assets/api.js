@@ -7,8 +7,9 @@ export const session = {
   key: () => sessionStorage.getItem(KEY),
   admin: false,
   info: null,
+  /** Signing out leaves nothing of the session in the tab: the key and the media list (media.js) go. */
   forget() {
-    sessionStorage.removeItem(KEY);
+    sessionStorage.clear();
     session.admin = false;
     session.info = null;
   },
