@@ -208,3 +208,18 @@ def test_the_mask_can_be_painted_from_the_keyboard(driver, stack, tmp_path):
         files = {f["name"]: base64.b64decode(f["b64"]) for f in json.load(response)["files"]}
     _, _, mask = pngread.read(files["mask"])
     assert mask[64][64][3] == 0 and mask[64][90][3] == 0 and mask[10][10][3] == 255 and mask[64][120][3] == 255
+
+
+def test_a_variation_of_a_result_reaches_the_provider_and_is_shown(driver, stack):
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "images")
+    Select(driver.find_element(By.ID, "gen-size")).select_by_visible_text("256x256")
+    driver.find_element(By.CSS_SELECTOR, "#gen-form button[type=submit]").click()
+    vary = poll(lambda: driver.find_elements(By.XPATH, "//div[@id='img-results']//button[text()='Variations']"))
+    vary[0].click()
+    poll(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#img-results figure img")) == 2, timeout=30)
+    with urllib.request.urlopen(stack.upstream + "/debug/last-image-request") as response:
+        received = json.load(response)
+    assert received["path"].endswith("/images/variations")
+    image = next(base64.b64decode(f["b64"]) for f in received["files"] if f["name"] == "image")
+    assert pngread.read(image)[:2] == (256, 256)
