@@ -87,6 +87,8 @@ def browser(width=1280, height=1000):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    # Debian's chromium and chromedriver are given by path: Selenium Manager must not try to download others.
+    os.environ.setdefault("SE_OFFLINE", "true")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
