@@ -11,7 +11,7 @@ function svg(tag, attributes = {}, text) {
   return node;
 }
 
-const format = (value) => (Number.isInteger(value) ? value.toLocaleString() : value.toFixed(4).replace(/\.?0+$/, ''));
+export const format = (value) => (Number.isInteger(value) ? value.toLocaleString() : value.toFixed(4).replace(/\.?0+$/, ''));
 
 /** bars: [{label, value}]; returns an <svg> sized by its viewBox (CSS makes it as wide as its container). */
 export function barChart(bars, title) {

@@ -2,12 +2,12 @@
 // and every measure in a table beside it.
 import { getJSON } from './api.js';
 import { $, announce, busy, el } from './dom.js';
-import { barChart } from './chart.js';
+import { barChart, format } from './chart.js';
 
 const COLUMNS = ['requests', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'characters', 'audio_seconds', 'images', 'cost', 'errors'];
 
 function groupLabel(row, grouping) {
-  if (grouping !== 'key') return row.group ?? '—';
+  if (grouping !== 'key') return row.group ?? `no ${grouping}`;
   if (row.group === null) return 'master key';
   if (row.group === 'none') return 'no valid key';
   return `${row.group} ${row.name ?? ''}`.trim();
@@ -35,7 +35,7 @@ async function show(root) {
     el('caption', {}, `Usage by ${grouping}`),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, grouping), COLUMNS.map((c) => el('th', { scope: 'col' }, c.replace('_', ' '))))),
     el('tbody', {}, rows.map((row) => el('tr', {}, el('th', { scope: 'row' }, groupLabel(row, grouping)),
-      COLUMNS.map((c) => el('td', { class: 'num' }, row[c] ?? 0))))));
+      COLUMNS.map((c) => el('td', { class: 'num' }, format(Number(row[c]) || 0)))))));
   announce(`${rows.length} group${rows.length === 1 ? '' : 's'}.`);
 }
 
