@@ -223,3 +223,22 @@ def test_a_variation_of_a_result_reaches_the_provider_and_is_shown(driver, stack
     assert received["path"].endswith("/images/variations")
     image = next(base64.b64decode(f["b64"]) for f in received["files"] if f["name"] == "image")
     assert pngread.read(image)[:2] == (256, 256)
+
+
+def test_the_eraser_takes_paint_off_the_mask(driver, stack, tmp_path):
+    image = tmp_path / "photo.png"
+    image.write_bytes(pngread.write(256, 128))
+    sign_in(driver, stack, stack.key)
+    open_page(driver, "images")
+    driver.find_element(By.ID, "edit-file").send_keys(str(image))
+    canvas = driver.find_element(By.ID, "edit-mask")
+    poll(lambda: driver.execute_script("return arguments[0].width", canvas) == 256)
+    paint(driver, canvas, [(30, 64), (130, 64), (226, 64)])
+    driver.find_element(By.CSS_SELECTOR, "label[for=edit-eraser]").click()
+    paint(driver, canvas, [(128, 20), (128, 108)])
+    driver.find_element(By.CSS_SELECTOR, "#edit-form button[type=submit]").click()
+    poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#img-results figure img"), timeout=30)
+    with urllib.request.urlopen(stack.upstream + "/debug/last-image-request") as response:
+        files = {f["name"]: base64.b64decode(f["b64"]) for f in json.load(response)["files"]}
+    _, _, mask = pngread.read(files["mask"])
+    assert mask[64][50][3] == 0 and mask[64][200][3] == 0 and mask[64][128][3] == 255
