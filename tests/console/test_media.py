@@ -2,7 +2,6 @@
 element plays to its end, and the mask the provider receives has the painted pixels transparent."""
 import base64
 import json
-import os
 import urllib.request
 
 from selenium.webdriver.common.action_chains import ActionChains
@@ -10,7 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 import pngread
-from console import open_page, poll, severe_console_entries, sign_in, wait
+from console import open_page, poll, severe_console_entries, sign_in
 
 
 def stats(driver, list_id):
