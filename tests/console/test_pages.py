@@ -46,6 +46,9 @@ def test_the_right_key_signs_in_into_session_storage_only_and_hides_admin_pages(
     assert driver.execute_script("return sessionStorage.getItem('chorus.key')") == stack.key
     assert storage(driver)["local"] == 0 and storage(driver)["cookies"] == ""
     assert not driver.find_element(By.CSS_SELECTOR, "#nav a[href='#/keys']").is_displayed()
+    # The header names the key by name and hint only.
+    who = driver.find_element(By.ID, "who").text
+    assert "console" in who and "sk-chorus-…" in who and stack.key not in who
     # A reload keeps the tab signed in; an admin page asked for by a plain key shows Speak instead.
     driver.get(stack.base + "/ui#/keys")
     wait(driver).until(lambda d: d.execute_script("return document.getElementById('view').dataset.page") == "speak")

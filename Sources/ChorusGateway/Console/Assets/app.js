@@ -22,6 +22,9 @@ let routing = 0;
 
 function showNav(signedIn) {
   $('#nav').hidden = !signedIn;
+  // Which key this tab uses, by name and hint (never the key itself).
+  const key = session.info?.key;
+  $('#who').textContent = !signedIn ? '' : session.admin ? ' (master key)' : ` (${key?.name ?? 'key'}, ${key?.hint ?? '…'})`;
   for (const item of document.querySelectorAll('#nav .admin')) item.hidden = !session.admin;
 }
 
