@@ -29,7 +29,8 @@ install: release
 	cp -r .build/release/Chorus_ChorusGateway.resources $(PREFIX)/bin/
 
 # Sets up and runs the whole test suite: Swift tests, the official openai SDK against a live gateway, two replicas
-# on one scratch PostgreSQL behind nginx (deploy/nginx.conf; tests/deployment), then every
+# on one scratch PostgreSQL behind nginx (deploy/nginx.conf; tests/deployment), the web console in headless
+# Chromium driven by selenium (tests/console), then every
 # fuzz target for a short fixed-seed run (fuzz/README.md). The suites that keep both cores busy on purpose (long
 # decodes, espeak, recognition and alignment, recognition stopped by a hang-up, each timed against a 1 s bound;
 # the offline realtime engine; a thousand realtime sessions opened and dropped; a PostgreSQL server stopped and
@@ -44,6 +45,7 @@ test:
 	scripts/test-swift '$(CPU_HEAVY_SUITES)' $(SWIFT_BUILD_FLAGS)
 	scripts/test-sdk
 	tests/deployment/run
+	tests/console/run
 	FUZZ_SEED=1 fuzz/run $(FUZZ_TEST_SECONDS)
 
 # libFuzzer + AddressSanitizer on every parser of caller bytes, FUZZ_SECONDS per target (fuzz/README.md).
