@@ -72,12 +72,15 @@ struct PostgresOutageTests {
             #expect(served.status == 200, "\(served.body)")
             await http.shutdown()
             #expect(gateway.services.usageLog.pendingCount >= 1 || gateway.services.usageLog.failedWriteCount >= 1)
+            Self.progress("stopped-server test: checks done; gateway stopping")
         }
+        Self.progress("stopped-server test: gateway and server stopped")
     }
 
     @Test func callsAcrossAServerRestartAllAnswerAndEveryRowIsWrittenAndChargedExactlyOnce() async throws {
         try await Self.withGateway(keyCacheSeconds: 60) { client, gateway, server in
             let port = try #require(client.port)
+            Self.progress("restart test: gateway up")
             let (key, id) = try await TenancyTests.createKey(client, #"{"name":"metered","balance":1000}"#)
             let http = try UpstreamClient()
             // Four lanes of calls, one after another in each, while the server is stopped for 2 s and started again.
@@ -100,7 +103,9 @@ struct PostgresOutageTests {
                 }
                 return try await group.reduce(into: []) { $0 += $1 }
             }
+            Self.progress("calls done: \(outcomes.count)")
             await http.shutdown()
+            Self.progress("client shut down")
             let served = outcomes.filter { $0.status == 200 }.count
             let unavailable = outcomes.filter { $0.status == 503 }
             #expect(served + unavailable.count == outcomes.count, "only 200 or 503: \(Set(outcomes.map(\.status)))")
@@ -113,11 +118,20 @@ struct PostgresOutageTests {
                 return gateway.services.usageLog.pendingCount == 0
             })
             #expect(written, "rows still pending: \(gateway.services.usageLog.pendingCount)")
+            Self.progress("rows written: \(written)")
             let rows = try await gateway.services.store.recentUsage(limit: 10_000).filter { $0.usage.route.hasSuffix("chat/completions") }
             #expect(rows.count == outcomes.count, "one row per call")
             #expect(Set(rows.map(\.usage.requestID)).count == rows.count, "no row twice")
             let balance = try await TenancyTests.showKey(client, id)["balance"] as? Double
             #expect(balance == Double(1000 - served), "charged once per served call: \(String(describing: balance)), \(served) served")
+            Self.progress("checks done; gateway stopping")
         }
+        Self.progress("gateway and server stopped")
+    }
+
+    /// Where the test is, straight to stderr (unbuffered): this suite has once stopped without finishing, and the
+    /// last line says which step never returned.
+    static func progress(_ step: String) {
+        FileHandle.standardError.write(Data("[outage] \(ContinuousClock.now) \(step)\n".utf8))
     }
 }
