@@ -105,6 +105,25 @@ import Testing
         }
     }
 
+    /// A statement that does not finish (here one that sleeps; in the outage test, one on a connection a server
+    /// restart cut, which never answered and held the usage writer's flush for good) has its connection closed at
+    /// `statement_timeout`: the caller gets an error instead of waiting without end, and the pool goes on.
+    @Test func aStatementPastTheStatementTimeoutHasItsConnectionClosedAndFails() async throws {
+        try await StorageBackend.postgres.withStore { _, database in
+            let store = try await PostgresStorageTests.open(database + (database.contains("?") ? "&" : "?") + "statement_timeout=1")
+            defer { store.close() }
+            let started = ContinuousClock.now
+            let error = await #expect(throws: StorageError.self) {
+                try await store.pool.query("SELECT pg_sleep(30)", logger: store.logger)
+            }
+            let waited = ContinuousClock.now - started
+            #expect(waited < .seconds(10), "waited \(waited)")
+            #expect("\(error.map { "\($0)" } ?? "")".contains("did not finish within"))
+            let one = try await store.pool.query("SELECT 1::bigint", logger: store.logger).decode(Int.self)
+            #expect(one == [1], "the pool serves the next statement (not the closed connection)")
+        }
+    }
+
     @Test func aBatchWithARefusedRowWritesNothingAndSaysTheRowWasRefused() async throws {
         try await Self.withSQLite { store in
             try await store.pool.write { db in

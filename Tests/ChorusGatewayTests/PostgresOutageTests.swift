@@ -24,7 +24,7 @@ struct PostgresOutageTests {
             try await MockUpstream().application.test(.live) { upstream in
                 var config = testConfig(upstreamPort: upstream.port ?? 0)
                 // A lease waits 1 s: the outage tests must see the 503, not wait out the default 5 s.
-                config.database = server.url + "&lease_timeout=1"
+                config.database = server.url + "&lease_timeout=1&statement_timeout=5"
                 config.server.keyCacheSeconds = keyCacheSeconds
                 if let index = config.models.firstIndex(where: { $0.name == "gpt-test" }) {
                     var price = ModelPrice()

@@ -1,5 +1,6 @@
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 import PostgresNIO
 
 /// The pool as the storage operations use it: a connection is waited for at most `timeout`.
@@ -9,10 +10,15 @@ import PostgresNIO
 /// and the usage writer would stall without end. Here a lease not granted in time fails with
 /// `StorageError.unavailable` (the request answers 503, the usage rows stay buffered for the next flush). Only the
 /// wait for a connection is bounded, never the statements once they run: a statement given up on half-way could
-/// still commit (a balance held for a call that was refused).
+/// still commit (a balance held for a call that was refused). A connection whose work outlasts `statementTimeout` is
+/// closed instead, which fails the statement on it: a connection caught by a server restart was seen never to
+/// answer again, and its caller (the usage writer's flush) waited for good. Closing it ends the statement for
+/// both sides — the server rolls back an open transaction whose client went — and the caller is answered at that
+/// moment whatever the statement does next (one leased after its connection had already closed never ended at all).
 struct PostgresLeases: Sendable {
     let client: PostgresClient
     let timeout: Duration
+    var statementTimeout: Duration = .seconds(60)
     let location: String
 
     /// Who got there first: the lease or the deadline. Whichever does, the other stands down — a lease granted
@@ -27,7 +33,9 @@ struct PostgresLeases: Sendable {
     func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let race = NIOLockedValueBox(Race.waiting)
         let outcome = OneShotResult<Result>()
-        let (client, timeout, location) = (client, timeout, location)
+        let (client, timeout, location, statementTimeout) = (client, timeout, location, statementTimeout)
+        // The lease task, for its own watchdog to cancel (the handle exists only once the task does).
+        let leaseTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
         let lease = Task {
             do {
                 let result = try await client.withConnection { connection in
@@ -37,13 +45,38 @@ struct PostgresLeases: Sendable {
                         return true
                     }
                     guard won else { throw StorageError.unavailable(location, "no connection within \(timeout)") }
-                    return try await body(connection)
+                    let watchdog = Task {
+                        try await Task.sleep(for: statementTimeout)
+                        // The channel's close, not the async close: that one waits on the connection's state machine,
+                        // which is what stopped answering.
+                        let _: EventLoopFuture<Void> = connection.close()
+                        // And the caller is answered now: a statement on a connection that was already closed when
+                        // it was leased (the server stopped while it sat in the pool) was seen never to fail, close
+                        // or not. That lease is left to end when it does; its connection is closed.
+                        outcome.finish(.failure(StorageError.unavailable(
+                            location, "a statement did not finish within \(statementTimeout); its connection was closed")))
+                        leaseTask.withLockedValue { $0 }?.cancel()
+                    }
+                    defer { watchdog.cancel() }
+                    do {
+                        return try await body(connection)
+                    } catch {
+                        // Stopped first, so a watchdog still asleep answers at once (not after its sleep).
+                        watchdog.cancel()
+                        if await Self.fired(watchdog) {
+                            // Given back to the pool only once closed, so the pool does not hand it out again.
+                            try? await connection.closeFuture.get()
+                            throw StorageError.unavailable(location, "a statement did not finish within \(statementTimeout); its connection was closed")
+                        }
+                        throw error
+                    }
                 }
                 outcome.finish(.success(result))
             } catch {
                 outcome.finish(.failure(error))
             }
         }
+        leaseTask.withLockedValue { $0 = lease }
         let timer = Task {
             try? await Task.sleep(for: timeout)
             let lost = race.withLockedValue { state in
@@ -72,6 +105,12 @@ struct PostgresLeases: Sendable {
                 lease.cancel()
             }
         }
+    }
+
+    /// Whether the watchdog closed the connection (it ran to its end rather than being cancelled).
+    private static func fired(_ watchdog: Task<Void, any Error>) async -> Bool {
+        guard case .success = await watchdog.result else { return false }
+        return true
     }
 
     func withTransaction<Result: Sendable>(logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {

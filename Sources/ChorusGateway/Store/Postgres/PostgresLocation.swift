@@ -18,6 +18,10 @@ struct PostgresLocation: Sendable, CustomStringConvertible {
     /// `lease_timeout` (seconds): how long a storage operation waits for a pooled connection before the request
     /// gets a 503 (`PostgresLeases`).
     var leaseTimeout: Duration = .seconds(5)
+    /// `statement_timeout` (seconds): a leased connection whose work has not finished after this long is closed,
+    /// which fails its statement (`PostgresLeases`): a connection cut by a server restart has been seen never to
+    /// answer, holding its caller — and the usage writer — for good.
+    var statementTimeout: Duration = .seconds(60)
 
     enum TLSMode: String, Sendable {
         /// No TLS (loopback, a private network).
@@ -61,6 +65,11 @@ struct PostgresLocation: Sendable, CustomStringConvertible {
                     throw .badDatabaseURL(Self.redact(url), "lease_timeout must be from 0.1 to 300 seconds")
                 }
                 leaseTimeout = .milliseconds(Int64(seconds * 1000))
+            case "statement_timeout":
+                guard let seconds = item.value.flatMap(Double.init), seconds >= 1, seconds <= 3600 else {
+                    throw .badDatabaseURL(Self.redact(url), "statement_timeout must be from 1 to 3600 seconds")
+                }
+                statementTimeout = .milliseconds(Int64(seconds * 1000))
             case "schema":
                 guard let name = item.value, !name.isEmpty, name.count <= 63,
                       name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
@@ -68,7 +77,7 @@ struct PostgresLocation: Sendable, CustomStringConvertible {
                 }
                 schema = name.lowercased()
             default:
-                throw .badDatabaseURL(Self.redact(url), "unknown parameter '\(item.name)' (known: sslmode, pool_size, lease_timeout, schema)")
+                throw .badDatabaseURL(Self.redact(url), "unknown parameter '\(item.name)' (known: sslmode, pool_size, lease_timeout, statement_timeout, schema)")
             }
         }
     }

@@ -21,7 +21,8 @@ public final class PostgresStore: Sendable {
         poolLogger.logLevel = max(logger.logLevel, .warning)
         let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: poolLogger)
         self.client = client
-        pool = PostgresLeases(client: client, timeout: location.leaseTimeout, location: location.description)
+        pool = PostgresLeases(client: client, timeout: location.leaseTimeout, statementTimeout: location.statementTimeout,
+                              location: location.description)
         self.logger = logger
         self.location = location.description
         // The pool works while `run()` runs; cancelling it closes every connection.
