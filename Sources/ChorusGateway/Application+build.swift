@@ -85,15 +85,19 @@ public func buildGateway(
     func stoppingWhenClientLeaves(_ group: RouterGroup<GatewayRequestContext>) -> RouterGroup<GatewayRequestContext> {
         group.group().add(middleware: HangUpMiddleware())
     }
-    for prefix in ["v1", "api/v1"] {
-        images.registerMedia(on: router.group(RouterPath(stringLiteral: prefix)))
-        let group = authenticated(prefix)
+    /// The OpenAI surface's route set: /v1, /api/v1 and the playground mount the same one.
+    func registerOpenAIRoutes(on group: RouterGroup<GatewayRequestContext>) {
         TextRoutes(services: services, chatImages: ChatImageDispatch(routes: images)).register(on: group)
         ModelRoutes(services: services).register(on: group)
         SpeechRoutes(services: services, voices: voices).register(on: stoppingWhenClientLeaves(group))
         VoiceRoutes(services: services, voices: voices).register(on: group)
         TranscriptionRoutes(services: services).register(on: stoppingWhenClientLeaves(group))
         images.register(on: group)
+    }
+    for prefix in ["v1", "api/v1"] {
+        images.registerMedia(on: router.group(RouterPath(stringLiteral: prefix)))
+        let group = authenticated(prefix)
+        registerOpenAIRoutes(on: group)
         RealtimeRoutes.registerPlain(on: group)
     }
     // /v1/realtime's upgrade requests: their own router, with the same trace, errors, key and limits (the same
@@ -130,12 +134,7 @@ public func buildGateway(
     // The playground: the /v1 routes again, for the console and other UIs, whose event streams end with Chorus's
     // own `chorus.timing` and `chorus.usage` events (PlaygroundMiddleware; nowhere else).
     let playground = authenticated("api/playground").add(middleware: PlaygroundMiddleware())
-    TextRoutes(services: services, chatImages: ChatImageDispatch(routes: images)).register(on: playground)
-    ModelRoutes(services: services).register(on: playground)
-    SpeechRoutes(services: services, voices: voices).register(on: stoppingWhenClientLeaves(playground))
-    VoiceRoutes(services: services, voices: voices).register(on: playground)
-    TranscriptionRoutes(services: services).register(on: stoppingWhenClientLeaves(playground))
-    images.register(on: playground)
+    registerOpenAIRoutes(on: playground)
     PlaygroundRoutes(services: services).register(on: playground)
 
     var background: [any Service] = [services.usageLog, media, ShutdownService { await upstream.shutdown(); await catalog.shutdown() }]

@@ -11,10 +11,12 @@ import Testing
 struct LongContextTests {
     static let context = 8192
 
-    static func config(port: Int) -> GatewayConfig {
+    /// `gpt-test` with an 8192-token context, and `model` (when given) with `contextLength`.
+    static func config(port: Int, model: String? = nil, contextLength: Int = 1024) -> GatewayConfig {
         var config = testConfig(upstreamPort: port)
-        for index in config.models.indices where config.models[index].name == "gpt-test" {
-            config.models[index].contextLength = context
+        for index in config.models.indices {
+            if config.models[index].name == "gpt-test" { config.models[index].contextLength = context }
+            if config.models[index].name == model { config.models[index].contextLength = contextLength }
         }
         return config
     }
@@ -47,7 +49,7 @@ struct LongContextTests {
     }
 
     @Test func aTwoHundredThousandCharacterTextIsMappedChunkByChunkThenReducedEachCallWithinTheContext() async throws {
-        try await withGateway(config: Self.config) { client, gateway, mock in
+        try await withGateway(config: { Self.config(port: $0) }) { client, gateway, mock in
             let text = Self.longText
             #expect(text.count == 200_000)
             let response = try await Self.post(client, ["model": "gpt-test", "text": text, "prompt": "List every tide mentioned."])
@@ -94,7 +96,7 @@ struct LongContextTests {
     }
 
     @Test func aStreamedRequestReportsEachCallThenTheResult() async throws {
-        try await withGateway(config: Self.config) { client, _, _ in
+        try await withGateway(config: { Self.config(port: $0) }) { client, _, _ in
             let text = String(Self.longText.prefix(60_000))
             let response = try await Self.post(client, ["model": "gpt-test", "text": text, "prompt": "Summarise.", "stream": true])
             #expect(response.status == .ok)
@@ -114,7 +116,7 @@ struct LongContextTests {
     }
 
     @Test func aTextThatFitsOneCallIsAskedDirectly() async throws {
-        try await withGateway(config: Self.config) { client, _, mock in
+        try await withGateway(config: { Self.config(port: $0) }) { client, _, mock in
             let response = try await Self.post(client, ["model": "gpt-test", "text": "A short note.", "prompt": "Translate to French."])
             let answer = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
             #expect(answer["chunks"] as? Int == 1)
@@ -134,7 +136,7 @@ struct LongContextTests {
         (["model": 7, "text": "x", "prompt": "x"], "model"),
     ] as [([String: any Sendable], String)])
     func badInputIs400NamingTheFieldAndNoModelIsCalled(body: [String: any Sendable], param: String) async throws {
-        try await withGateway(config: Self.config) { client, _, mock in
+        try await withGateway(config: { Self.config(port: $0) }) { client, _, mock in
             let response = try await Self.post(client, body)
             #expect(response.status == .badRequest)
             #expect(try errorBody(response).param == param)
@@ -157,13 +159,7 @@ struct LongContextTests {
     }
 
     @Test func aFailingModelFailsTheRequestWithItsStatusAndEveryCallKeepsItsRow() async throws {
-        try await withGateway(config: { port in
-            var config = Self.config(port: port)
-            for index in config.models.indices where config.models[index].name == "fail" {
-                config.models[index].contextLength = 1024
-            }
-            return config
-        }) { client, gateway, _ in
+        try await withGateway(config: { Self.config(port: $0, model: "fail") }) { client, gateway, _ in
             let response = try await Self.post(client, ["model": "fail", "text": String(Self.longText.prefix(5000)), "prompt": "Summarise."])
             #expect(response.status == .tooManyRequests)
             let requestID = try #require(response.headers[HTTPField.Name("x-request-id")!])
@@ -174,13 +170,7 @@ struct LongContextTests {
     }
 
     @Test func aClientThatLeavesStopsTheCallsInFlight() async throws {
-        try await withGateway(config: { port in
-            var config = Self.config(port: port)
-            for index in config.models.indices where config.models[index].name == "hang" {
-                config.models[index].contextLength = 1024
-            }
-            return config
-        }) { client, gateway, mock in
+        try await withGateway(config: { Self.config(port: $0, model: "hang") }) { client, gateway, mock in
             let body = String(decoding: try JSONSerialization.data(withJSONObject: [
                 "model": "hang", "text": String(Self.longText.prefix(20_000)), "prompt": "Summarise."]), as: UTF8.self)
             try await RawHTTPConnection.with(port: try #require(client.port)) { connection in

@@ -26,14 +26,7 @@ struct CascadeChat: Sendable {
     /// calling task stops reading and drops the provider's connection.
     func answer(instructions: String, turns: [Turn],
                 onDelta: @Sendable (String) async -> Void) async throws(GatewayError) -> Tokens {
-        let trace = RequestTrace(route: "/chat/completions", method: "POST", usageLog: services.usageLog, metrics: services.metrics,
-                                 logger: services.logger, pricing: { [catalog = services.catalog] in catalog.resolve($0)?.config.price })
-        let caller = self.caller
-        trace.update {
-            $0.keyID = caller.keyID
-            $0.model = model
-            $0.stream = true
-        }
+        let trace = services.callTrace(route: "/chat/completions", caller: caller, model: model, stream: true)
         do {
             let tokens = try await stream(instructions: instructions, turns: turns, trace: trace, onDelta: onDelta)
             trace.update {

@@ -25,16 +25,8 @@ struct LongContextCall: Sendable {
 
     /// `label` goes into the row's prompt summary ("map 3/10", "reduce 1/2").
     func run(system: String, user: String, label: String) async throws(GatewayError) -> Answer {
-        let trace = RequestTrace(route: "/chat/completions", method: "POST", usageLog: services.usageLog, metrics: services.metrics,
-                                 logger: services.logger, pricing: { [catalog = services.catalog] in catalog.resolve($0)?.config.price },
-                                 requestID: requestID)
-        let caller = self.caller
-        let modelName = model.name
-        trace.update {
-            $0.keyID = caller.keyID
-            $0.model = modelName
-            $0.promptSummary = UsageRecord.summarize("long_context_process \(label): \(user)")
-        }
+        let trace = services.callTrace(route: "/chat/completions", caller: caller, model: model.name, requestID: requestID)
+        trace.update { $0.promptSummary = UsageRecord.summarize("long_context_process \(label): \(user)") }
         do {
             let answer = try await call(system: system, user: user, trace: trace)
             trace.update {

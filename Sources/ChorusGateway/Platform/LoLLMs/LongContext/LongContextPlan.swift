@@ -76,14 +76,7 @@ struct LongContextPlan: Sendable, Equatable {
     /// The longest prefix of `text` of at most `bytes` UTF-8 bytes that ends between two characters.
     static func prefix(_ text: String, bytes: Int) -> String {
         guard text.utf8.count > bytes else { return text }
-        var end = text.startIndex
-        var used = 0
-        for index in text.indices {
-            let next = text.index(after: index)
-            used += text.utf8.distance(from: index, to: next)
-            if used > bytes { break }
-            end = next
-        }
-        return String(text[..<end])
+        let whole = text[...]
+        return String(whole[..<TextChunker.end(of: whole, fitting: bytes)])
     }
 }

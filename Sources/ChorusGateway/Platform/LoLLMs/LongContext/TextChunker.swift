@@ -30,14 +30,7 @@ struct TextChunker: Sendable {
     /// best kind in the window, when that leaves the piece at least a quarter of the window; else the last
     /// character boundary that fits.
     private func cut(in text: Substring) -> Substring.Index {
-        var limit = text.startIndex
-        var bytes = 0
-        for index in text.indices {
-            let next = text.index(after: index)
-            bytes += text.utf8.distance(from: index, to: next)
-            if bytes > maxBytes { break }
-            limit = next
-        }
+        let limit = Self.end(of: text, fitting: maxBytes)
         // One character larger than the window: it goes whole rather than be split.
         if limit == text.startIndex { return text.index(after: text.startIndex) }
         let window = text[..<limit]
@@ -49,5 +42,18 @@ struct TextChunker: Sendable {
             }
         }
         return limit
+    }
+
+    /// The end of the longest prefix of `text` of at most `bytes` UTF-8 bytes that ends between two characters.
+    static func end(of text: Substring, fitting bytes: Int) -> Substring.Index {
+        var end = text.startIndex
+        var used = 0
+        for index in text.indices {
+            let next = text.index(after: index)
+            used += text.utf8.distance(from: index, to: next)
+            if used > bytes { break }
+            end = next
+        }
+        return end
     }
 }
