@@ -129,23 +129,39 @@ def paint(driver, canvas, points):
     actions.release().perform()
 
 
-def test_a_painted_mask_reaches_the_provider_with_painted_pixels_transparent(driver, stack, tmp_path):
+def open_in_editor(driver, stack, tmp_path, width, height):
+    """Signs in, opens the Images page and loads a width × height PNG into the mask editor; the mask canvas."""
     image = tmp_path / "photo.png"
-    image.write_bytes(pngread.write(256, 256))
+    image.write_bytes(pngread.write(width, height))
     sign_in(driver, stack, stack.key)
     open_page(driver, "images")
     driver.find_element(By.ID, "edit-file").send_keys(str(image))
     canvas = driver.find_element(By.ID, "edit-mask")
-    poll(lambda: driver.execute_script("return arguments[0].width", canvas) == 256)
+    poll(lambda: driver.execute_script("return arguments[0].width", canvas) == width)
+    return canvas
+
+
+def last_image_request(stack):
+    """What the mock provider received last: its path and its files, decoded."""
+    with urllib.request.urlopen(stack.upstream + "/debug/last-image-request") as response:
+        received = json.load(response)
+    return received["path"], {f["name"]: base64.b64decode(f["b64"]) for f in received["files"]}
+
+
+def submit_edit(driver, stack):
+    """Sends the edit form, waits for the result, and returns the path and files the provider received."""
+    driver.find_element(By.CSS_SELECTOR, "#edit-form button[type=submit]").click()
+    poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#img-results figure img"), timeout=30)
+    return last_image_request(stack)
+
+
+def test_a_painted_mask_reaches_the_provider_with_painted_pixels_transparent(driver, stack, tmp_path):
+    canvas = open_in_editor(driver, stack, tmp_path, 256, 256)
     # The default brush is 32 px wide: a stroke along y = 60 from x = 40 to x = 200.
     paint(driver, canvas, [(40, 60), (120, 60), (200, 60)])
     Select(driver.find_element(By.ID, "edit-model")).select_by_value("gpt-image-1")
-    driver.find_element(By.CSS_SELECTOR, "#edit-form button[type=submit]").click()
-    poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#img-results figure img"), timeout=30)
-    with urllib.request.urlopen(stack.upstream + "/debug/last-image-request") as response:
-        received = json.load(response)
-    assert received["path"].endswith("/images/edits")
-    files = {f["name"]: base64.b64decode(f["b64"]) for f in received["files"]}
+    path, files = submit_edit(driver, stack)
+    assert path.endswith("/images/edits")
     width, height, mask = pngread.read(files["mask"])
     assert (width, height) == (256, 256) and pngread.read(files["image"])[:2] == (256, 256)
     for x in (40, 80, 120, 160, 200):
@@ -156,19 +172,10 @@ def test_a_painted_mask_reaches_the_provider_with_painted_pixels_transparent(dri
 
 
 def test_inverting_the_mask_makes_the_unpainted_area_transparent(driver, stack, tmp_path):
-    image = tmp_path / "photo.png"
-    image.write_bytes(pngread.write(128, 64))
-    sign_in(driver, stack, stack.key)
-    open_page(driver, "images")
-    driver.find_element(By.ID, "edit-file").send_keys(str(image))
-    canvas = driver.find_element(By.ID, "edit-mask")
-    poll(lambda: driver.execute_script("return arguments[0].width", canvas) == 128)
+    canvas = open_in_editor(driver, stack, tmp_path, 128, 64)
     paint(driver, canvas, [(20, 32), (40, 32)])
     driver.find_element(By.ID, "edit-invert").click()
-    driver.find_element(By.CSS_SELECTOR, "#edit-form button[type=submit]").click()
-    poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#img-results figure img"), timeout=30)
-    with urllib.request.urlopen(stack.upstream + "/debug/last-image-request") as response:
-        files = {f["name"]: base64.b64decode(f["b64"]) for f in json.load(response)["files"]}
+    _, files = submit_edit(driver, stack)
     _, _, mask = pngread.read(files["mask"])
     assert mask[32][30][3] == 255 and mask[5][120][3] == 0 and mask[60][100][3] == 0
 
@@ -192,19 +199,10 @@ def test_generated_images_show_from_b64_and_from_a_stored_url(driver, stack):
 def test_the_mask_can_be_painted_from_the_keyboard(driver, stack, tmp_path):
     from selenium.webdriver.common.keys import Keys
 
-    image = tmp_path / "photo.png"
-    image.write_bytes(pngread.write(128, 128))
-    sign_in(driver, stack, stack.key)
-    open_page(driver, "images")
-    driver.find_element(By.ID, "edit-file").send_keys(str(image))
-    canvas = driver.find_element(By.ID, "edit-mask")
-    poll(lambda: driver.execute_script("return arguments[0].width", canvas) == 128)
+    canvas = open_in_editor(driver, stack, tmp_path, 128, 128)
     # The brush starts in the middle: Space starts painting, two steps right paint along, Space stops.
     canvas.send_keys(Keys.SPACE, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT, Keys.SPACE)
-    driver.find_element(By.CSS_SELECTOR, "#edit-form button[type=submit]").click()
-    poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#img-results figure img"), timeout=30)
-    with urllib.request.urlopen(stack.upstream + "/debug/last-image-request") as response:
-        files = {f["name"]: base64.b64decode(f["b64"]) for f in json.load(response)["files"]}
+    _, files = submit_edit(driver, stack)
     _, _, mask = pngread.read(files["mask"])
     assert mask[64][64][3] == 0 and mask[64][90][3] == 0 and mask[10][10][3] == 255 and mask[64][120][3] == 255
 
@@ -217,27 +215,16 @@ def test_a_variation_of_a_result_reaches_the_provider_and_is_shown(driver, stack
     vary = poll(lambda: driver.find_elements(By.XPATH, "//div[@id='img-results']//button[text()='Variations']"))
     vary[0].click()
     poll(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#img-results figure img")) == 2, timeout=30)
-    with urllib.request.urlopen(stack.upstream + "/debug/last-image-request") as response:
-        received = json.load(response)
-    assert received["path"].endswith("/images/variations")
-    image = next(base64.b64decode(f["b64"]) for f in received["files"] if f["name"] == "image")
-    assert pngread.read(image)[:2] == (256, 256)
+    path, files = last_image_request(stack)
+    assert path.endswith("/images/variations")
+    assert pngread.read(files["image"])[:2] == (256, 256)
 
 
 def test_the_eraser_takes_paint_off_the_mask(driver, stack, tmp_path):
-    image = tmp_path / "photo.png"
-    image.write_bytes(pngread.write(256, 128))
-    sign_in(driver, stack, stack.key)
-    open_page(driver, "images")
-    driver.find_element(By.ID, "edit-file").send_keys(str(image))
-    canvas = driver.find_element(By.ID, "edit-mask")
-    poll(lambda: driver.execute_script("return arguments[0].width", canvas) == 256)
+    canvas = open_in_editor(driver, stack, tmp_path, 256, 128)
     paint(driver, canvas, [(30, 64), (130, 64), (226, 64)])
     driver.find_element(By.CSS_SELECTOR, "label[for=edit-eraser]").click()
     paint(driver, canvas, [(128, 20), (128, 108)])
-    driver.find_element(By.CSS_SELECTOR, "#edit-form button[type=submit]").click()
-    poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#img-results figure img"), timeout=30)
-    with urllib.request.urlopen(stack.upstream + "/debug/last-image-request") as response:
-        files = {f["name"]: base64.b64decode(f["b64"]) for f in json.load(response)["files"]}
+    _, files = submit_edit(driver, stack)
     _, _, mask = pngread.read(files["mask"])
     assert mask[64][50][3] == 0 and mask[64][200][3] == 0 and mask[64][128][3] == 255
