@@ -92,6 +92,16 @@ def test_the_usage_page_draws_a_bar_per_model_and_logs_list_rows(driver, stack):
     assert rows and "/" in rows[0].text
 
 
+def viewed_image_width(driver, expected_buttons=None):
+    """Clicks the first View button of the Logs table and returns the shown image's width once it has loaded."""
+    view = poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#lg-body button[aria-label^='View media']"))
+    if expected_buttons is not None:
+        assert len(view) == expected_buttons
+    view[0].click()
+    return poll(lambda: driver.execute_script(
+        "const i = document.querySelector('#lg-media img'); return i && i.complete ? i.naturalWidth : 0"))
+
+
 def test_a_stored_image_can_be_viewed_from_its_log_row(driver, stack):
     sign_in(driver, stack, stack.master)
     open_page(driver, "images")
@@ -101,11 +111,7 @@ def test_a_stored_image_can_be_viewed_from_its_log_row(driver, stack):
     submit.click()
     poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#img-results figure img") and submit.is_enabled())
     open_page(driver, "logs")
-    view = poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#lg-body button[aria-label^='View media']"))
-    view[0].click()
-    width = poll(lambda: driver.execute_script(
-        "const i = document.querySelector('#lg-media img'); return i && i.complete ? i.naturalWidth : 0"))
-    assert width == 256
+    assert viewed_image_width(driver) == 256
     assert severe_console_entries(driver) == []
 
 
@@ -121,12 +127,7 @@ def test_an_image_stored_by_another_client_is_viewable_from_its_log_row(driver, 
     open_page(driver, "logs")
     driver.find_element(By.ID, "lg-request").send_keys(request_id)
     driver.find_element(By.CSS_SELECTOR, "#lg-form button[type=submit]").click()
-    view = poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#lg-body button[aria-label^='View media']"))
-    assert len(view) == 1
-    view[0].click()
-    width = poll(lambda: driver.execute_script(
-        "const i = document.querySelector('#lg-media img'); return i && i.complete ? i.naturalWidth : 0"))
-    assert width == 256
+    assert viewed_image_width(driver, expected_buttons=1) == 256
     assert severe_console_entries(driver) == []
 
 
