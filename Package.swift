@@ -69,6 +69,7 @@ let package = Package(
         .target(name: "ChorusUpstream", dependencies: [
             "CCurl", "CCurlShims", "CThreadShims",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),

@@ -144,7 +144,9 @@ extension Transfer {
         }
     }
 
-    /// A body from memory: curl copies it, so it can also resend it if a reused connection turns out dead.
+    /// A body from memory, not copied: curl reads the caller's buffer in place (and again for a resend when a
+    /// reused connection turns out dead). `request` holds that buffer, unchanged, for as long as the transfer is in
+    /// the multi handle, and a ByteBuffer's storage does not move while it is held and not written.
     private func setMemoryBody(_ easy: CurlEasy, _ buffer: ByteBuffer) throws {
         try easy.set(CURLOPT_POST, 1)
         try easy.set(CURLOPT_POSTFIELDSIZE_LARGE, offset: Int64(buffer.readableBytes))
@@ -153,7 +155,7 @@ extension Transfer {
             return
         }
         try buffer.withUnsafeReadableBytes { bytes in
-            try easy.set(CURLOPT_COPYPOSTFIELDS, pointer: UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+            try easy.set(CURLOPT_POSTFIELDS, pointer: UnsafeMutableRawPointer(mutating: bytes.baseAddress))
         }
     }
 

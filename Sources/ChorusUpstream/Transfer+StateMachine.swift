@@ -58,7 +58,7 @@ extension Transfer {
         /// Mirror curl's pause bits, which only the write/read callbacks and `curl_easy_pause` change.
         private(set) var receivePaused = false
         private(set) var sendPaused = false
-        /// A pause update is on its way to the event thread; more wake-ups until it ran would be redundant.
+        /// A pause update is on its way to the curl loop; more wake-ups until it ran would be redundant.
         private var pauseUpdateQueued = false
 
         private var upload = CircularBuffer<ByteBuffer>()
@@ -99,7 +99,7 @@ extension Transfer {
         // MARK: consumer: body
 
         enum BodyRequestAction {
-            /// Hand over the chunk; with `updatePause`, the event thread must re-evaluate the pause bits
+            /// Hand over the chunk; with `updatePause`, the curl loop must re-evaluate the pause bits
             /// (the buffer drained below the low watermark).
             case deliver(ByteBuffer, updatePause: Bool)
             case end
@@ -139,7 +139,7 @@ extension Transfer {
         enum CancelAction {
             case none
             /// Fail every waiter with `error` and cancel the upload task; with `removeTransfer`, curl is still
-            /// running the transfer and the event thread must take it out of the multi handle.
+            /// running the transfer and the curl loop must take it out of the multi handle.
             case abort(Waiters, error: UpstreamError, removeTransfer: Bool)
         }
 
@@ -158,12 +158,12 @@ extension Transfer {
 
         enum FirstByteTimeoutAction {
             case none
-            /// Fail every waiter with `error` and cancel the upload task; the event thread takes the transfer out
+            /// Fail every waiter with `error` and cancel the upload task; the curl loop takes the transfer out
             /// of the multi handle first, so the upstream sees the connection (or its HTTP/2 stream) closed.
             case abort(Waiters, error: UpstreamError)
         }
 
-        /// The request's first-byte deadline passed (event thread). Without a head the transfer fails with
+        /// The request's first-byte deadline passed (curl loop). Without a head the transfer fails with
         /// `error` (a timeout); once the head is in, or the transfer is over, it is not this deadline's business:
         /// the idle and total limits govern the body.
         mutating func firstByteTimeoutExpired(_ error: UpstreamError) -> FirstByteTimeoutAction {
@@ -191,7 +191,7 @@ extension Transfer {
         enum UploadChunkAction: Equatable {
             /// The transfer is over: stop producing.
             case stop
-            /// Queued. `updatePause`: the event thread must re-evaluate the pause bits; `wait`: too much is queued,
+            /// Queued. `updatePause`: the curl loop must re-evaluate the pause bits; `wait`: too much is queued,
             /// the producer waits (`uploadWaitRequested`) before the next chunk.
             case queued(updatePause: Bool, wait: Bool)
         }
@@ -215,7 +215,7 @@ extension Transfer {
             return .wait
         }
 
-        /// The producer's stream ended (`error` nil) or threw. True if the event thread must re-evaluate the
+        /// The producer's stream ended (`error` nil) or threw. True if the curl loop must re-evaluate the
         /// pause bits.
         mutating func uploadFinished(error: (any Error)?) -> Bool {
             if let error {
@@ -226,7 +226,7 @@ extension Transfer {
             return self.takePauseUpdate()
         }
 
-        // MARK: event thread: curl callbacks
+        // MARK: curl loop: curl callbacks
 
         enum BodyReceivedAction {
             /// The transfer is over: the write callback aborts.
@@ -312,9 +312,9 @@ extension Transfer {
             return .copied(written, resume: waiter)
         }
 
-        // MARK: event thread: lifecycle
+        // MARK: curl loop: lifecycle
 
-        /// The event thread runs a queued pause update: the new pause bits if they changed, else nil.
+        /// The curl loop runs a queued pause update: the new pause bits if they changed, else nil.
         mutating func pauseUpdateRan() -> PauseBits? {
             self.pauseUpdateQueued = false
             var changed = false
@@ -354,7 +354,7 @@ extension Transfer {
             !self.upload.isEmpty || self.uploadEnded || self.uploadError != nil
         }
 
-        /// Whether the event thread should re-evaluate the pause bits; marks the update as queued if so.
+        /// Whether the curl loop should re-evaluate the pause bits; marks the update as queued if so.
         private mutating func takePauseUpdate() -> Bool {
             guard !self.pauseUpdateQueued else { return false }
             let receive = self.receivePaused && self.bufferedBytes <= self.lowWatermark

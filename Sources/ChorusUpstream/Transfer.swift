@@ -11,13 +11,14 @@ struct ResponseHead: Sendable {
 }
 
 /// One request from `execute` to the end of its body: the state shared between the consumer (any task) and
-/// the event thread, plus the event-thread-only parts that curl's callbacks use.
+/// the curl loop, plus the loop-only parts that curl's callbacks use.
 ///
 /// What happens next is decided by `StateMachine` (Transfer+StateMachine.swift); this class owns the lock, the
 /// continuations and the curl side, and carries out the machine's actions.
 ///
-/// `@unchecked Sendable`: `state` is only touched under `lock`; the fields under "event thread only" are only
-/// touched on the curl event thread (in curl callbacks and in `CurlEventLoop`), which is what makes them safe.
+/// `@unchecked Sendable`: `state` is only touched under `lock`; the fields under "event loop only" are only
+/// touched on the event loop of the transfer's `CurlLoop` (in curl callbacks and in `CurlLoop`), which is what
+/// makes them safe.
 final class Transfer: @unchecked Sendable {
     /// Above this many buffered body bytes the write callback pauses the transfer.
     static let highWatermark = 256 * 1024
@@ -27,11 +28,11 @@ final class Transfer: @unchecked Sendable {
     private static let allocator = ByteBufferAllocator()
 
     let request: UpstreamRequest
-    private let loop: CurlEventLoop
+    private let loop: CurlLoop
     private let lock = NIOLock()
     private var state = Machine(highWatermark: Transfer.highWatermark, lowWatermark: Transfer.lowWatermark)
 
-    // MARK: event thread only
+    // MARK: event loop only
     /// The easy handle while the transfer is in the multi handle.
     var easy: CurlEasy?
     /// Why a callback aborted the transfer; wins over curl's own error text for that abort.
@@ -44,8 +45,8 @@ final class Transfer: @unchecked Sendable {
     private var memoryBodyOffset = 0
     /// The final head went through the header callback (trailers are ignored from here on).
     private(set) var headDelivered = false
-    /// When the transfer fails unless its head is in (`UpstreamRequest.firstByteTimeout`); set when it is attached.
-    var firstByteDeadline: NIODeadline?
+    /// Fails the transfer unless its head is in (`UpstreamRequest.firstByteTimeout`); set when it is attached.
+    var firstByteTimer: Scheduled<Void>?
     private var parsingStatus: Int?
     private var parsingHeaders: [(String, String)] = []
 
@@ -59,7 +60,7 @@ final class Transfer: @unchecked Sendable {
         var maxBufferedBytes: Int
     }
 
-    init(request: UpstreamRequest, loop: CurlEventLoop) {
+    init(request: UpstreamRequest, loop: CurlLoop) {
         self.request = request
         self.loop = loop
     }
@@ -106,7 +107,7 @@ final class Transfer: @unchecked Sendable {
         }
     }
 
-    /// Aborts the transfer (no-op once the consumer saw its end). The event thread removes it from the multi
+    /// Aborts the transfer (no-op once the consumer saw its end). The curl loop removes it from the multi
     /// handle at its next turn; waiters throw `error` now.
     func cancel(_ error: UpstreamError) {
         switch self.lock.withLock({ self.state.cancelRequested(error) }) {
@@ -165,7 +166,7 @@ final class Transfer: @unchecked Sendable {
         if updatePause { self.loop.submit(.updatePause(self)) }
     }
 
-    // MARK: event thread: curl callbacks
+    // MARK: curl loop: curl callbacks
 
     /// CURLOPT_WRITEFUNCTION. Returns `count` (taken), `CURL_WRITEFUNC_PAUSE` (not taken: curl keeps the bytes
     /// and hands them over again after unpause) or 0 (abort).
@@ -308,7 +309,7 @@ final class Transfer: @unchecked Sendable {
         }
     }
 
-    // MARK: event thread: lifecycle
+    // MARK: curl loop: lifecycle
 
     /// Re-evaluates the pause bits after the consumer drained or the producer queued; returns the new
     /// `curl_easy_pause` bitmask if it changed.

@@ -43,7 +43,7 @@ public struct UpstreamRequest: Sendable {
 
 public enum UpstreamRequestBody: Sendable {
     case none
-    /// Sent from memory with a `Content-Length`; curl takes a copy of it up front.
+    /// Sent from memory with a `Content-Length`, read in place by curl: nothing is copied up front.
     case bytes(ByteBuffer)
     /// Sent from memory with a `Content-Length`: the buffers one after another, read in place as curl sends
     /// them, so nothing is copied up front (for large bodies already in memory, such as a forwarded upload:

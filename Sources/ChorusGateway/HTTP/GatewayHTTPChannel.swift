@@ -1,3 +1,4 @@
+import ChorusUpstream
 import HTTPTypes
 import HummingbirdCore
 import Logging
@@ -142,6 +143,13 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     private enum Ending: Sendable { case served, graceOver, stopped }
 
     func handle(value: Value, logger: Logger) async {
+        // The connection's tasks (its request loop, the handlers, their child tasks) run on its own event loop.
+        await withTaskExecutorPreference(EventLoopTaskExecutor(value.channel.eventLoop)) {
+            await self.serve(value: value, logger: logger)
+        }
+    }
+
+    private func serve(value: Value, logger: Logger) async {
         let negotiated: Negotiated
         do {
             negotiated = try await value.negotiated.get()

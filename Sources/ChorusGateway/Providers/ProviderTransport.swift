@@ -14,28 +14,38 @@ struct ProviderTransport: Sendable {
     /// The gateway's one local aligner, for transcripts answered as text where times were asked.
     let aligner: LocalAligner
 
+    /// The headers every request to this provider carries, built once: its key, the user agent and its own
+    /// configured headers (last, so a configured header such as a custom auth scheme wins).
+    private let fixedHeaders: [(String, String)]
+    /// The configured header names (lowercased) that replace the per-request Content-Type or Accept.
+    private let configuredNames: Set<String>
+
     init(provider: ProviderConfig, environment: ProviderEnvironment) {
         self.provider = provider
         upstream = environment.upstream
         metrics = environment.metrics
         maxAnswerBytes = environment.maxAnswerBytes
         aligner = environment.aligner
+        let configured = Set(provider.headers.map { $0.0.lowercased() })
+        var fixed: [(String, String)] = []
+        if let apiKey = provider.apiKey, !configured.contains("authorization") { fixed.append(("Authorization", "Bearer \(apiKey)")) }
+        if !configured.contains("user-agent") { fixed.append(("User-Agent", "chorus")) }
+        for (name, value) in provider.headers {
+            fixed.removeAll { $0.0.lowercased() == name.lowercased() }
+            fixed.append((name, value))
+        }
+        fixedHeaders = fixed
+        configuredNames = configured
     }
 
     func url(_ path: String) -> String { provider.baseURL + path }
 
     func headers(contentType: String?, accept: String?) -> [(String, String)] {
         var headers: [(String, String)] = []
-        headers.reserveCapacity(4 + provider.headers.count)
-        if let apiKey = provider.apiKey { headers.append(("Authorization", "Bearer \(apiKey)")) }
-        if let contentType { headers.append(("Content-Type", contentType)) }
-        if let accept { headers.append(("Accept", accept)) }
-        headers.append(("User-Agent", "chorus"))
-        // Provider headers last so a configured header (e.g. a custom auth scheme) wins.
-        for (name, value) in provider.headers {
-            headers.removeAll { $0.0.lowercased() == name.lowercased() }
-            headers.append((name, value))
-        }
+        headers.reserveCapacity(2 + fixedHeaders.count)
+        if let contentType, !configuredNames.contains("content-type") { headers.append(("Content-Type", contentType)) }
+        if let accept, !configuredNames.contains("accept") { headers.append(("Accept", accept)) }
+        headers.append(contentsOf: fixedHeaders)
         return headers
     }
 

@@ -1,7 +1,7 @@
 import CCurlShims
 import CCurl
 
-/// Owns one `CURL *` easy handle, its header list and its error buffer. Used on the event thread only.
+/// Owns one `CURL *` easy handle, its header list and its error buffer. Used on the curl loop only.
 final class CurlEasy {
     let handle: UnsafeMutableRawPointer
     /// CURLOPT_ERRORBUFFER target: curl writes a readable message here when a transfer fails.

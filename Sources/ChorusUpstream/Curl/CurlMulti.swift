@@ -1,10 +1,8 @@
 import CCurlShims
 import CCurl
 
-/// Owns the one `CURLM *` multi handle (and with it the connection cache, DNS cache and HTTP/2 sessions).
-///
-/// Everything but `wakeup()` runs on the event thread. `wakeup()` is the one call libcurl allows from any
-/// thread; `CurlEventLoop` guards it with its queue lock so it never races `close()`.
+/// Owns one `CURLM *` multi handle (and with it the connection cache, DNS cache and HTTP/2 sessions). Used on its
+/// `CurlLoop`'s event loop only.
 final class CurlMulti {
     private(set) var handle: UnsafeMutableRawPointer?
 
@@ -27,12 +25,6 @@ final class CurlMulti {
         if let handle = self.handle {
             curl_multi_cleanup(handle)
             self.handle = nil
-        }
-    }
-
-    func wakeup() {
-        if let handle = self.handle {
-            _ = curl_multi_wakeup(handle)
         }
     }
 }
