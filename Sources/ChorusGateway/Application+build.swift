@@ -61,7 +61,8 @@ public func buildGateway(
 
     let connections = ServerConnections(config: config.server, metrics: metrics, logger: logger)
     let router = Router(context: GatewayRequestContext.self)
-    // Middleware only wraps routes added after it: these two come first, for every route.
+    // Middleware only wraps routes added after it: these come first, for every route.
+    router.add(middleware: OffLoopMiddleware())
     router.add(middleware: TraceMiddleware(usageLog: services.usageLog, metrics: metrics, logger: logger, catalog: catalog))
     router.add(middleware: ErrorMiddleware(logger: logger))
     OperationalRoutes(services: services, metricsKey: config.server.metricsKey).register(on: router)
@@ -103,6 +104,7 @@ public func buildGateway(
     // /v1/realtime's upgrade requests: their own router, with the same trace, errors, key and limits (the same
     // limiter instances: an open session holds one of its key's `max_concurrency` places until it ends).
     let realtimeRouter = Router(context: GatewayRequestContext.self)
+    realtimeRouter.add(middleware: OffLoopMiddleware())
     realtimeRouter.add(middleware: TraceMiddleware(usageLog: services.usageLog, metrics: metrics, logger: logger, catalog: catalog))
     realtimeRouter.add(middleware: ErrorMiddleware(logger: logger))
     for prefix in ["v1", "api/v1"] {

@@ -53,6 +53,11 @@ public final class UpstreamResponseBody: AsyncSequence, Sendable {
                 self.transfer.cancel(.responseTooLarge(limit: maxBytes))
                 throw UpstreamError.responseTooLarge(limit: maxBytes)
             }
+            if result.readableBytes == 0 {
+                // Most answers arrive as one chunk: keep that buffer rather than copy it into a new one.
+                result = chunk
+                continue
+            }
             var chunk = chunk
             result.writeBuffer(&chunk)
         }

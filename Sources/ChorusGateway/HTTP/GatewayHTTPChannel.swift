@@ -143,7 +143,8 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     private enum Ending: Sendable { case served, graceOver, stopped }
 
     func handle(value: Value, logger: Logger) async {
-        // The connection's tasks (its request loop, the handlers, their child tasks) run on its own event loop.
+        // The connection's tasks (its request loop, the handlers, their child tasks) run on its own event loop;
+        // OffLoopMiddleware moves all but the light pass-through routes to the global executor.
         await withTaskExecutorPreference(EventLoopTaskExecutor(value.channel.eventLoop)) {
             await self.serve(value: value, logger: logger)
         }
@@ -163,7 +164,8 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         case .refused(let asyncChannel, let refused):
             await Self.answer(refused, on: asyncChannel)
         case .webSocket(let asyncChannel, let run):
-            await run(asyncChannel, logger)
+            // A realtime session relays and may decode, encode and recognise audio: off the event loop.
+            await withTaskExecutorPreference(globalConcurrentExecutor) { await run(asyncChannel, logger) }
         }
     }
 
