@@ -51,6 +51,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "CCurlShims", dependencies: ["CCurl"]),
         .target(name: "CThreadShims"),
+        // posix_spawn for the gateway's child processes (pdftotext), instead of Foundation's Process.
+        .target(name: "CProcessShims"),
         .target(name: "CMediaShims", dependencies: ["CFFmpeg", "CPNG"]),
         .systemLibrary(name: "CEspeak", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev", "espeak-ng-data"])]),
         .systemLibrary(name: "CPocketSphinx", pkgConfig: "pocketsphinx",
@@ -80,7 +82,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
         .target(name: "ChorusGateway", dependencies: [
-            "ChorusUpstream", "ChorusMedia", "ChorusEngines", "ChorusWire",
+            "ChorusUpstream", "ChorusMedia", "ChorusEngines", "ChorusWire", "CProcessShims",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "Hummingbird", package: "hummingbird"),

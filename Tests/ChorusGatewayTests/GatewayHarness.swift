@@ -1,4 +1,4 @@
-import ChorusGateway
+@testable import ChorusGateway
 import ChorusMedia
 import ChorusWire
 import Foundation
@@ -121,16 +121,11 @@ func ffprobe(_ bytes: [UInt8], rawPCM: Bool = false) throws -> ProbedAudio {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("probe-\(UUID().uuidString)").path
     FileManager.default.createFile(atPath: path, contents: Data(bytes))
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
-    process.arguments = ["-v", "error"] + (rawPCM ? ["-f", "s16le", "-ar", "24000", "-ac", "1"] : []) + [
+    // ChildProcess, not Foundation's Process: its run() crashed here once, with many descriptors open (see there).
+    let probe = try ChildProcess.run("/usr/bin/ffprobe", ["-v", "error"] + (rawPCM ? ["-f", "s16le", "-ar", "24000", "-ac", "1"] : []) + [
         "-show_entries", "stream=codec_name,sample_rate,channels:format=duration", "-of", "default=noprint_wrappers=1", path,
-    ]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
+    ])
+    let output = String(decoding: probe.output, as: UTF8.self)
     var values: [String: String] = [:]
     for line in output.split(separator: "\n") {
         let pair = line.split(separator: "=", maxSplits: 1)

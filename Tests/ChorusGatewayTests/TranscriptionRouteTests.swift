@@ -1,4 +1,4 @@
-import ChorusGateway
+@testable import ChorusGateway
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -286,10 +286,6 @@ func convert(_ wav: [UInt8], to container: String) throws -> [UInt8] {
     let output = dir.appendingPathComponent("c-\(UUID().uuidString).\(container)").path
     _ = FileManager.default.createFile(atPath: input, contents: Data(wav))
     defer { try? FileManager.default.removeItem(atPath: input); try? FileManager.default.removeItem(atPath: output) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-    process.arguments = ["-v", "error", "-y", "-i", input, output]
-    try process.run()
-    process.waitUntilExit()
+    _ = try ChildProcess.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-i", input, output])
     return Array(try Data(contentsOf: URL(fileURLWithPath: output)))
 }

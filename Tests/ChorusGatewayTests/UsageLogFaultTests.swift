@@ -328,12 +328,7 @@ struct TmpfsMount {
     }
 
     static func run(_ tool: String, _ arguments: [String]) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        do { try process.run() } catch { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
+        (try? ChildProcess.run(tool, arguments))?.status ?? -1
     }
 
     struct TmpfsError: Error { var message: String }

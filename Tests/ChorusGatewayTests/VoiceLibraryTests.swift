@@ -1,4 +1,4 @@
-import ChorusGateway
+@testable import ChorusGateway
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -15,11 +15,7 @@ import Testing
         let output = dir.appendingPathComponent("out-\(UUID().uuidString).\(format)").path
         _ = FileManager.default.createFile(atPath: input, contents: Data(MockUpstream.speechWAV))
         defer { try? FileManager.default.removeItem(atPath: input); try? FileManager.default.removeItem(atPath: output) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-v", "error", "-y", "-stream_loop", "-1", "-i", input, "-t", String(seconds), "-ac", "2", "-ar", "44100", output]
-        try process.run()
-        process.waitUntilExit()
+        _ = try ChildProcess.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-stream_loop", "-1", "-i", input, "-t", String(seconds), "-ac", "2", "-ar", "44100", output])
         return Array(try Data(contentsOf: URL(fileURLWithPath: output)))
     }
 
