@@ -286,8 +286,9 @@ struct PostgresStorageTests {
         try #require(try await openStorage(database: database) as? PostgresStore)
     }
 
-    @Test func usageRowRoundTripsEveryColumn() async throws {
-        try await StorageBackend.postgres.withStore { store, _ in
+    @Test(arguments: StorageBackend.available)
+    func usageRowRoundTripsEveryColumn(backend: StorageBackend) async throws {
+        try await backend.withStore { store, _ in
             let written = GatewayStorageTests.fullyPopulatedRow()
             try await store.appendUsage([written])
             #expect(try await store.recentUsage(limit: 10).first?.usage == written)

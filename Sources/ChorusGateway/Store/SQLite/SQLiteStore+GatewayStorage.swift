@@ -57,21 +57,23 @@ extension SQLiteStore: GatewayStorage {
     public func appendUsage(_ rows: [UsageRecord]) async throws {
         do {
             try await pool.write { db in
+                // Prepared once per connection (cached), not once per row.
+                let exists = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM generation_logs WHERE entry_id = ?)")
+                let insert = try db.cachedStatement(sql: UsageRecord.insertSQL)
                 for row in rows {
                     // Written already (a batch retried after a write whose outcome was unknown): neither inserted
                     // nor settled again.
-                    if let entry = row.entryID,
-                       try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM generation_logs WHERE entry_id = ?)", arguments: [entry]) == true {
+                    if let entry = row.entryID, try Bool.fetchOne(exists, arguments: [entry]) == true {
                         continue
                     }
-                    try row.insert(db)
+                    try insert.execute(arguments: row.insertArguments)
                     let cost = row.cost ?? 0
                     guard let keyID = row.keyID, row.reserved != 0 || cost != 0 else { continue }
                     // One statement, the arithmetic of `APIKeyRecord.settle`: no read between the rows of a batch.
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE api_keys SET balance = CASE WHEN balance IS NULL THEN NULL ELSE balance + ? - ? END,
                             period_spent = MAX(0, period_spent + ? - ?), spent = spent + ? WHERE id = ?
-                        """, arguments: [row.reserved, cost, cost, row.reserved, cost, keyID])
+                        """).execute(arguments: [row.reserved, cost, cost, row.reserved, cost, keyID])
                 }
             }
         } catch let error as DatabaseError where Self.refusesRow(error) {
