@@ -426,7 +426,9 @@ def main():
         hold = holds.get(p)
         if hold:
             md.append("")
-            md.append(f"{NAME[p]}: all {hold['opened']} streams opened in {hold['open_seconds']} s; {hold['events_during_hold']} "
+            opened = (f"all {hold['opened']} streams" if hold["opened"] == hold["conns"]
+                      else f"{hold['opened']} of {hold['conns']} streams")
+            md.append(f"{NAME[p]}: {opened} opened in {hold['open_seconds']} s; {hold['events_during_hold']} "
                       f"events arrived during the {hold['hold_seconds']} s hold; "
                       f"{hold['threads_open']} threads and {hold['fds_open']} fds while open"
                       f"{'; errors: ' + json.dumps(hold['errors']) if hold['errors'] else ''}.")
