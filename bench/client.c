@@ -1,9 +1,10 @@
 // client.c — the bench's precise HTTP/1.1 client (one connection, blocking, CLOCK_MONOTONIC).
 //
 //   client lat --port P [--host H] [--path /v1/chat/completions] --body JSON [--key K] --duration S [--warmup S]
-//              [--dump FILE]
+//              [--dump FILE] [--count N]
 //       closed loop at concurrency 1 on one keep-alive connection; every request's latency is kept and the
-//       exact percentiles are printed as one line:  RESULT {...}; --dump writes every latency (ns) in order
+//       exact percentiles are printed as one line:  RESULT {...}; --dump writes every latency (ns) in order;
+//       --count N stops after N requests past the warm-up (or at --duration, whichever comes first)
 //   client sse --port P [--host H] [--path ...] --body JSON [--key K] --out FILE
 //       sends one streaming request, writes the de-chunked response body to FILE and prints
 //       RESULT {"status":..,"t_send_ns":..,"t_headers_ns":..,"events":[[index,arrival_ns],...],...}
@@ -27,6 +28,7 @@
 static const char *host = "127.0.0.1", *path = "/v1/chat/completions", *body = "{}", *key = NULL, *outpath = NULL, *dumppath = NULL;
 static int port = 0;
 static double duration = 5, warmup = 0;
+static long count = 0;   // lat: stop after this many measured requests (0: no limit)
 
 static uint64_t now_ns(void) {
     struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
@@ -134,7 +136,7 @@ static int run_lat(void) {
     uint64_t t0 = now_ns(), wend = t0 + (uint64_t)(warmup * 1e9), end = wend + (uint64_t)(duration * 1e9), tstart = 0;
     for (;;) {
         uint64_t a = now_ns();
-        if (a >= end) break;
+        if (a >= end || (count > 0 && n >= (size_t)count)) break;
         if (a >= wend && !tstart) tstart = a;
         int st = one_request(fd, &r);
         uint64_t b = now_ns();
@@ -266,6 +268,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--warmup")) warmup = atof(v);
         else if (!strcmp(a, "--out")) outpath = v;
         else if (!strcmp(a, "--dump")) dumppath = v;
+        else if (!strcmp(a, "--count")) count = atol(v);
         else goto usage;
         i++;
     }
@@ -274,6 +277,6 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "lat")) return run_lat();
     if (!strcmp(mode, "sse")) return run_sse();
 usage:
-    fprintf(stderr, "usage: client lat|sse --port P [--host H] [--path P] [--body JSON] [--key K] [--duration S] [--warmup S] [--out FILE] [--dump FILE]\n");
+    fprintf(stderr, "usage: client lat|sse --port P [--host H] [--path P] [--body JSON] [--key K] [--duration S] [--warmup S] [--out FILE] [--dump FILE] [--count N]\n");
     return 2;
 }
