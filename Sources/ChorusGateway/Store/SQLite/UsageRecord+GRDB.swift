@@ -27,38 +27,39 @@ extension UsageRecord {
     /// The row's values for `insertSQL`. Written out rather than through `PersistableRecord`'s Codable encoding,
     /// which cost ~170,000 instructions per row (a keyed container per column, date strategies, a dictionary of
     /// column names) — the largest single item of a proxied request's profile (bench/PROFILE.md). The switch has no
-    /// default, so a new column does not compile until it is written here too.
+    /// default, so a new column does not compile until it is written here too. Values go in as existentials, which
+    /// GRDB converts one witness call each; a `[DatabaseValue]` took its generic key-path `map`, ~1,800 instructions a value.
     var insertArguments: StatementArguments {
-        StatementArguments(CodingKeys.allCases.map { key -> DatabaseValue in
+        StatementArguments(CodingKeys.allCases.map { key -> (any DatabaseValueConvertible)? in
             switch key {
-            case .createdAt: createdAt.timeIntervalSince1970.databaseValue
-            case .requestID: requestID.databaseValue
-            case .keyID: keyID.databaseValue
-            case .model: model.databaseValue
-            case .provider: provider.databaseValue
-            case .route: route.databaseValue
-            case .status: status.databaseValue
-            case .stream: stream.databaseValue
-            case .promptSummary: promptSummary.databaseValue
-            case .promptTokens: promptTokens.databaseValue
-            case .completionTokens: completionTokens.databaseValue
-            case .totalTokens: totalTokens.databaseValue
-            case .characters: characters.databaseValue
-            case .audioSeconds: audioSeconds.databaseValue
-            case .images: images.databaseValue
-            case .imageSize: imageSize.databaseValue
-            case .ttfbMs: ttfbMs.databaseValue
-            case .latencyMs: latencyMs.databaseValue
-            case .bytesIn: bytesIn.databaseValue
-            case .bytesOut: bytesOut.databaseValue
-            case .error: error.databaseValue
-            case .tried: tried.databaseValue
-            case .cost: cost.databaseValue
-            case .unauthenticated: unauthenticated.databaseValue
-            case .entryID: entryID.databaseValue
-            case .inputAudioTokens: inputAudioTokens.databaseValue
-            case .outputAudioTokens: outputAudioTokens.databaseValue
-            case .sessionSeconds: sessionSeconds.databaseValue
+            case .createdAt: createdAt.timeIntervalSince1970
+            case .requestID: requestID
+            case .keyID: keyID
+            case .model: model
+            case .provider: provider
+            case .route: route
+            case .status: status
+            case .stream: stream
+            case .promptSummary: promptSummary
+            case .promptTokens: promptTokens
+            case .completionTokens: completionTokens
+            case .totalTokens: totalTokens
+            case .characters: characters
+            case .audioSeconds: audioSeconds
+            case .images: images
+            case .imageSize: imageSize
+            case .ttfbMs: ttfbMs
+            case .latencyMs: latencyMs
+            case .bytesIn: bytesIn
+            case .bytesOut: bytesOut
+            case .error: error
+            case .tried: tried
+            case .cost: cost
+            case .unauthenticated: unauthenticated
+            case .entryID: entryID
+            case .inputAudioTokens: inputAudioTokens
+            case .outputAudioTokens: outputAudioTokens
+            case .sessionSeconds: sessionSeconds
             }
         })
     }
