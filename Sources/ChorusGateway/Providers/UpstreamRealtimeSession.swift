@@ -41,8 +41,12 @@ final class UpstreamRealtimeSession: RealtimeSession {
     static func open(url: String, headers: HTTPFields, provider: String, connectTimeout: Double, capacity: Int = 64,
                      logger: Logger) async throws(GatewayError) -> UpstreamRealtimeSession {
         let session = UpstreamRealtimeSession(provider: provider, capacity: capacity)
+        // Pings every 20 s, and a pong missing for a whole period closes the session: an upstream whose connection
+        // died without the drop reaching us (seen once in RealtimeGatewayTests: the peer closed right after
+        // session.created and the relay waited until the test gave up) is noticed within 40 s at most.
         let configuration = WebSocketClientConfiguration(maxFrameSize: maxMessageBytes, additionalHeaders: headers,
-                                                         closeTimeout: .seconds(5), validateUTF8: false)
+                                                         closeTimeout: .seconds(5), autoPing: .enabled(timePeriod: .seconds(20)),
+                                                         validateUTF8: false)
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, GatewayError>, Never>) in
             session.state.withLockedValue { $0.opening = continuation }
             let task = Task {
