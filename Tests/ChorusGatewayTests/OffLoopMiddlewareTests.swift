@@ -16,4 +16,11 @@ import Testing
     func lightTextRoutesStayOnTheLoopAndTheRestRunOffIt(path: String, onLoop: Bool) {
         #expect(OffLoopMiddleware.staysOnLoop(path) == onLoop)
     }
+
+    @Test func aLargeOrUnsizedBodyIsParsedOffTheLoopEvenOnATextRoute() {
+        #expect(OffLoopMiddleware.staysOnLoop("/v1/chat/completions", contentLength: 2_000))
+        #expect(!OffLoopMiddleware.staysOnLoop("/v1/chat/completions", contentLength: 4 << 20))
+        #expect(!OffLoopMiddleware.staysOnLoop("/v1/chat/completions", contentLength: nil))
+        #expect(!OffLoopMiddleware.staysOnLoop("/v1/audio/speech", contentLength: 100))
+    }
 }

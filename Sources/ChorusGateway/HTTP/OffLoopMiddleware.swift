@@ -1,8 +1,9 @@
 import Hummingbird
 
 /// Where a request's work runs. Each connection's tasks prefer the connection's event loop
-/// (`GatewayHTTPChannel.handle`), so the light pass-through routes — the text proxy routes, which parse a JSON body
-/// and stream the upstream's bytes — read, call curl and write back on one thread, with no hand-off. Every other
+/// (`GatewayHTTPChannel.handle`), so the light pass-through routes — the text proxy routes, which parse a small JSON
+/// body (with a Content-Length of at most `onLoopBodyLimit`) and stream the upstream's bytes — read, call curl and
+/// write back on one thread, with no hand-off. Every other
 /// route (media decoding and encoding, images, uploads, the engines, admin, the platform APIs) runs its handler and
 /// its response body on the global executor instead, as before: a handler that does seconds of CPU work there
 /// cannot stall the sockets and timers of the other connections on that loop.
@@ -18,6 +19,15 @@ struct OffLoopMiddleware: RouterMiddleware {
     /// Ollama's native text routes.
     static let onLoopPaths: Set<String> = ["/api/chat", "/api/generate", "/api/embed", "/api/embeddings"]
 
+    /// A body larger than this is parsed off the loop even on those routes: a multi-megabyte JSON parse (images
+    /// inlined as base64) is CPU work that would hold up the loop's other connections.
+    static let onLoopBodyLimit = 256 * 1024
+
+    static func staysOnLoop(_ path: String, contentLength: Int?) -> Bool {
+        guard let contentLength, contentLength <= onLoopBodyLimit else { return false }
+        return staysOnLoop(path)
+    }
+
     static func staysOnLoop(_ path: String) -> Bool {
         if onLoopPaths.contains(path) { return true }
         guard let prefix = onLoopPrefixes.first(where: { path.hasPrefix($0) }) else { return false }
@@ -26,7 +36,8 @@ struct OffLoopMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if Self.staysOnLoop(request.uri.path) {
+        let contentLength = request.headers[.contentLength].flatMap { Int($0) }
+        if Self.staysOnLoop(request.uri.path, contentLength: contentLength) {
             return try await next(request, context)
         }
         var response = try await withTaskExecutorPreference(globalConcurrentExecutor) {
