@@ -12,6 +12,16 @@ import NIOFoundationCompat
 let masterKey = "sk-chorus-test-master-key"
 
 /// A config pointing at the mock upstream on `port`, with a fresh SQLite file.
+extension GatewayConfig {
+    /// Prices `model` at `perRequest` points a call (nothing else priced).
+    mutating func price(_ model: String, perRequest: Double) {
+        guard let index = models.firstIndex(where: { $0.name == model }) else { return }
+        var price = ModelPrice()
+        price.perRequest = perRequest
+        models[index].price = price
+    }
+}
+
 func testConfig(upstreamPort: Int, timeout: Double = 60) -> GatewayConfig {
     var config = GatewayConfig()
     config.database = StorageBackend.suite.freshDatabase()

@@ -26,11 +26,7 @@ struct PostgresOutageTests {
                 // A lease waits 1 s: the outage tests must see the 503, not wait out the default 5 s.
                 config.database = server.url + "&lease_timeout=1&statement_timeout=5"
                 config.server.keyCacheSeconds = keyCacheSeconds
-                if let index = config.models.firstIndex(where: { $0.name == "gpt-test" }) {
-                    var price = ModelPrice()
-                    price.perRequest = 1
-                    config.models[index].price = price
-                }
+                config.price("gpt-test", perRequest: 1)
                 let gateway = try await buildGateway(config: config, environment: ["CHORUS_MASTER_KEY": masterKey], logger: Logger(label: "outage"))
                 try await gateway.application.test(.live) { client in try await body(client, gateway, server) }
             }

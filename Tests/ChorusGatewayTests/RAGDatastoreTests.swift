@@ -254,11 +254,7 @@ struct RAGDatastoreTests {
     @Test func aMeteredKeyPaysOneRowForADocumentEmbeddedInSeveralBatches() async throws {
         try await withGateway(config: { port in
             var config = ragConfig(upstreamPort: port)
-            if let index = config.models.firstIndex(where: { $0.name == "embed" }) {
-                var price = ModelPrice()
-                price.perRequest = 1
-                config.models[index].price = price
-            }
+            config.price("embed", perRequest: 1)
             return config
         }) { client, gateway, mock in
             var limits = KeyChanges()

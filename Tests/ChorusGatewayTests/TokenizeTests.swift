@@ -85,11 +85,7 @@ struct TokenizeTests {
     @Test func tokenizingIsFreeForAPricedModel() async throws {
         try await withGateway(config: { port in
             var config = platformConfig(upstreamPort: port)
-            if let index = config.models.firstIndex(where: { $0.name == "vllm-chat" }) {
-                var price = ModelPrice()
-                price.perRequest = 5
-                config.models[index].price = price
-            }
+            config.price("vllm-chat", perRequest: 5)
             return config
         }) { client, gateway, _ in
             #expect(try await Self.post(client, "tokenize", #"{"model":"vllm-chat","text":"x"}"#).status == .ok)

@@ -96,6 +96,17 @@ final class RequestTrace: Sendable {
         state.withLockedValue { $0.answerComplete = true }
     }
 
+    /// A chat call made inside another request (long-context calls, the cascade's turns) got its whole answer: its
+    /// tokens go on the row and the answer counts as delivered.
+    func chatAnswered(promptTokens: Int, completionTokens: Int) {
+        update {
+            $0.promptTokens = promptTokens
+            $0.completionTokens = completionTokens
+            $0.totalTokens = promptTokens + completionTokens
+        }
+        answerComplete()
+    }
+
     /// Runs `action` when the row is settled (at once if it already is).
     func whenFinished(_ action: @escaping @Sendable () -> Void) {
         let finished = state.withLockedValue { state in

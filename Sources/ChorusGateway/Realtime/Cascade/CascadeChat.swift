@@ -29,12 +29,7 @@ struct CascadeChat: Sendable {
         let trace = services.callTrace(route: "/chat/completions", caller: caller, model: model, stream: true)
         do {
             let tokens = try await stream(instructions: instructions, turns: turns, trace: trace, onDelta: onDelta)
-            trace.update {
-                $0.promptTokens = tokens.prompt
-                $0.completionTokens = tokens.completion
-                $0.totalTokens = tokens.prompt + tokens.completion
-            }
-            trace.answerComplete()
+            trace.chatAnswered(promptTokens: tokens.prompt, completionTokens: tokens.completion)
             trace.finish(status: 200)
             return tokens
         } catch {

@@ -29,12 +29,7 @@ struct LongContextCall: Sendable {
         trace.update { $0.promptSummary = UsageRecord.summarize("long_context_process \(label): \(user)") }
         do {
             let answer = try await call(system: system, user: user, trace: trace)
-            trace.update {
-                $0.promptTokens = answer.promptTokens
-                $0.completionTokens = answer.completionTokens
-                $0.totalTokens = answer.promptTokens + answer.completionTokens
-            }
-            trace.answerComplete()
+            trace.chatAnswered(promptTokens: answer.promptTokens, completionTokens: answer.completionTokens)
             trace.finishWhole(status: 200)
             return Answer(text: answer.text, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
                           cost: trace.snapshot().cost ?? 0)
