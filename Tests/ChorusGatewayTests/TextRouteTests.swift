@@ -142,6 +142,57 @@ import Testing
         }
     }
 
+    /// A pass-through body is not parsed whole (TextRequestBody): the row's summary comes from the members read on
+    /// their own — the last message from the user even when others follow it, the first entry of a list.
+    @Test func rowsSummarizeThePromptOfBodiesThatAreNotParsedWhole() async throws {
+        try await withGateway(config: { port in
+            var config = testConfig(upstreamPort: port)
+            config.providers[0].defaults = [:]
+            config.models.append(ModelConfig(name: "upstream-model", provider: "mock", model: "upstream-model"))
+            return config
+        }) { client, gateway, mock in
+            let chat = #"{"model":"upstream-model","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"first"},"#
+                + #"{"role":"assistant","content":"ok"},{"role":"user","content":[{"type":"text","text":"café part"},"#
+                + #"{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]},{"role":"assistant","content":"a"}]}"#
+            let completion = #"{"model":"upstream-model","prompt":["one prompt","another"]}"#
+            let embedding = #"{"model":"upstream-model","input":["first text",{"not":"read"}]}"#
+            for (path, body) in [("chat/completions", chat), ("completions", completion), ("embeddings", embedding)] {
+                let response = try await client.execute(uri: "/v1/\(path)", method: .post, headers: bearer(masterKey), body: ByteBuffer(string: body))
+                #expect(response.status == .ok)
+                #expect(mock.lastReceived?.body == body, "forwarded byte for byte")
+            }
+            let rows = try await logRows(gateway, atLeast: 3)
+            #expect(rows.first { $0.route == "/chat/completions" }?.promptSummary == "café part")
+            #expect(rows.first { $0.route == "/completions" }?.promptSummary == "one prompt")
+            #expect(rows.first { $0.route == "/embeddings" }?.promptSummary == "first text")
+        }
+    }
+
+    /// What the one-pass check leaves to the parser still gets the parser's answer: a duplicate key deep inside
+    /// is a 400 naming it and nothing goes upstream; a key written with an escape is the key it spells.
+    @Test func bodiesTheScanCannotVouchForGetTheParsersAnswer() async throws {
+        try await withGateway { client, gateway, mock in
+            let duplicate = #"{"model":"gpt-test","messages":[{"role":"user","content":"a","content":"b"}]}"#
+            let refused = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                                    body: ByteBuffer(string: duplicate))
+            #expect(refused.status == .badRequest)
+            #expect(try errorBody(refused).message.contains("Duplicate key 'content'"))
+            #expect(mock.received.isEmpty)
+            let invalidUTF8 = ByteBuffer(bytes: Array(#"{"model":"gpt-test","messages":[{"role":"user","content":"x"#.utf8) + [0xC0, 0x80]
+                + Array(#""}]}"#.utf8))
+            let badText = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey), body: invalidUTF8)
+            #expect(badText.status == .badRequest)
+            #expect(try errorBody(badText).code == "invalid_json")
+            #expect(mock.received.isEmpty)
+            let escaped = #"{"mod\u0065l":"gpt-test","messages":[{"role":"user","content":"escaped"}]}"#
+            let answered = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey),
+                                                     body: ByteBuffer(string: escaped))
+            #expect(answered.status == .ok)
+            let row = try #require(try await logRows(gateway, atLeast: 3).first { $0.status == 200 })
+            #expect(row.model == "gpt-test" && row.promptSummary == "escaped")
+        }
+    }
+
     /// Small JSON routes (models, voices) answer whole, like rendered transcripts: their rows get a time to first
     /// byte too, so the column is never empty for a successful request.
     @Test func modelListRowsHaveATimeToFirstByte() async throws {

@@ -30,6 +30,10 @@ extension GatewayServices {
 
     /// A JSON object body, or 400 saying what is wrong with it.
     func parseJSONObject(_ body: ByteBuffer) throws(GatewayError) -> JSONValue {
+        try Self.parseJSONObject(body)
+    }
+
+    static func parseJSONObject(_ body: ByteBuffer) throws(GatewayError) -> JSONValue {
         guard body.readableBytes > 0 else { throw .invalidJSON("the body is empty") }
         let value: JSONValue
         do {

@@ -18,7 +18,7 @@ struct OpenAICompatibleProvider: HTTPProvider, TextProvider {
     func defaultCapabilities(upstreamModel: String) -> Set<Capability> { Set(Capability.allCases).subtracting([.realtime]) }
 
     func send(_ call: TextCall, model: ModelConfig) async throws(GatewayError) -> UpstreamResponse {
-        let body = transport.body(original: call.body, parsed: call.json, model: model)
+        let body = try transport.body(for: call, model: model)
         return try await transport.execute(transport.jsonRequest(path: config.path(for: call.route), body: body, stream: call.stream))
     }
 }

@@ -49,15 +49,15 @@ struct ProviderTransport: Sendable {
         return headers
     }
 
-    /// The JSON body to send upstream. When nothing needs rewriting the caller's bytes go as they are.
-    func body(original: ByteBuffer, parsed: JSONValue, model: ModelConfig) -> ByteBuffer {
+    /// The JSON body to send upstream. When nothing needs rewriting the caller's bytes go as they are, unparsed.
+    func body(for call: TextCall, model: ModelConfig) throws(GatewayError) -> ByteBuffer {
         let noDefaults = model.defaults.objectValue?.isEmpty ?? true
         let providerNoDefaults = provider.defaults.objectValue?.isEmpty ?? true
         // The caller's bytes name the model they asked for; a fallback or an alias needs its own name in them.
-        if noDefaults, providerNoDefaults, parsed["model"]?.stringValue == model.model {
-            return original
+        if noDefaults, providerNoDefaults, call.model == model.model {
+            return call.body
         }
-        var rewritten = withDefaults(parsed, model: model)
+        var rewritten = withDefaults(try call.json(), model: model)
         rewritten.set("model", .string(model.model))
         return ByteBuffer(bytes: rewritten.serialized())
     }

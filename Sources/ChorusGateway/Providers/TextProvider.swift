@@ -20,12 +20,38 @@ enum TextRoute: String, Sendable, CaseIterable {
     }
 }
 
-/// One text call: the caller's body (bytes and parsed) for `route`.
+/// One text call: the caller's body for `route` — its bytes, the model it names, and the body parsed when it was
+/// (a pass-through chat request is not: `json()` parses it only for a provider that rewrites it).
 struct TextCall: Sendable {
     var route: TextRoute
     var body: ByteBuffer
-    var json: JSONValue
+    /// The `model` the body's bytes name.
+    var model: String?
     var stream: Bool
+    private var parsed: JSONValue?
+
+    init(route: TextRoute, request: TextRequestBody) {
+        self.route = route
+        body = request.bytes
+        model = request.model
+        stream = request.stream
+        parsed = request.parsed
+    }
+
+    /// A call the gateway makes itself, from a body it built.
+    init(route: TextRoute, json: JSONValue, stream: Bool) {
+        self.route = route
+        body = ByteBuffer(bytes: json.serialized())
+        model = json["model"]?.stringValue
+        self.stream = stream
+        parsed = json
+    }
+
+    /// The body as JSON, parsed now if it was not yet.
+    func json() throws(GatewayError) -> JSONValue {
+        if let parsed { return parsed }
+        return try GatewayServices.parseJSONObject(body)
+    }
 }
 
 /// Chat completions, completions and embeddings.

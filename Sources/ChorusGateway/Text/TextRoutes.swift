@@ -20,30 +20,31 @@ struct TextRoutes: Sendable {
         let trace = try context.requireTrace()
         var request = request
         let body = try await services.collectBody(&request, limit: services.maxBodyBytes, trace: trace)
-        let json = try services.parseJSONObject(body)
-        let modelName = try json.requiredString("model")
-        let stream = try json.optionalBool("stream") ?? false
+        let text = try TextRequestBody(body, route: route)
         trace.update {
-            $0.model = modelName
-            $0.stream = stream
-            $0.promptSummary = PromptSummary.text(for: json, route: route)
+            $0.model = text.model
+            $0.stream = text.stream
+            $0.promptSummary = text.promptSummary
         }
-        if route == .rerank { try RerankRequest.check(json, maxDocuments: services.config.server.maxRerankDocuments) }
+        if route == .rerank, let json = text.parsed {
+            try RerankRequest.check(json, maxDocuments: services.config.server.maxRerankDocuments)
+        }
         let caller = try context.requireCaller()
         // Checked here, before the async call: an ordinary chat request then never allocates the image path's
-        // task frame (~6.6 KB, kept by the connection's task for as long as its answer streams).
-        if route == .chat, let chatImages, ChatImageDispatch.asksForImage(json),
-           let response = try await chatImages.respond(json: json, modelName: modelName, stream: stream, caller: caller,
+        // task frame (~6.6 KB, kept by the connection's task for as long as its answer streams). A body asking for
+        // an image is always parsed whole (TextRequestBody).
+        if route == .chat, let chatImages, let json = text.parsed, ChatImageDispatch.asksForImage(json),
+           let response = try await chatImages.respond(json: json, modelName: text.model, stream: text.stream, caller: caller,
                                                        trace: trace) {
             return response
         }
-        let model = try services.catalog.resolve(modelName, for: caller, capability: route.capability, trace: trace)
-        let call = TextCall(route: route, body: body, json: json, stream: stream)
+        let model = try services.catalog.resolve(text.model, for: caller, capability: route.capability, trace: trace)
+        let call = TextCall(route: route, request: text)
         let (upstream, _) = try await services.failover.run(model, caller: caller, capability: route.capability, trace: trace) {
             model throws(GatewayError) in
             guard let provider = model.provider.text else { throw model.provider.missing(route.capability) }
             return try await provider.send(call, model: model.config)
         }
-        return try await UpstreamPassthrough(trace: trace).response(for: upstream, connection: context.connection, watchClientClose: stream)
+        return try await UpstreamPassthrough(trace: trace).response(for: upstream, connection: context.connection, watchClientClose: text.stream)
     }
 }

@@ -63,7 +63,7 @@ struct TranslationPipeline: Sendable {
                 .object([("role", "user"), ("content", .string(content))]),
             ])),
         ])
-        let call = TextCall(route: .chat, body: ByteBuffer(bytes: json.serialized()), json: json, stream: false)
+        let call = TextCall(route: .chat, json: json, stream: false)
         let response = try await provider.send(call, model: chat.config)
         let body: ByteBuffer
         do { body = try await response.body.collect(upTo: 16 << 20) } catch let error as UpstreamError {

@@ -53,7 +53,7 @@ struct LoopGptRoutes: Sendable {
         }
         messages.append(.object([("role", "user"), ("content", .string(send.message))]))
         let json = JSONValue.object([("model", .string(model.name)), ("messages", .array(messages))])
-        let call = TextCall(route: .chat, body: ByteBuffer(bytes: json.serialized()), json: json, stream: false)
+        let call = TextCall(route: .chat, json: json, stream: false)
         let (upstream, answered) = try await services.failover.run(model, caller: caller, capability: .chat, trace: trace) {
             candidate throws(GatewayError) in
             guard let provider = candidate.provider.text else { throw candidate.provider.missing(.chat) }

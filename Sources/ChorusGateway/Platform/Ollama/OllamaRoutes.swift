@@ -72,7 +72,7 @@ struct OllamaRoutes: Sendable {
             return answer(reply.final(stats: stats), stream: ollama.stream)
         }
 
-        let call = TextCall(route: .chat, body: ByteBuffer(bytes: ollama.chat.serialized()), json: ollama.chat, stream: ollama.stream)
+        let call = TextCall(route: .chat, json: ollama.chat, stream: ollama.stream)
         stats.asked = .now
         let (upstream, _) = try await services.failover.run(model, caller: caller, capability: .chat, trace: trace) {
             model throws(GatewayError) in

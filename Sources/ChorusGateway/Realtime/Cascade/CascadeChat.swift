@@ -46,7 +46,7 @@ struct CascadeChat: Sendable {
         let json: JSONValue = ["model": .string(model), "messages": .array(messages), "stream": true,
                                "stream_options": ["include_usage": true]]
         let resolved = try services.catalog.resolve(model, for: caller, capability: .chat, trace: trace)
-        let call = TextCall(route: .chat, body: ByteBuffer(bytes: json.serialized()), json: json, stream: true)
+        let call = TextCall(route: .chat, json: json, stream: true)
         let (upstream, answered) = try await services.failover.run(resolved, caller: caller, capability: .chat, trace: trace) {
             candidate throws(GatewayError) in
             guard let provider = candidate.provider.text else { throw candidate.provider.missing(.chat) }

@@ -58,15 +58,11 @@ extension SQLiteStore: GatewayStorage {
         do {
             try await pool.write { db in
                 // Prepared once per connection (cached), not once per row.
-                let exists = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM generation_logs WHERE entry_id = ?)")
                 let insert = try db.cachedStatement(sql: UsageRecord.insertSQL)
                 for row in rows {
                     // Written already (a batch retried after a write whose outcome was unknown): neither inserted
                     // nor settled again.
-                    if let entry = row.entryID, try Bool.fetchOne(exists, arguments: [entry]) == true {
-                        continue
-                    }
-                    try insert.execute(arguments: row.insertArguments)
+                    guard try row.insert(with: insert, in: db) else { continue }
                     let cost = row.cost ?? 0
                     guard let keyID = row.keyID, row.reserved != 0 || cost != 0 else { continue }
                     // One statement, the arithmetic of `APIKeyRecord.settle`: no read between the rows of a batch.

@@ -48,7 +48,7 @@ struct LongContextCall: Sendable {
     private func call(system: String, user: String, trace: RequestTrace) async throws(GatewayError) -> (text: String, promptTokens: Int, completionTokens: Int) {
         let messages: JSONValue = [["role": "system", "content": .string(system)], ["role": "user", "content": .string(user)]]
         let json: JSONValue = ["model": .string(model.name), "messages": messages, "max_tokens": .number(maxGenerationTokens)]
-        let call = TextCall(route: .chat, body: ByteBuffer(bytes: json.serialized()), json: json, stream: false)
+        let call = TextCall(route: .chat, json: json, stream: false)
         let (upstream, answered) = try await services.failover.run(model, caller: caller, capability: .chat, trace: trace) {
             candidate throws(GatewayError) in
             guard let provider = candidate.provider.text else { throw candidate.provider.missing(.chat) }

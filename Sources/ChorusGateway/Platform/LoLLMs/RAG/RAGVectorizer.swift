@@ -30,7 +30,7 @@ struct RAGVectorizer: Sendable {
         while start < texts.count {
             let batch = Array(texts[start..<min(texts.count, start + Self.batchSize)])
             let json = JSONValue.object([("model", .string(model.name)), ("input", .array(batch.map(JSONValue.string)))])
-            let call = TextCall(route: .embeddings, body: ByteBuffer(bytes: json.serialized()), json: json, stream: false)
+            let call = TextCall(route: .embeddings, json: json, stream: false)
             // Each call holds the model's points for itself (the ledger adds them up on the row).
             let (upstream, answered) = try await services.failover.run(model, caller: caller, capability: .embeddings, trace: trace,
                                                                        admits: { _ in false }) { candidate throws(GatewayError) in
