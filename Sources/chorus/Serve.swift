@@ -18,6 +18,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // The request log lines, in swift-log's stream format at a fraction of its cost per line.
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label) }
         var config = try loadConfigOrExit(options.config)
         if config.models.isEmpty {
             FileHandle.standardError.write(Data("warning: \(config.sourcePath ?? "the config") defines no models: every model route will answer 404\n".utf8))

@@ -50,6 +50,13 @@ import Testing
         try? FileManager.default.removeItem(atPath: config.database)
     }
 
+    /// The log line's duration is written with one decimal, as `%.1f` wrote it, without Foundation's formatter.
+    @Test(arguments: [(947.66, "947.7"), (0.04, "0.0"), (12, "12.0"), (0.96, "1.0"), (-3.21, "-3.2"), (123456.789, "123456.8")])
+    func logDurationsHaveOneDecimal(value: Double, text: String) {
+        #expect(RequestTrace.tenths(value) == text)
+        #expect(text == String(format: "%.1f", value))
+    }
+
     @Test func internalErrorAnswers500WithTheRequestIDAndNoInternalText() async throws {
         try await withGateway { client, gateway, _ in
             try await dropTable("voices", of: gateway)

@@ -3,6 +3,19 @@ import NIOCore
 import Testing
 
 @Suite struct UsageScannerTests {
+    /// A row's prompt summary: line breaks become spaces and it stops at 200 characters, whether the text takes the
+    /// short path (short ASCII, kept as it is) or not.
+    @Test(arguments: [
+        ("Say hello", "Say hello"), ("tab\there", "tab\there"), ("two\nlines\r\nthree", "two lines three"),
+        ("café 😀", "café 😀"), (String(repeating: "a", count: 200), String(repeating: "a", count: 200)),
+        (String(repeating: "a", count: 201), String(repeating: "a", count: 200) + "…"),
+        (String(repeating: "é", count: 150), String(repeating: "é", count: 150)),
+        (String(repeating: "é", count: 201), String(repeating: "é", count: 200) + "…"),
+    ])
+    func promptSummariesFlattenLinesAndStopAt200Characters(text: String, summary: String) {
+        #expect(UsageRecord.summarize(text) == summary)
+    }
+
     /// An open stream holds a bounded head and tail, however long it runs (it used to keep the first 256 KiB of
     /// every stream), and still finds the final usage chunk.
     @Test func usageScannerHoldsABoundedAmountOfALongStream() {

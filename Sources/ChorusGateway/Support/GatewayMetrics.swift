@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Prometheus
 
 /// Prometheus metrics for `/metrics`. Each application owns its registry (no global bootstrap), so tests can
@@ -12,10 +13,31 @@ public final class GatewayMetrics: Sendable {
 
     public init() {}
 
+    /// A route's request counter (by status) and latency histogram, kept once made: asking the registry for them
+    /// validates the metric and label names and looks the series up under its lock on every call, which was a
+    /// large part of what finishing a proxied request cost (bench/PROFILE.md). Routes are route patterns and
+    /// statuses HTTP codes, so the cache is as bounded as the series themselves.
+    private struct RequestSeries: Hashable {
+        var route: String
+        var status: Int
+    }
+
+    private let requestSeries = NIOLockedValueBox<[RequestSeries: (Counter, DurationHistogram)]>([:])
+
     public func requestFinished(route: String, status: Int, duration: Duration) {
-        registry.makeCounter(name: "chorus_requests_total", labels: [("route", route), ("status", String(status))]).increment()
-        registry.makeDurationHistogram(name: "chorus_request_duration_seconds", labels: [("route", route)],
-                                       buckets: Self.latencyBuckets).record(duration)
+        let key = RequestSeries(route: route, status: status)
+        let (counter, histogram) = requestSeries.withLockedValue { cache in
+            if let series = cache[key] { return series }
+            let series = (
+                registry.makeCounter(name: "chorus_requests_total", labels: [("route", route), ("status", String(status))]),
+                registry.makeDurationHistogram(name: "chorus_request_duration_seconds", labels: [("route", route)],
+                                               buckets: Self.latencyBuckets)
+            )
+            cache[key] = series
+            return series
+        }
+        counter.increment()
+        histogram.record(duration)
     }
 
     public func upstreamError(provider: String, kind: String) {

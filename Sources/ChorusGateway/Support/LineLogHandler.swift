@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import NIOConcurrencyHelpers
+
+/// The gateway's log lines on standard error, in swift-log's `StreamLogHandler` format
+/// (`2026-12-07T04:22:44+0000 info chorus: key=value … [source] message`), written with one `write` per line.
+///
+/// Each proxied request logs one line, and `StreamLogHandler` spent ~50,000 instructions on it — more than
+/// anything else a request does (bench/PROFILE.md): a `localtime` + `strftime` per line, the metadata sorted through
+/// lazy sequences and joined through intermediate strings. This one formats the timestamp once per second and
+/// builds the line in one string.
+public struct LineLogHandler: LogHandler {
+    public var logLevel: Logger.Level = .info
+    public var metadataProvider: Logger.MetadataProvider?
+    public var metadata = Logger.Metadata()
+    private let label: String
+    private let fileDescriptor: Int32
+
+    public init(label: String, fileDescriptor: Int32 = 2, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
+        self.label = label
+        self.fileDescriptor = fileDescriptor
+        self.metadataProvider = metadataProvider
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty {
+            merged.merge(provided) { _, new in new }
+        }
+        if let explicit = event.metadata, !explicit.isEmpty {
+            merged.merge(explicit) { _, new in new }
+        }
+        if let error = event.error {
+            merged["error.message"] = "\(error)"
+            merged["error.type"] = "\(String(reflecting: type(of: error)))"
+        }
+        var line = Self.line(timestamp: Self.clock.timestamp(), level: event.level, label: label, metadata: merged,
+                             source: event.source, message: event.message.description)
+        line.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(fileDescriptor, base + offset, bytes.count - offset)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { return }
+                offset += written
+            }
+        }
+    }
+
+    static func line(timestamp: String, level: Logger.Level, label: String, metadata: Logger.Metadata, source: String,
+                     message: String) -> String {
+        var line = ""
+        line.reserveCapacity(160 + message.utf8.count)
+        line += timestamp
+        line += " "
+        line += level.rawValue
+        if !label.isEmpty {
+            line += " "
+            line += label
+        }
+        line += ":"
+        for key in metadata.keys.sorted() {
+            line += " "
+            line += key
+            line += "="
+            if let value = metadata[key] { line += value.description }
+        }
+        line += " ["
+        line += source
+        line += "] "
+        line += message
+        line += "\n"
+        return line
+    }
+
+    /// The local time as `%Y-%m-%dT%H:%M:%S%z`, formatted once per second.
+    private static let clock = SecondClock()
+
+    private final class SecondClock: Sendable {
+        private let cache = NIOLockedValueBox<(second: Int, text: String)>((-1, ""))
+
+        func timestamp() -> String {
+            let now = time(nil)
+            if let text = cache.withLockedValue({ $0.second == now ? $0.text : nil }) { return text }
+            var seconds = now
+            var local = tm()
+            guard localtime_r(&seconds, &local) != nil else { return "<unknown>" }
+            var buffer = [CChar](repeating: 0, count: 64)
+            let length = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &local)
+            let text = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            cache.withLockedValue { $0 = (now, text) }
+            return text
+        }
+    }
+}
