@@ -32,6 +32,7 @@ extension Transfer {
         // Every handle gets the same size on first use, so a refusal here leaves the size we want.
         _ = try? easy.set(CURLOPT_BUFFERSIZE, 64 * 1024)
         try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
+        if let caFile = request.caFile { try easy.set(CURLOPT_CAINFO, caFile) }
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout))
         try easy.set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
         if request.idleTimeout > 0 {

@@ -24,6 +24,9 @@ public struct UpstreamRequest: Sendable {
     /// Refuse to connect to loopback, private, link-local, unique-local and CGNAT addresses, checked on the
     /// address the host actually resolved to (and again on a reused connection).
     public var refusePrivateAddresses: Bool
+    /// A PEM file of the certificate authorities that verify an HTTPS upstream's certificate, instead of the
+    /// system's (an upstream signed by a private CA). Verification itself is never turned off.
+    public var caFile: String?
 
     public init(
         method: String = "GET", url: String, headers: [(String, String)] = [], body: UpstreamRequestBody = .none,

@@ -62,6 +62,7 @@ import Testing
         ("server: {port: eighty}\n", "server.port", "expected an integer"),
         ("models:\n  - {name: a, provider: ghost}\n", "models[0].provider", "unknown provider"),
         ("server: [1, 2\n", "", "invalid YAML"),
+        ("providers:\n  openai: {type: openai, base_url: https://x, ca_file: /no/such/ca.pem}\n", "providers.openai.ca_file", "cannot be read"),
     ])
     func errorsNameFileKeyPathAndProblem(yaml: String, keyPath: String, problem: String) {
         do {

@@ -104,7 +104,7 @@ import Testing
     static let providerSamples: [String: String] = [
         "type": "type: sdwebui", "base_url": "base_url: 'http://other:1'", "api_key": "api_key: k",
         "headers": "headers: {X-A: b}", "timeout": "timeout: 5", "stream_idle_timeout": "stream_idle_timeout: 5",
-        "first_byte_timeout": "first_byte_timeout: 5",
+        "first_byte_timeout": "first_byte_timeout: 5", "ca_file": "ca_file: /etc/ssl/certs/ca-certificates.crt",
         "connect_timeout": "connect_timeout: 5", "defaults": "defaults: {a: 1}", "speech_formats": "speech_formats: [wav]",
         "voice_cloning": "voice_cloning: audio_sample", "mask_mode": "mask_mode: black_edits", "mask_edit_color": "mask_edit_color: black",
         "transcription_input": "transcription_input: wav16k", "transcription_formats": "transcription_formats: [json]",

@@ -306,6 +306,13 @@ public struct ConfigLoader: Sendable {
         if let v = m["first_byte_timeout"] {
             provider.firstByteTimeout = try reader.double(v, path: path + ".first_byte_timeout", range: 0...86400)
         }
+        if let v = m["ca_file"] {
+            let file = try reader.string(v, path: path + ".ca_file")
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw reader.error(path + ".ca_file", "'\(file)' cannot be read (a PEM file of certificate authorities)", v)
+            }
+            provider.caFile = file
+        }
         if let v = m["connect_timeout"] { provider.connectTimeout = try reader.double(v, path: path + ".connect_timeout", range: 0.1...600) }
         if let v = m["max_audio_seconds"] {
             provider.maxAudioSeconds = try reader.double(v, path: path + ".max_audio_seconds", range: 1...86400)

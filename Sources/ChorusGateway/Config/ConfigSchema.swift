@@ -14,7 +14,7 @@ public enum ConfigSchema {
 
     public static let provider: Set<String> = [
         "type", "base_url", "api_key", "headers", "timeout", "stream_idle_timeout", "connect_timeout", "defaults",
-        "first_byte_timeout",
+        "first_byte_timeout", "ca_file",
         "speech_formats", "voice_cloning", "mask_mode", "mask_edit_color", "transcription_input", "transcription_formats",
         "allow_private_urls", "image_formats", "image_params", "image_input", "max_audio_seconds", "max_upload_mb", "split_parallel",
         "retries", "retry_backoff", "circuit_breaker_failures", "circuit_breaker_cooldown",

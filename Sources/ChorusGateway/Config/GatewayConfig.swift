@@ -168,6 +168,9 @@ public struct ProviderConfig: Sendable {
     /// The one bound on a streamed answer before its first byte, since streams have no total limit.
     public var firstByteTimeout: Double?
     public var connectTimeout = 10.0
+    /// A PEM file of the authorities that sign the provider's TLS certificate (a private CA), for its HTTPS calls
+    /// and its realtime WebSocket; nil: the system's.
+    public var caFile: String?
     public var defaults: JSONValue = .object([])
     /// Speech formats the provider produces itself; others are transcoded from one of these.
     public var speechFormats: [AudioFormat] = [.mp3, .opus, .aac, .flac, .wav, .pcm]

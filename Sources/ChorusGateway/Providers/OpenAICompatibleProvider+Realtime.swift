@@ -13,7 +13,7 @@ extension OpenAICompatibleProvider: RealtimeProvider {
         }
         return try await UpstreamRealtimeSession.open(url: url, headers: headers, provider: name,
                                                       connectTimeout: config.connectTimeout + (config.firstByteTimeout ?? config.timeout),
-                                                      logger: logger)
+                                                      caFile: config.caFile, logger: logger)
     }
 
     /// `base_url` + `/realtime`, http→ws and https→wss; a conversation names the upstream model, a transcription

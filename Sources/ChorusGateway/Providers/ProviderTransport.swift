@@ -77,6 +77,7 @@ struct ProviderTransport: Sendable {
             method: "POST", url: url, headers: headers(contentType: contentType, accept: accept), body: body,
             connectTimeout: provider.connectTimeout, timeout: provider.timeout)
         request.firstByteTimeout = provider.firstByteTimeout ?? provider.timeout
+        request.caFile = provider.caFile
         if stream {
             // A streamed answer may legitimately run for minutes: no total limit, but abort when it stalls. Before
             // its head only the first-byte limit (or a shorter idle limit) applies.

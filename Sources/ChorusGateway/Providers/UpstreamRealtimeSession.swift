@@ -2,6 +2,7 @@ import HTTPTypes
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOSSL
 import NIOWebSocket
 import WSClient
 import WSCore
@@ -39,7 +40,7 @@ final class UpstreamRealtimeSession: RealtimeSession {
     /// Connects and completes the WebSocket handshake within `connectTimeout` seconds; a refused handshake, an
     /// unreachable host or a timeout is a GatewayError naming the provider (the URL and key go to no message).
     static func open(url: String, headers: HTTPFields, provider: String, connectTimeout: Double, capacity: Int = 64,
-                     logger: Logger) async throws(GatewayError) -> UpstreamRealtimeSession {
+                     caFile: String? = nil, logger: Logger) async throws(GatewayError) -> UpstreamRealtimeSession {
         let session = UpstreamRealtimeSession(provider: provider, capacity: capacity)
         // Pings every 20 s, and a pong missing for a whole period closes the session: an upstream whose connection
         // died without the drop reaching us (seen once in RealtimeGatewayTests: the peer closed right after
@@ -50,7 +51,7 @@ final class UpstreamRealtimeSession: RealtimeSession {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, GatewayError>, Never>) in
             session.state.withLockedValue { $0.opening = continuation }
             let task = Task {
-                await session.run(url: url, configuration: configuration, logger: logger)
+                await session.run(url: url, configuration: configuration, caFile: caFile, logger: logger)
             }
             session.running.withLockedValue { $0 = task }
             Task {
@@ -77,8 +78,13 @@ final class UpstreamRealtimeSession: RealtimeSession {
         return continuation != nil
     }
 
-    private func run(url: String, configuration: WebSocketClientConfiguration, logger: Logger) async {
-        let client = WebSocketClient(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+    private func run(url: String, configuration: WebSocketClientConfiguration, caFile: String?, logger: Logger) async {
+        var tls: TLSConfiguration?
+        if let caFile {
+            tls = TLSConfiguration.makeClientConfiguration()
+            tls?.trustRoots = .file(caFile)
+        }
+        let client = WebSocketClient(url: url, configuration: configuration, tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
             self.state.withLockedValue { $0.writer = outbound }
             guard self.resolveOpening(.success(())) else { return }
             for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
