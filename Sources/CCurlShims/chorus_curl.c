@@ -77,16 +77,19 @@ int chorus_watch_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
 static uint64_t chorus_watch_data(int fd, unsigned int tag) { return ((uint64_t)tag << 32) | (uint32_t)fd; }
 
-int chorus_watch_arm(int epfd, int fd, int what, unsigned int tag) {
+int chorus_watch_arm(int epfd, int fd, int what, unsigned int tag, int is_new) {
     struct epoll_event event;
     memset(&event, 0, sizeof event);
     event.events = EPOLLONESHOT | EPOLLRDHUP;
     if (what & CURL_POLL_IN) event.events |= EPOLLIN;
     if (what & CURL_POLL_OUT) event.events |= EPOLLOUT;
     event.data.u64 = chorus_watch_data(fd, tag);
-    if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event) == 0) return 0;
-    if (errno != ENOENT) return -1;
-    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event);
+    /* The caller knows whether the socket is in the set: one call, not a MOD that fails and then an ADD.
+       The other one is still tried, for a descriptor number reused or closed behind the caller's back. */
+    int first = is_new ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+    if (epoll_ctl(epfd, first, fd, &event) == 0) return 0;
+    if (errno != (is_new ? EEXIST : ENOENT)) return -1;
+    return epoll_ctl(epfd, is_new ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
 }
 
 int chorus_watch_remove(int epfd, int fd) {

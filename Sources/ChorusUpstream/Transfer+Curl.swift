@@ -29,8 +29,10 @@ extension Transfer {
         try easy.set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
         // libcurl refuses a new receive-buffer size once a handle has a buffer, which a pooled handle can still
         // hold after a transfer cancelled early (seen as a rare "option 98 refused" in the cancellation test).
-        // Every handle gets the same size on first use, so a refusal here leaves the size we want.
-        _ = try? easy.set(CURLOPT_BUFFERSIZE, 64 * 1024)
+        // A refusal leaves the size the handle had. A streamed answer arrives in small events and may stay open
+        // for minutes: it gets curl's default 16 KiB (64 KiB each made 1,000 open streams hold 48 MB more);
+        // a whole answer (an image, a transcript) reads in 64 KiB steps.
+        _ = try? easy.set(CURLOPT_BUFFERSIZE, request.idleTimeout > 0 ? 16 * 1024 : 64 * 1024)
         try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
         if let caFile = request.caFile { try easy.set(CURLOPT_CAINFO, caFile) }
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout))

@@ -35,8 +35,8 @@ CURLMcode chorus_curl_multi_setopt_timer_function(CURLM *multi, curl_multi_timer
 // socket once, then stays quiet until re-armed), so the thread that waits on it never spins while the owner of a
 // socket has not yet acted on it. `tag` comes back with each event (the owner's index). Linux only.
 int chorus_watch_create(void);
-// Adds or re-arms `fd` for `what` (CURL_POLL_IN / OUT / INOUT). Returns 0, or -1 with errno.
-int chorus_watch_arm(int epfd, int fd, int what, unsigned int tag);
+// Adds (`is_new`) or re-arms `fd` for `what` (CURL_POLL_IN / OUT / INOUT). Returns 0, or -1 with errno.
+int chorus_watch_arm(int epfd, int fd, int what, unsigned int tag, int is_new);
 // Stops watching `fd` (ignores a socket already closed). Returns 0, or -1 with errno.
 int chorus_watch_remove(int epfd, int fd);
 // Waits up to `timeout_ms` (-1: forever) for events; fills the arrays with each socket, its CURL_CSELECT_* bits and

@@ -167,13 +167,13 @@ final class CurlLoop: @unchecked Sendable {
                 self.logger.debug("epoll remove failed", metadata: ["errno": "\(errno)"])
             }
         } else {
-            self.sockets[fd] = what
-            self.arm(fd, what: what)
+            let isNew = self.sockets.updateValue(what, forKey: fd) == nil
+            self.arm(fd, what: what, isNew: isNew)
         }
     }
 
-    private func arm(_ fd: Int32, what: Int32) {
-        if chorus_watch_arm(self.watcher.epoll, fd, what, self.tag) != 0 {
+    private func arm(_ fd: Int32, what: Int32, isNew: Bool = false) {
+        if chorus_watch_arm(self.watcher.epoll, fd, what, self.tag, isNew ? 1 : 0) != 0 {
             self.logger.debug("epoll arm failed", metadata: ["errno": "\(errno)"])
         }
     }
