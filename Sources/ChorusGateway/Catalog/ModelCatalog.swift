@@ -2,13 +2,22 @@ import Foundation
 import HTTPTypes
 
 /// A `model` name resolved to where it runs: its config and its provider, built once at start-up.
-public struct ResolvedModel: Sendable {
+/// A class: a request passes its model through failover, providers and the row several times, and copying the
+/// whole model config each time was a dozen copies (and their retains) per proxied request.
+public final class ResolvedModel: Sendable {
     public let config: ModelConfig
     let provider: any Provider
     /// `Deprecation` and `Sunset` for a model with a lifecycle (none otherwise): every answer for it carries them.
     let lifecycleHeaders: HTTPFields
     /// The public catalog's id: the model's place in the config, from 1 (stable while the config's order is).
     public let catalogID: Int
+
+    init(config: ModelConfig, provider: any Provider, lifecycleHeaders: HTTPFields, catalogID: Int) {
+        self.config = config
+        self.provider = provider
+        self.lifecycleHeaders = lifecycleHeaders
+        self.catalogID = catalogID
+    }
 
     /// The catalog's slug: the configured one, else the name.
     public var slug: String { config.slug ?? config.name }

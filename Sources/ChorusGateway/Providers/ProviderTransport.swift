@@ -5,7 +5,9 @@ import NIOCore
 /// How a provider reached over HTTP is called: its URL, its own key and extra headers, provider then model
 /// defaults merged under the request, `model` rewritten to the provider's name for it, and transport failures
 /// turned into the documented statuses (502, 504) naming the provider.
-struct ProviderTransport: Sendable {
+/// A class: each provider value that holds it is copied several times per request, and copying the provider's
+/// config (strings, headers, defaults) with it cost retains on every copy.
+final class ProviderTransport: Sendable {
     let provider: ProviderConfig
     let upstream: UpstreamClient
     let metrics: GatewayMetrics

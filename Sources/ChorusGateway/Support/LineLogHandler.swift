@@ -30,20 +30,21 @@ public struct LineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get(), !provided.isEmpty {
+        // Usually only the call's own metadata: used as it is rather than merged into a new dictionary.
+        let provided = metadataProvider?.get() ?? [:]
+        var merged = event.metadata ?? [:]
+        if !metadata.isEmpty || !provided.isEmpty || event.error != nil {
+            merged = metadata
             merged.merge(provided) { _, new in new }
+            if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
+            if let error = event.error {
+                merged["error.message"] = "\(error)"
+                merged["error.type"] = "\(String(reflecting: type(of: error)))"
+            }
         }
-        if let explicit = event.metadata, !explicit.isEmpty {
-            merged.merge(explicit) { _, new in new }
-        }
-        if let error = event.error {
-            merged["error.message"] = "\(error)"
-            merged["error.type"] = "\(String(reflecting: type(of: error)))"
-        }
-        var line = Self.line(timestamp: Self.clock.timestamp(), level: event.level, label: label, metadata: merged,
-                             source: event.source, message: event.message.description)
-        line.withUTF8 { bytes in
+        let line = Self.lineBytes(timestamp: Self.clock.timestamp(), level: event.level, label: label, metadata: merged,
+                                  source: event.source, message: event.message.description)
+        line.withUnsafeBytes { bytes in
             guard let base = bytes.baseAddress else { return }
             var offset = 0
             while offset < bytes.count {
@@ -57,27 +58,34 @@ public struct LineLogHandler: LogHandler {
 
     static func line(timestamp: String, level: Logger.Level, label: String, metadata: Logger.Metadata, source: String,
                      message: String) -> String {
-        var line = ""
-        line.reserveCapacity(160 + message.utf8.count)
-        line += timestamp
-        line += " "
-        line += level.rawValue
+        String(decoding: lineBytes(timestamp: timestamp, level: level, label: label, metadata: metadata, source: source, message: message),
+               as: UTF8.self)
+    }
+
+    /// Built as bytes: appending ~40 pieces to a String cost ~14,000 instructions a line.
+    static func lineBytes(timestamp: String, level: Logger.Level, label: String, metadata: Logger.Metadata, source: String,
+                          message: String) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(256 + message.utf8.count)
+        line.append(contentsOf: timestamp.utf8)
+        line.append(0x20)
+        line.append(contentsOf: level.rawValue.utf8)
         if !label.isEmpty {
-            line += " "
-            line += label
+            line.append(0x20)
+            line.append(contentsOf: label.utf8)
         }
-        line += ":"
-        for key in metadata.keys.sorted() {
-            line += " "
-            line += key
-            line += "="
-            if let value = metadata[key] { line += value.description }
+        line.append(UInt8(ascii: ":"))
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            line.append(0x20)
+            line.append(contentsOf: key.utf8)
+            line.append(UInt8(ascii: "="))
+            line.append(contentsOf: value.description.utf8)
         }
-        line += " ["
-        line += source
-        line += "] "
-        line += message
-        line += "\n"
+        line.append(contentsOf: " [".utf8)
+        line.append(contentsOf: source.utf8)
+        line.append(contentsOf: "] ".utf8)
+        line.append(contentsOf: message.utf8)
+        line.append(0x0A)
         return line
     }
 

@@ -201,11 +201,13 @@ final class RequestTrace: Sendable {
     static func log(_ logger: Logger, requestID: String, method: String, route: String, status: Int, duration: Duration,
                     model: String? = nil, provider: String? = nil, keyID: Int64? = nil) {
         guard logger.logLevel <= .info else { return }
-        var metadata: Logger.Metadata = [
-            "chorus.request.id": .string(requestID), "chorus.method": .string(method), "chorus.route": .string(route),
-            "chorus.status": .stringConvertible(status),
-            "chorus.duration_ms": .string(tenths(milliseconds(duration))),
-        ]
+        // Sized for every field at once: growing past a literal's capacity rehashed the dictionary on each line.
+        var metadata = Logger.Metadata(minimumCapacity: 8)
+        metadata["chorus.request.id"] = .string(requestID)
+        metadata["chorus.method"] = .string(method)
+        metadata["chorus.route"] = .string(route)
+        metadata["chorus.status"] = .stringConvertible(status)
+        metadata["chorus.duration_ms"] = .string(tenths(milliseconds(duration)))
         if let model { metadata["chorus.model"] = .string(model) }
         if let provider { metadata["chorus.provider"] = .string(provider) }
         if let keyID { metadata["chorus.key_id"] = .stringConvertible(keyID) }
