@@ -9,6 +9,14 @@ import NIOCore
 import Testing
 
 @Suite struct TextRouteTests {
+    /// A model named as its provider names it, and no defaults: nothing to rewrite, so the caller's bytes go upstream.
+    static func passThroughConfig(upstreamPort port: Int) -> GatewayConfig {
+        var config = testConfig(upstreamPort: port)
+        config.providers[0].defaults = [:]
+        config.models.append(ModelConfig(name: "upstream-model", provider: "mock", model: "upstream-model"))
+        return config
+    }
+
     @Test func chatCompletionPassesUpstreamBodyAndStatusThrough() async throws {
         try await withGateway { client, gateway, mock in
             let body = #"{"model":"gpt-test","messages":[{"role":"user","content":"Say hello"}]}"#
@@ -49,12 +57,7 @@ import Testing
     }
 
     @Test func requestWithoutRewritesIsForwardedByteForByte() async throws {
-        try await withGateway(config: { port in
-            var config = testConfig(upstreamPort: port)
-            config.providers[0].defaults = [:]
-            config.models.append(ModelConfig(name: "upstream-model", provider: "mock", model: "upstream-model"))
-            return config
-        }) { client, _, mock in
+        try await withGateway(config: { Self.passThroughConfig(upstreamPort: $0) }) { client, _, mock in
             let body = "{ \"model\" : \"upstream-model\", \"messages\": [{\"role\":\"user\",\"content\":\"x\"}], \"top_p\": 1.00 }"
             _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: bearer(masterKey), body: ByteBuffer(string: body))
             #expect(mock.lastReceived?.body == body)
@@ -145,12 +148,7 @@ import Testing
     /// A pass-through body is not parsed whole (TextRequestBody): the row's summary comes from the members read on
     /// their own — the last message from the user even when others follow it, the first entry of a list.
     @Test func rowsSummarizeThePromptOfBodiesThatAreNotParsedWhole() async throws {
-        try await withGateway(config: { port in
-            var config = testConfig(upstreamPort: port)
-            config.providers[0].defaults = [:]
-            config.models.append(ModelConfig(name: "upstream-model", provider: "mock", model: "upstream-model"))
-            return config
-        }) { client, gateway, mock in
+        try await withGateway(config: { Self.passThroughConfig(upstreamPort: $0) }) { client, gateway, mock in
             let chat = #"{"model":"upstream-model","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"first"},"#
                 + #"{"role":"assistant","content":"ok"},{"role":"user","content":[{"type":"text","text":"café part"},"#
                 + #"{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]},{"role":"assistant","content":"a"}]}"#

@@ -30,19 +30,7 @@ extension GatewayServices {
 
     /// A JSON object body, or 400 saying what is wrong with it.
     func parseJSONObject(_ body: ByteBuffer) throws(GatewayError) -> JSONValue {
-        try Self.parseJSONObject(body)
-    }
-
-    static func parseJSONObject(_ body: ByteBuffer) throws(GatewayError) -> JSONValue {
-        guard body.readableBytes > 0 else { throw .invalidJSON("the body is empty") }
-        let value: JSONValue
-        do {
-            value = try body.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
-        } catch {
-            throw GatewayError(error)
-        }
-        guard case .object = value else { throw .invalidRequest("The request body must be a JSON object.") }
-        return value
+        try JSONValue.object(from: body)
     }
 }
 

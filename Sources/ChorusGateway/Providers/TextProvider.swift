@@ -30,12 +30,13 @@ struct TextCall: Sendable {
     var stream: Bool
     private var parsed: JSONValue?
 
-    init(route: TextRoute, request: TextRequestBody) {
+    /// `parsed`: the body as JSON when it was parsed already (nil: parsed only if a provider needs it).
+    init(route: TextRoute, body: ByteBuffer, model: String?, stream: Bool, parsed: JSONValue?) {
         self.route = route
-        body = request.bytes
-        model = request.model
-        stream = request.stream
-        parsed = request.parsed
+        self.body = body
+        self.model = model
+        self.stream = stream
+        self.parsed = parsed
     }
 
     /// A call the gateway makes itself, from a body it built.
@@ -50,7 +51,7 @@ struct TextCall: Sendable {
     /// The body as JSON, parsed now if it was not yet.
     func json() throws(GatewayError) -> JSONValue {
         if let parsed { return parsed }
-        return try GatewayServices.parseJSONObject(body)
+        return try JSONValue.object(from: body)
     }
 }
 

@@ -16,6 +16,11 @@ struct TextRequestBody: Sendable {
     /// The whole body, when it was parsed.
     let parsed: JSONValue?
 
+    /// The provider call that forwards this body.
+    func call(_ route: TextRoute) -> TextCall {
+        TextCall(route: route, body: bytes, model: model, stream: stream, parsed: parsed)
+    }
+
     init(_ bytes: ByteBuffer, route: TextRoute) throws(GatewayError) {
         self.bytes = bytes
         if let read = Self.readMembers(bytes, route: route) {
@@ -25,7 +30,7 @@ struct TextRequestBody: Sendable {
             promptSummary = PromptSummary.text(for: read, route: route)
             parsed = nil
         } else {
-            let json = try GatewayServices.parseJSONObject(bytes)
+            let json = try JSONValue.object(from: bytes)
             model = try json.requiredString("model")
             stream = try json.optionalBool("stream") ?? false
             promptSummary = PromptSummary.text(for: json, route: route)

@@ -39,7 +39,7 @@ struct TextRoutes: Sendable {
             return response
         }
         let model = try services.catalog.resolve(text.model, for: caller, capability: route.capability, trace: trace)
-        let call = TextCall(route: route, request: text)
+        let call = text.call(route)
         let (upstream, _) = try await services.failover.run(model, caller: caller, capability: route.capability, trace: trace) {
             model throws(GatewayError) in
             guard let provider = model.provider.text else { throw model.provider.missing(route.capability) }

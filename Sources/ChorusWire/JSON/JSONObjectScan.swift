@@ -185,25 +185,9 @@ public struct JSONObjectScan: Sendable {
         }
 
         mutating func number() -> Bool {
-            if bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < bytes.count, isDigit(bytes[index]) else { return false }
-            if bytes[index] == UInt8(ascii: "0") {
-                index += 1
-            } else {
-                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-            }
-            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-                index += 1
-                guard index < bytes.count, isDigit(bytes[index]) else { return false }
-                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-            }
-            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-                index += 1
-                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-                guard index < bytes.count, isDigit(bytes[index]) else { return false }
-                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-            }
-            return true
+            let (end, valid) = JSONGrammar.number(bytes, from: index)
+            index = end
+            return valid
         }
 
         func sameBytes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
@@ -211,8 +195,6 @@ public struct JSONObjectScan: Sendable {
             for i in 0..<a.count where bytes[a.lowerBound + i] != bytes[b.lowerBound + i] { return false }
             return true
         }
-
-        func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
 
         /// A string from its opening quote to past its closing one: the parser's rules for escapes and surrogate
         /// pairs, no raw control characters, and the raw bytes between escapes valid UTF-8 (an escape always
@@ -261,20 +243,8 @@ public struct JSONObjectScan: Sendable {
         }
 
         private mutating func hex4() -> UInt32? {
-            guard index + 4 <= bytes.count else { return nil }
-            var value: UInt32 = 0
-            for _ in 0..<4 {
-                let b = bytes[index]
-                let digit: UInt32
-                switch b {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(b - UInt8(ascii: "0"))
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(b - UInt8(ascii: "a") + 10)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(b - UInt8(ascii: "A") + 10)
-                default: return nil
-                }
-                value = value << 4 | digit
-                index += 1
-            }
+            guard let value = JSONGrammar.hex4(bytes, at: index) else { return nil }
+            index += 4
             return value
         }
 

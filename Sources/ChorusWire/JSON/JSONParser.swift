@@ -122,28 +122,11 @@ public struct JSONParser {
 
     private mutating func parseNumber() throws(JSONParseError) -> String {
         let start = index
-        if buffer[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < buffer.count, isDigit(buffer[index]) else { throw error("Invalid number") }
-        if buffer[index] == UInt8(ascii: "0") {
-            index += 1
-        } else {
-            while index < buffer.count, isDigit(buffer[index]) { index += 1 }
-        }
-        if index < buffer.count, buffer[index] == UInt8(ascii: ".") {
-            index += 1
-            guard index < buffer.count, isDigit(buffer[index]) else { throw error("Invalid number") }
-            while index < buffer.count, isDigit(buffer[index]) { index += 1 }
-        }
-        if index < buffer.count, buffer[index] == UInt8(ascii: "e") || buffer[index] == UInt8(ascii: "E") {
-            index += 1
-            if index < buffer.count, buffer[index] == UInt8(ascii: "+") || buffer[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < buffer.count, isDigit(buffer[index]) else { throw error("Invalid number") }
-            while index < buffer.count, isDigit(buffer[index]) { index += 1 }
-        }
+        let (end, valid) = JSONGrammar.number(UnsafeRawBufferPointer(buffer), from: index)
+        index = end
+        guard valid else { throw error("Invalid number") }
         return String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
     }
-
-    private func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
 
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1
@@ -212,19 +195,12 @@ public struct JSONParser {
 
     private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
         guard index + 4 <= buffer.count else { throw error("Unexpected end of JSON") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let b = buffer[index]
-            let digit: UInt32
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(b - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(b - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(b - UInt8(ascii: "A") + 10)
-            default: throw error("Invalid unicode escape")
-            }
-            value = value << 4 | digit
-            index += 1
+        guard let value = JSONGrammar.hex4(UnsafeRawBufferPointer(buffer), at: index) else {
+            // The error points at the first byte that is not a hex digit.
+            while JSONGrammar.hexDigit(buffer[index]) != nil { index += 1 }
+            throw error("Invalid unicode escape")
         }
+        index += 4
         return value
     }
 }
