@@ -87,11 +87,14 @@ extension Transfer {
             case wait
         }
 
-        mutating func headRequested(_ waiter: HeadWaiter) -> HeadRequestAction {
+        /// `waiter` nil: only looks (`.wait` then stores nothing), so a consumer can take what is already there
+        /// without suspending.
+        mutating func headRequested(_ waiter: HeadWaiter?) -> HeadRequestAction {
             if let head = self.head { return .succeed(head) }
             if let outcome = self.outcome {
                 return .fail(outcome.error ?? .transferFailed("the transfer ended without a response"))
             }
+            guard let waiter else { return .wait }
             self.headWaiter = waiter
             return .wait
         }
@@ -108,7 +111,8 @@ extension Transfer {
             case wait
         }
 
-        mutating func bodyRequested(_ waiter: BodyWaiter) -> BodyRequestAction {
+        /// `waiter` nil: only looks, as for the head.
+        mutating func bodyRequested(_ waiter: BodyWaiter?) -> BodyRequestAction {
             if self.consumerDone { return .end }
             if case .cancelled(let error) = self.outcome {
                 self.consumerDone = true
@@ -129,6 +133,7 @@ extension Transfer {
                 guard self.bodyWaiter == nil else {
                     return .fail(.invalidRequest("the response body has a single consumer"))
                 }
+                guard let waiter else { return .wait }
                 self.bodyWaiter = waiter
                 return .wait
             }

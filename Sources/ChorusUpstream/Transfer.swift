@@ -77,7 +77,16 @@ final class Transfer: @unchecked Sendable {
     // MARK: consumer side
 
     func waitForHead() async throws -> ResponseHead {
-        try await withTaskCancellationHandler {
+        // Already in (or already failed): taken without a continuation and a cancellation handler, each of which
+        // costs an allocation and the task's status lock. A cancelled task takes the waiting path, which cancels.
+        if !Task.isCancelled {
+            switch self.lock.withLock({ self.state.headRequested(nil) }) {
+            case .succeed(let head): return head
+            case .fail(let error): throw error
+            case .wait: break
+            }
+        }
+        return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ResponseHead, any Error>) in
                 switch self.lock.withLock({ self.state.headRequested(continuation) }) {
                 case .succeed(let head): continuation.resume(returning: head)
@@ -91,7 +100,19 @@ final class Transfer: @unchecked Sendable {
     }
 
     func nextChunk() async throws -> ByteBuffer? {
-        try await withTaskCancellationHandler {
+        // A chunk already buffered (a small answer arrives whole with its head, a stream's events in bursts), the
+        // end or an error: taken without suspending, as for the head.
+        if !Task.isCancelled {
+            switch self.lock.withLock({ self.state.bodyRequested(nil) }) {
+            case .deliver(let chunk, let updatePause):
+                if updatePause { self.loop.submit(.updatePause(self)) }
+                return chunk
+            case .end: return nil
+            case .fail(let error): throw error
+            case .wait: break
+            }
+        }
+        return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ByteBuffer?, any Error>) in
                 switch self.lock.withLock({ self.state.bodyRequested(continuation) }) {
                 case .deliver(let chunk, let updatePause):

@@ -114,6 +114,23 @@ import Testing
         #expect(machine.bufferedBytes == 0)
     }
 
+    /// The consumer's fast path looks without a waiter (`Transfer.nextChunk` / `waitForHead` before suspending):
+    /// what is there is handed over, and a look that finds nothing leaves no waiter behind for a later event to wake.
+    @Test func aLookWithoutAWaiterTakesWhatIsThereAndStoresNothing() {
+        var machine = self.streaming()
+        #expect(Head(machine.headRequested(nil)) == .succeed(200))
+        #expect(Body(machine.bodyRequested(nil)) == .wait)
+        #expect(Received(machine.bodyReceived(self.bytes(5))) == .taken(waiter: nil), "the look left no waiter to wake")
+        #expect(Body(machine.bodyRequested(nil)) == .deliver(5, updatePause: false))
+        #expect(Body(machine.bodyRequested("body")) == .wait)
+        #expect(Received(machine.bodyReceived(self.bytes(2))) == .taken(waiter: "body"))
+
+        var fresh = self.machine()
+        #expect(Head(fresh.headRequested(nil)) == .wait)
+        fresh.headReceived(self.head)
+        #expect(fresh.headReleased() == nil, "the look left no head waiter")
+    }
+
     @Test func chunksReceivedWithoutAConsumerAreBufferedAndDeliveredInOrder() {
         var machine = self.streaming()
         #expect(Received(machine.bodyReceived(self.bytes(2, value: 1))) == .taken(waiter: nil))
